@@ -1,0 +1,26 @@
+"""Errors raised by trace readers, writers, generators and capture.
+
+Every error a user can cause with a bad trace names the file, the line (or the
+record number in a binary trace) and what was wrong, so the command line can
+print ``Error: trace.txt:12: unknown operation 'X'`` and exit non-zero.
+"""
+
+from __future__ import annotations
+
+
+class WorkloadError(Exception):
+    """Base class of every error raised by the workloads package."""
+
+
+class TraceFormatError(WorkloadError):
+    """A trace (text, binary or raw) is malformed at a known place."""
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{self.path}:{line}: {reason}")
+
+
+class CaptureError(WorkloadError):
+    """A live process or file tree could not be captured (permission, gone, ...)."""

@@ -1,0 +1,38 @@
+"""The page event: the one record that flows from trace readers to the device.
+
+Readers and generators never see the device, and the device never sees a trace
+format; both meet in this record (libCacheSim's split between readers and cache).
+It is a tuple, so a reader can yield millions of them cheaply, and consumers
+unpack it positionally::
+
+    op, index, arg = event
+
+| op      | index        | arg                                                      |
+|---------|--------------|----------------------------------------------------------|
+| ``W``   | slot         | ``bytes`` of one page, or ``int`` compressed size (sizes only) |
+| ``R``   | slot         | ``None``                                                 |
+| ``D``   | first slot   | ``int`` number of pages to discard (>= 1)                |
+| ``C``   | 0            | ``None``                                                 |
+
+Example: ``PageEvent("W", 7, 1234)`` says "slot 7 is written with a page whose
+compressed length is 1234 bytes" (a sizes-only write, replayed without bytes).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+WRITE = "W"
+READ = "R"
+DISCARD = "D"
+COMPACT = "C"
+
+OPS = (WRITE, READ, DISCARD, COMPACT)
+
+
+class PageEvent(NamedTuple):
+    """One operation on the device; see the module docstring for the fields."""
+
+    op: str
+    index: int
+    arg: bytes | int | None = None
