@@ -1,0 +1,390 @@
+"""Page content generators: synthetic pages that compress like real memory.
+
+A zram experiment is only as good as the pages written to the device: zsmalloc's
+size classes, the same-filled shortcut and the huge-page rule all react to the
+*compressed length* of each page, so the generators aim at the lz4 length
+distribution of real pages, not at looking pretty. Each kind imitates one source
+of anonymous or page-cache memory:
+
+| kind     | imitates                                   | lz4 length of a 4 KiB page |
+|----------|--------------------------------------------|-----------------------------|
+| ``zero`` | untouched or cleared memory                | same-filled, stored as 0 B  |
+| ``same`` | ``memset`` with one non-zero 64-bit word   | same-filled, stored as 0 B  |
+| ``text`` | English prose (docs, mail, logs)           | ~1600 B (ratio ~2.5)        |
+| ``source`` | program source code                      | ~1900 B (ratio ~2.1)        |
+| ``heap`` | a malloc heap: pointers, small ints, strings | ~1500 B                   |
+| ``code`` | x86-64 machine code                        | ~2700 B (ratio ~1.5)        |
+| ``random`` | encrypted or already-compressed data     | >= 4096 B: a huge page      |
+
+(``docs/generators.md`` has the measured numbers against real pages.)
+
+Every generator is ``gen(rng, page_size=4096) -> bytes`` and returns exactly
+``page_size`` bytes; ``rng`` is a ``random.Random`` or an int seed, never the
+global generator, so the same seed gives the same page. ``KINDS`` maps each name
+to its generator so a command line can list them.
+
+Speed matters because a default workload writes thousands of pages: generators
+draw their randomness in one ``rng.randbytes`` call per page and spend it a byte
+at a time, instead of calling ``rng.random()`` for every word. Example: a
+``heap`` page is 512 words; one ``randbytes(1024)`` call feeds the choice of
+chunk sizes, field kinds and pointer offsets for all of them.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+from collections.abc import Callable
+from functools import cache
+from itertools import accumulate
+
+PAGE_SIZE = 4096
+
+# Non-zero fill words that real programs write with memset or pattern fills.
+COMMON_FILLS = (
+    0xFFFF_FFFF_FFFF_FFFF,
+    0x0101_0101_0101_0101,
+    0x2020_2020_2020_2020,
+    0xAAAA_AAAA_AAAA_AAAA,
+    0x0000_0000_0000_0001,
+    0xDEAD_BEEF_DEAD_BEEF,
+)
+
+Generator = Callable[..., bytes]
+
+
+def as_rng(rng: random.Random | int) -> random.Random:
+    """Return ``rng`` itself, or a new ``random.Random`` seeded with the int."""
+    return rng if isinstance(rng, random.Random) else random.Random(rng)
+
+
+def _fit(data: bytes, page_size: int) -> bytes:
+    """Cut or zero-pad ``data`` to exactly ``page_size`` bytes."""
+    if len(data) >= page_size:
+        return data[:page_size]
+    return data + bytes(page_size - len(data))
+
+
+def zero_page(rng: random.Random | int = 0, page_size: int = PAGE_SIZE) -> bytes:
+    """An all-zero page (the rng is accepted for a uniform signature, unused)."""
+    return bytes(page_size)
+
+
+def same_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
+    """A page of one repeated non-zero 64-bit word: half common fills, half random."""
+    rng = as_rng(rng)
+    if rng.random() < 0.5:
+        word = rng.choice(COMMON_FILLS)
+    else:
+        word = rng.getrandbits(64) or 1
+    return word.to_bytes(8, "little") * (page_size // 8) + bytes(page_size % 8)
+
+
+def random_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
+    """Uniform random bytes: lz4 cannot shrink them, so zram stores a huge page."""
+    return as_rng(rng).randbytes(page_size)
+
+
+# --- text ---------------------------------------------------------------------
+
+_WORDS = """
+the of and to a in is that for it as was with be by on not he this are or his from
+at which but have an they you were her she there been one all we their has would
+when if so no will can more about what up its out into them then some only other
+than time also could these two may first any new like our over such very after
+most through where must those well should because each just people how many
+between before under while system memory page data file used number example
+process value being both same kernel device without another during since against
+following however within make given much order return function three point second
+set way back each group large small case found even here state while where place
+""".split()
+_RARE = """
+allocator compression fragmentation zspage threshold scheduler interrupt latency
+throughput hierarchical configuration documentation implementation reclaim swap
+writeback inode filesystem journal checksum buffer descriptor semaphore mutex
+""".split()
+_VOCAB = _WORDS + _RARE
+# Zipf-like weights over the vocabulary: the k-th word has weight 1 / (k + 4).
+_TEXT_CUM = list(accumulate(1.0 / (k + 4) for k in range(len(_VOCAB))))
+
+
+def _syllable_word(src) -> str:
+    """A made-up word (a name, a number, a rare term) from the random byte source."""
+    cons = "bcdfghklmnprstvz"
+    vows = "aeiou"
+    n = 2 + next(src) % 3
+    return "".join(cons[next(src) % 16] + vows[next(src) % 5] for _ in range(n))
+
+
+def _phrases(rng: random.Random, count: int) -> list[str]:
+    """A page's topic: ``count`` phrases of 2-5 words that its sentences reuse."""
+    return [" ".join(rng.choices(_VOCAB, cum_weights=_TEXT_CUM, k=2 + rng.randrange(4)))
+            for _ in range(count)]
+
+
+def _wrap(text: str, width: int = 72) -> list[str]:
+    """Break ``text`` at spaces into lines of at most ``width`` characters."""
+    lines, pos, n = [], 0, len(text)
+    while n - pos > width:
+        cut = text.rfind(" ", pos, pos + width + 1)
+        if cut <= pos:
+            cut = pos + width
+        lines.append(text[pos:cut])
+        pos = cut + 1
+    lines.append(text[pos:])
+    return lines
+
+
+def text_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
+    """English-like prose: sentences built from a page's recurring phrases,
+    Zipf-weighted single words and a few made-up words (names, rare terms),
+    wrapped at 72 columns, with blank lines between paragraphs. Real prose
+    repeats phrases ("of the page", "in the system"), and that repetition, not
+    the letters, is what lz4 finds."""
+    rng = as_rng(rng)
+    src = iter(rng.randbytes(page_size))
+    pool = _phrases(rng, 24) + [_syllable_word(src) for _ in range(12)] + _VOCAB
+    pieces = rng.choices(pool, cum_weights=_text_pool_cum(len(_VOCAB)), k=page_size // 10)
+    lines: list[str] = []
+    paragraph: list[str] = []
+    start = total = 0
+    while total < page_size and start < len(pieces):
+        end = start + 2 + next(src) % 6
+        text = (", " if next(src) < 40 else " ").join(pieces[start:end])
+        paragraph.append(text[0].upper() + text[1:] + ".")
+        total += len(text) + 2
+        start = end
+        if len(paragraph) > 2 + next(src) % 6:
+            lines.extend(_wrap(" ".join(paragraph)))
+            lines.append("")
+            paragraph = []
+    lines.extend(_wrap(" ".join(paragraph)))
+    return _fit("\n".join(lines).encode("ascii"), page_size)
+
+
+@cache
+def _text_pool_cum(vocab: int) -> list[float]:
+    """Cumulative weights over a text page's pool: 24 phrases (weight 1/(k+2),
+    ~2.8 in all), 12 made-up words (0.03 each) and the vocabulary (Zipf, scaled
+    to ~0.7 in all)."""
+    weights = [1.0 / (k + 2) for k in range(24)] + [0.03] * 12
+    scale = 0.7 / _TEXT_CUM[-1]
+    weights += [(b - a) * scale for a, b in zip([0.0] + _TEXT_CUM, _TEXT_CUM)]
+    return list(accumulate(weights))
+
+
+# --- source code ---------------------------------------------------------------
+
+_SOURCE_LINES = (
+    "def {f}({a}, {b}):",
+    "def {f}(self, {a}, {b}={n}):",
+    "class {C}({D}):",
+    "{i}{v} = {f}({a}, {b})",
+    "{i}{v} = self.{a}[{n}]",
+    "{i}self.{v} = {a}",
+    "{i}if {v} is None:",
+    "{i}if not {v}:",
+    "{i}if {a} < {n}:",
+    "{i}    return {v}",
+    "{i}return {f}({v})",
+    "{i}for {v} in {a}:",
+    "{i}while {v} > {n}:",
+    "{i}{v} += {n}",
+    "{i}{v}.append({a})",
+    "{i}raise {C}(\"{w} {x} {y}\")",
+    "{i}# {w} {x} {y} {z}",
+    "{i}# {W} the {x} of {y}.",
+    "{i}\"\"\"{W} {x} {y} {z}.\"\"\"",
+    "{i}try:",
+    "{i}except {C}:",
+    "{i}with open({a}) as {v}:",
+    "{i}{v} = [{a} for {a} in {b} if {a}]",
+    "{i}{v} = {{\"{w}\": {a}, \"{x}\": {n}}}",
+    "import {w}",
+    "from {w} import {f}",
+    "",
+    "",
+)
+
+
+def _identifiers(src, count: int, words: list[str]) -> list[str]:
+    """A page's identifier pool: snake_case pairs of words, reused many times."""
+    return [words[next(src) % len(words)] + "_" + words[next(src) % len(words)]
+            for _ in range(count)]
+
+
+def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
+    """Python-like source: def/class/if/for lines, comments, a small identifier pool."""
+    rng = as_rng(rng)
+    src = iter(rng.randbytes(page_size))
+    names = _identifiers(src, 14, _VOCAB)
+    classes = [_syllable_word(src).capitalize() + "Error" for _ in range(3)]
+    count = page_size // 16                 # more lines than a page can hold
+    templates = rng.choices(_SOURCE_LINES, k=count)
+    ids = rng.choices(names, k=4 * count)
+    words = rng.choices(_VOCAB[:90], k=4 * count)
+    lines, total, depth = [], 0, 1
+    for k, template in enumerate(templates):
+        f, a, b, v = ids[4 * k:4 * k + 4]
+        w, x, y, z = words[4 * k:4 * k + 4]
+        line = template.format(
+            i="    " * depth, f=f, a=a, b=b, v=v, C=classes[next(src) % 3],
+            D=classes[next(src) % 3], n=next(src) % 64, w=w, x=x, y=y, z=z,
+            W=w.capitalize())
+        if line.endswith(":"):
+            depth = min(depth + 1, 4)
+        elif next(src) < 90:
+            depth = max(depth - 1, 1)
+        lines.append(line)
+        total += len(line) + 1
+        if total >= page_size:
+            break
+    return _fit("\n".join(lines).encode("ascii"), page_size)
+
+
+# --- heap ----------------------------------------------------------------------
+
+_HEAP_BASE = 0x0000_5612_3A40_0000     # brk heap of a PIE binary
+_MMAP_BASE = 0x0000_7F3C_9E00_0000     # an mmap arena or shared library
+# A handful of type-object pointers: objects of one type share their header word.
+_TYPE_PTRS = tuple(0x0000_5612_38E0_0000 + 0x160 * k for k in range(12))
+_STRINGS = tuple(w.encode() for w in _VOCAB[:120])
+_HEAP_CHUNKS = (32, 32, 48, 48, 48, 64, 64, 80, 96, 112, 128, 160, 208, 256, 384, 512)
+
+
+def _heap_chunk(src) -> bytes:
+    """One malloc chunk: a size word (size | PREV_INUSE), then one of an object
+    (reference count, type pointer, fields that are pointers into the heap or an
+    mmap region, small ints or NULL), a short string, an int array, or a freed
+    chunk (two free-list pointers, then zeros)."""
+    size = _HEAP_CHUNKS[next(src) % 16]
+    body = size // 8 - 1
+    words = [size | 1]
+    append = words.append
+    kind = next(src)
+    if kind < 140:                              # an object
+        append(1 + next(src) % 40)              # reference count
+        append(_TYPE_PTRS[next(src) % 12])
+        for _ in range(body - 2):
+            r = next(src)
+            if r < 110:
+                append(_HEAP_BASE + ((next(src) << 12 | next(src) << 4) & 0x3FFFF0))
+            elif r < 140:
+                append(_MMAP_BASE + ((next(src) << 8 | next(src)) << 4))
+            elif r < 200:
+                append(next(src) % 64)
+            else:
+                append(0)
+    elif kind < 200:                            # a short string, NUL padded
+        text = b" ".join(_STRINGS[next(src) % 120] for _ in range(1 + next(src) % 4))
+        words.extend(struct.unpack(f"<{body}Q", _fit(text, body * 8)))
+    elif kind < 225:                            # an array of small ints
+        words.extend(next(src) % 200 for _ in range(body))
+    else:                                       # a freed chunk
+        append(_HEAP_BASE + ((next(src) << 12) & 0x3FFFF0))
+        append(_HEAP_BASE + ((next(src) << 12) & 0x3FFFF0))
+        words.extend(0 for _ in range(body - 2))
+    return struct.pack(f"<{len(words)}Q", *words)
+
+
+@cache
+def _heap_library(count: int = 8192) -> tuple[bytes, ...]:
+    """``count`` heap chunks from a fixed seed, built on first use: a page then
+    costs one ``rng.choices`` call instead of one random draw per word."""
+    src = iter(random.Random(0x4EA9).randbytes(count * 200))
+    return tuple(_heap_chunk(src) for _ in range(count))
+
+
+def heap_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
+    """A malloc heap page: a run of chunks (see ``_heap_chunk``) drawn from a
+    fixed library. A quarter of the pages end in up to half a page of
+    never-used zeros, as the top of an arena does."""
+    rng = as_rng(rng)
+    used = page_size
+    r = rng.randrange(256)
+    if r < 64:                                  # the arena's top: unused, still zero
+        used -= page_size * (1 + r % 32) // 64
+    out = b""
+    while len(out) < used:
+        out += b"".join(rng.choices(_heap_library(), k=1 + used // 96))
+    return _fit(out[:used], page_size)
+
+
+# --- machine code --------------------------------------------------------------
+
+def _rel32(src) -> bytes:
+    """A call/jump displacement: nearby targets, so the high bytes are 00 or ff."""
+    low = bytes((next(src), next(src), next(src) & 0x0F))
+    return low + (b"\xff" if next(src) & 1 else b"\x00")
+
+
+def _imm8(src) -> bytes:
+    """A small stack offset or constant: a multiple of 8 most of the time."""
+    return bytes(((next(src) & 0x1F) * 8 & 0xFF,))
+
+
+# Each entry emits one x86-64 instruction; weights are per 256 draws.
+_INSTRUCTIONS = (
+    (38, lambda s: b"\x48\x89" + bytes((0xC0 | next(s) & 0x3F,))),          # mov r64, r64
+    (30, lambda s: b"\x48\x8b\x45" + _imm8(s)),                              # mov rax, [rbp-x]
+    (20, lambda s: b"\x48\x89\x44\x24" + _imm8(s)),                          # mov [rsp+x], rax
+    (18, lambda s: b"\xe8" + _rel32(s)),                                     # call rel32
+    (14, lambda s: b"\x48\x8d\x05" + _rel32(s)),                             # lea rax, [rip+x]
+    (16, lambda s: bytes((0x74 | next(s) & 1, next(s) & 0x7F))),             # je/jne rel8
+    (8, lambda s: b"\x0f\x84" + _rel32(s)),                                  # je rel32
+    (14, lambda s: b"\x48\x85" + bytes((0xC0 | next(s) & 0x3F,))),          # test r64, r64
+    (12, lambda s: b"\x48\x83\xf8" + bytes((next(s) & 0x0F,))),              # cmp rax, imm8
+    (10, lambda s: b"\x31\xc0"),                                             # xor eax, eax
+    (10, lambda s: b"\xb8" + bytes((next(s), next(s) & 3, 0, 0))),           # mov eax, imm32
+    (12, lambda s: b"\x8b" + bytes((0x40 | next(s) & 0x3F, next(s) & 0x38))),  # mov r32, [r+x]
+    (10, lambda s: bytes((0x41, 0x50 | next(s) & 7))),                       # push/pop r8-r15
+    (8, lambda s: b"\x48\x83\xc4" + _imm8(s)),                               # add rsp, imm8
+    (8, lambda s: bytes((0x50 | next(s) & 0x0F,))),                          # push/pop
+    (12, lambda s: b"\xeb" + bytes((next(s) & 0x7F,))),                      # jmp rel8
+    (10, lambda s: b"\x0f\xb6" + bytes((0x40 | next(s) & 0x3F, next(s) & 0x1F))),  # movzx
+    (6, lambda s: b"\x66\x0f\x1f\x44\x00\x00"),                              # nop padding
+)
+_OPCODE_TABLE = tuple(emit for weight, emit in _INSTRUCTIONS for _ in range(weight))
+_PROLOGUE = b"\xf3\x0f\x1e\xfa\x55\x48\x89\xe5\x41\x57\x41\x56\x53\x48\x83\xec"
+_EPILOGUE = b"\x48\x83\xc4\x18\x5b\x41\x5e\x41\x5f\x5d\xc3"
+
+
+@cache
+def _code_library(count: int = 16384, seed: int = 0x8664) -> tuple[bytes, ...]:
+    """``count`` encoded instructions drawn by weight from a fixed seed, built on
+    first use; a function body is a run of them from a random start."""
+    src = iter(random.Random(seed).randbytes(count * 8))
+    n = len(_OPCODE_TABLE)
+    return tuple(_OPCODE_TABLE[(next(src) << 8 | next(src)) % n](src) for _ in range(count))
+
+
+def code_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
+    """x86-64-like machine code: functions with a prologue, a weighted mix of
+    common instructions (mov, call, lea, jcc, test, cmp, push, ...) and an
+    epilogue, padded to 16-byte boundaries with int3 bytes."""
+    rng = as_rng(rng)
+    src = iter(rng.randbytes(512))
+    longest = 16 << next(src) % 4      # short functions repeat prologues more
+    library = _code_library()
+    last = len(library) - longest - 4
+    out, total = [], 0
+    while total < page_size:
+        start = (next(src) << 8 | next(src)) * last >> 16
+        body = library[start:start + 4 + next(src) % longest]
+        fn = b"".join((_PROLOGUE, _imm8(src), *body, _EPILOGUE))
+        fn += b"\xcc" * (-len(fn) % 16)
+        out.append(fn)
+        total += len(fn)
+    return _fit(b"".join(out), page_size)
+
+
+KINDS: dict[str, Generator] = {
+    "zero": zero_page,
+    "same": same_page,
+    "text": text_page,
+    "source": source_page,
+    "heap": heap_page,
+    "code": code_page,
+    "random": random_page,
+}
+"""Every content kind by name; each value is ``gen(rng, page_size=4096) -> bytes``."""
