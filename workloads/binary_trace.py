@@ -1,0 +1,351 @@
+"""Binary traces: millions of page events, streamed in constant memory.
+
+A text trace names its pages; a captured workload has real page bytes, and a
+million 4 KiB pages is 4 GB.  The binary form stores them compactly: records
+go through one zstd stream, same-filled pages shrink to their 8-byte word, and
+a page whose bytes were stored recently becomes a reference to that copy.
+
+Layout (all integers little-endian; docs/trace-format.md has the full table)::
+
+    0   u32  0x184D2A5E   zstd skippable-frame magic: zstd tools skip the header
+    4   u32  24           header payload length
+    8   8s   b"ZRAMSIMT"  our magic
+    16  u16  1            version
+    18  u16  0            flags (none defined)
+    20  u32  page_size
+    24  u32  dict_pages   size of the reference window, in pages
+    28  u32  0            reserved
+    32  ...  one zstd frame (with checksum) holding the records
+
+Each record is one opcode byte, then fixed-width fields: the low 4 bits are
+the record kind, bits 4-5 the width of the slot index and bits 6-7 the width
+of the argument (0, 1, 2, 3 mean 1, 2, 4, 8 bytes).  ``W 70000 size:1234``
+is opcode ``0x04 | 2 << 4 | 1 << 6 = 0x64``, then ``70 11 01 00`` (70000 as
+u32), then ``d2 04`` (1234 as u16): 7 bytes before compression.
+
+Deduplication window: the n-th literal page (counting from 0) goes to window
+slot ``n % dict_pages`` and stays referable until literal ``n + dict_pages``
+replaces it.  The writer remembers one 16-byte blake2b digest per slot and the
+reader one page per slot, so both sides hold at most ``dict_pages`` entries:
+16 MiB of pages by default (4096 pages of 4 KiB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+
+import zstandard
+
+from workloads.contents import (
+    DEFAULT_PAGE_SIZE,
+    MAX_U64,
+    fill_page,
+    page_size_problem,
+    same_filled_word,
+)
+from workloads.errors import TraceFormatError
+from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+
+HEADER = struct.Struct("<II8sHHIII")
+SKIPPABLE_MAGIC = 0x184D2A5E
+PAYLOAD_LEN = HEADER.size - 8
+TAG = b"ZRAMSIMT"
+VERSION = 1
+DEFAULT_DICT_BYTES = 16 << 20
+DEFAULT_LEVEL = 3
+CHUNK = 1 << 20
+
+# Record kinds (low 4 bits of the opcode) and which fields each one carries:
+# (has index, has argument, trailing fixed field: "" or "Q" for a fill word).
+END, PAGE, REF, FILL, SIZE, RD, DISC, COMP = range(8)
+_FIELDS = {
+    END: (False, True, ""),     # argument: number of records before this one
+    PAGE: (True, False, ""),    # followed by page_size bytes
+    REF: (True, True, ""),      # argument: window slot
+    FILL: (True, False, "Q"),   # the same-filled word
+    SIZE: (True, True, ""),     # argument: compressed size
+    RD: (True, False, ""),
+    DISC: (True, True, ""),     # argument: page count
+    COMP: (False, False, ""),
+}
+_WIDTH_FORMATS = "BHIQ"
+
+
+def _build_table() -> list[tuple[int, struct.Struct] | None]:
+    """Opcode byte -> (kind, field struct); None for opcodes with no meaning."""
+    table: list[tuple[int, struct.Struct] | None] = [None] * 256
+    for opcode in range(256):
+        kind, index_width, arg_width = opcode & 15, (opcode >> 4) & 3, opcode >> 6
+        if kind not in _FIELDS:
+            continue
+        has_index, has_arg, tail = _FIELDS[kind]
+        if (index_width and not has_index) or (arg_width and not has_arg):
+            continue
+        fields = (_WIDTH_FORMATS[index_width] if has_index else "")
+        fields += (_WIDTH_FORMATS[arg_width] if has_arg else "") + tail
+        table[opcode] = (kind, struct.Struct("<" + fields))
+    return table
+
+
+_TABLE = _build_table()
+
+
+def _width(value: int) -> int:
+    """The width code (0..3) of the narrowest unsigned field holding ``value``."""
+    if value < 0x100:
+        return 0
+    if value < 0x10000:
+        return 1
+    return 2 if value < 0x100000000 else 3
+
+
+class BinaryTraceWriter:
+    """Writes ``PageEvent`` records to a binary trace; use as a context manager.
+
+    If the ``with`` block raises, the trace is closed without its end record,
+    so readers report it as truncated instead of taking it for complete.
+    """
+
+    def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE, *,
+                 level: int = DEFAULT_LEVEL, dict_bytes: int = DEFAULT_DICT_BYTES) -> None:
+        problem = page_size_problem(page_size)
+        if problem:
+            raise ValueError(problem)
+        self.path = os.fspath(path)
+        self.page_size = page_size
+        self.dict_pages = max(0, dict_bytes // page_size)
+        self.records = 0
+        self._literals = 0
+        self._digests: dict[bytes, int] = {}
+        self._ring: list[bytes | None] = [None] * self.dict_pages
+        self._buf = bytearray()
+        self._file = open(self.path, "wb")
+        self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
+                                     page_size, self.dict_pages, 0))
+        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+        self._zstd = compressor.stream_writer(self._file, closefd=False)
+
+    def _record(self, kind: int, *fields: int, index: int | None = None,
+                arg: int | None = None) -> None:
+        opcode = kind
+        values = []
+        if index is not None:
+            opcode |= _width(index) << 4
+            values.append(index)
+        if arg is not None:
+            opcode |= _width(arg) << 6
+            values.append(arg)
+        buf = self._buf
+        buf.append(opcode)
+        buf += _TABLE[opcode][1].pack(*values, *fields)
+        self.records += 1
+        if len(buf) >= CHUNK:
+            self._zstd.write(buf)
+            buf.clear()
+
+    def write(self, event: PageEvent) -> None:
+        """Append one event; ValueError if it is not a valid event for this page size."""
+        op, index, arg = event
+        if op != COMPACT and not (isinstance(index, int) and 0 <= index <= MAX_U64):
+            raise ValueError(f"slot index {index!r} is not in 0 .. 2**64 - 1")
+        if op == WRITE:
+            self._write_page(index, arg)
+        elif op == READ:
+            self._record(RD, index=index)
+        elif op == DISCARD:
+            if not (isinstance(arg, int) and 1 <= arg <= MAX_U64):
+                raise ValueError(f"discard count {arg!r} is not in 1 .. 2**64 - 1")
+            self._record(DISC, index=index, arg=arg)
+        elif op == COMPACT:
+            self._record(COMP)
+        else:
+            raise ValueError(f"unknown operation {op!r}")
+
+    def _write_page(self, index: int, page: bytes | int) -> None:
+        if isinstance(page, int):
+            if not 1 <= page <= MAX_U64:
+                raise ValueError(f"compressed size {page} is not in 1 .. 2**64 - 1")
+            self._record(SIZE, index=index, arg=page)
+            return
+        if len(page) != self.page_size:
+            raise ValueError(f"page of {len(page)} bytes in a trace of {self.page_size}-byte pages")
+        word = same_filled_word(page)
+        if word is not None:
+            self._record(FILL, word, index=index)
+            return
+        window = self.dict_pages
+        if window:
+            digest = hashlib.blake2b(page, digest_size=16).digest()
+            number = self._digests.get(digest)
+            if number is not None:
+                self._record(REF, index=index, arg=number % window)
+                return
+            slot = self._literals % window
+            evicted = self._ring[slot]
+            if evicted is not None and self._digests.get(evicted) == self._literals - window:
+                del self._digests[evicted]
+            self._ring[slot] = digest
+            self._digests[digest] = self._literals
+        self._literals += 1
+        self._record(PAGE, index=index)
+        self._buf += page
+
+    def close(self) -> None:
+        """Write the end record and close the file (a second close does nothing)."""
+        if self._file.closed:
+            return
+        self._record(END, arg=self.records)
+        self._zstd.write(self._buf)
+        self._buf.clear()
+        self._zstd.close()
+        self._file.close()
+
+    def __enter__(self) -> BinaryTraceWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._file.close()
+
+
+class BinaryTraceReader:
+    """Streams the ``PageEvent`` records of a binary trace (single pass).
+
+    Errors name the record number (1-based; the header is record 0) as the line.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, page_size: int | None = None) -> None:
+        self.path = os.fspath(path)
+        self._last = 0
+        try:
+            self._file = open(self.path, "rb")
+        except OSError as exc:
+            raise TraceFormatError(self.path, 0, f"cannot open trace: {exc.strerror}") from None
+        try:
+            self._read_header(page_size)
+        except BaseException:
+            self._file.close()
+            raise
+        self._stream = zstandard.ZstdDecompressor().stream_reader(self._file, closefd=False)
+
+    def _read_header(self, wanted: int | None) -> None:
+        raw = self._file.read(HEADER.size)
+        if len(raw) < HEADER.size:
+            raise TraceFormatError(self.path, 0, "truncated header")
+        magic, length, tag, version, flags, page_size, window, reserved = HEADER.unpack(raw)
+        if magic != SKIPPABLE_MAGIC or length != PAYLOAD_LEN or tag != TAG:
+            raise TraceFormatError(self.path, 0, "not a zramsim binary trace (bad magic)")
+        if version != VERSION:
+            raise TraceFormatError(self.path, 0,
+                                   f"unsupported version {version} (this reader knows {VERSION})")
+        if flags or reserved:
+            raise TraceFormatError(self.path, 0, "unknown header flags")
+        problem = page_size_problem(page_size)
+        if problem:
+            raise TraceFormatError(self.path, 0, problem)
+        if window > DEFAULT_DICT_BYTES * 16 // page_size:
+            raise TraceFormatError(self.path, 0, f"reference window of {window} pages is too large")
+        if wanted is not None and wanted != page_size:
+            raise TraceFormatError(self.path, 0,
+                                   f"trace page_size {page_size} differs from requested {wanted}")
+        self.page_size = page_size
+        self.dict_pages = window
+
+    def location(self) -> str:
+        """``path:record`` of the last record yielded (0 before the first)."""
+        return f"{self.path}:{self._last}"
+
+    def _read(self, record: int) -> bytes:
+        try:
+            return self._stream.read(CHUNK)
+        except zstandard.ZstdError as exc:
+            raise TraceFormatError(self.path, record, f"corrupt compressed data: {exc}") from None
+
+    def __iter__(self):
+        path, page_size, table = self.path, self.page_size, _TABLE
+        window = [None] * self.dict_pages
+        fills: dict[int, bytes] = {}
+        literals = 0
+        record = 0
+        need = 1 + 8 + 8 + page_size
+        buf, pos, eof = b"", 0, False
+        while True:
+            record += 1
+            while not eof and len(buf) - pos < need:
+                chunk = self._read(record)
+                eof = not chunk
+                buf, pos = buf[pos:] + chunk, 0
+            if pos >= len(buf):
+                raise TraceFormatError(path, record, "truncated: the end record is missing")
+            entry = table[buf[pos]]
+            if entry is None:
+                raise TraceFormatError(path, record, f"unknown record opcode 0x{buf[pos]:02x}")
+            kind, fields = entry
+            start = pos + 1
+            pos = start + fields.size
+            if kind == PAGE:
+                pos += page_size
+            if pos > len(buf):
+                raise TraceFormatError(path, record, "truncated in the middle of a record")
+            values = fields.unpack_from(buf, start)
+            if kind == PAGE:
+                page = buf[pos - page_size:pos]
+                if window:
+                    window[literals % len(window)] = page
+                literals += 1
+                event = PageEvent(WRITE, values[0], page)
+            elif kind == FILL:
+                word = values[1]
+                page = fills.get(word)
+                if page is None:
+                    if len(fills) >= 64:
+                        fills.clear()
+                    page = fills[word] = fill_page(word, page_size)
+                event = PageEvent(WRITE, values[0], page)
+            elif kind == REF:
+                slot = values[1]
+                page = window[slot] if slot < len(window) else None
+                if page is None:
+                    raise TraceFormatError(path, record, f"reference to empty window slot {slot}")
+                event = PageEvent(WRITE, values[0], page)
+            elif kind == SIZE:
+                if values[1] < 1:
+                    raise TraceFormatError(path, record, "compressed size 0")
+                event = PageEvent(WRITE, values[0], values[1])
+            elif kind == RD:
+                event = PageEvent(READ, values[0], None)
+            elif kind == DISC:
+                if values[1] < 1:
+                    raise TraceFormatError(path, record, "discard of 0 pages")
+                event = PageEvent(DISCARD, values[0], values[1])
+            elif kind == COMP:
+                event = PageEvent(COMPACT, 0, None)
+            else:
+                self._finish(values[0], record, buf[pos:])
+                return
+            self._last = record
+            yield event
+
+    def _finish(self, count: int, record: int, rest: bytes) -> None:
+        """Check the end record: its count, and that nothing follows it."""
+        if count != record - 1:
+            raise TraceFormatError(self.path, record,
+                                   f"end record counts {count} records, found {record - 1}")
+        if rest or self._read(record):
+            raise TraceFormatError(self.path, record, "data after the end record")
+
+    def close(self) -> None:
+        """Close the trace file."""
+        if hasattr(self, "_stream"):
+            self._stream.close()
+        self._file.close()
+
+    def __enter__(self) -> BinaryTraceReader:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
