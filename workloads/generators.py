@@ -363,7 +363,7 @@ def code_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     common instructions (mov, call, lea, jcc, test, cmp, push, ...) and an
     epilogue, padded to 16-byte boundaries with int3 bytes."""
     rng = as_rng(rng)
-    src = iter(rng.randbytes(512))
+    src = iter(rng.randbytes(page_size // 8 + 64))
     longest = 16 << next(src) % 4      # short functions repeat prologues more
     library = _code_library()
     last = len(library) - longest - 4
