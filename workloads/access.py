@@ -111,15 +111,18 @@ def hotcold(pages: int, count: int, *, hot_fraction: float = 0.2,
         yield page, rand() < write_fraction
 
 
-def phases(pages: int, count: int, *, working_set: int = 256, shift_every: int = 10_000,
+def phases(pages: int, count: int, *, working_set: int | None = None, shift_every: int = 10_000,
            shift: int | None = None, seed: int | random.Random = 0,
            write_fraction: float = 0.0) -> Iterator[Access]:
     """Uniform accesses within a window of ``working_set`` pages that moves by
     ``shift`` pages (default: a whole working set) every ``shift_every``
     accesses, wrapping around the address space. Phase p covers pages
-    ``(p * shift + j) % pages`` for j in 0..working_set-1.
+    ``(p * shift + j) % pages`` for j in 0..working_set-1. The default working
+    set is an eighth of the address space.
     """
     _check(pages, count, write_fraction)
+    if working_set is None:
+        working_set = max(1, pages // 8)
     if not 1 <= working_set <= pages or shift_every < 1:
         raise ValueError("need 1 <= working_set <= pages and shift_every >= 1")
     step = working_set if shift is None else shift
