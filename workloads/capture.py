@@ -50,6 +50,11 @@ class Mapping(NamedTuple):
     path: str
 
 
+def _denied(pid: int, name: str) -> str:
+    return (f"permission denied reading /proc/{pid}/{name}: capturing a process needs "
+            "ptrace access to it (the same user with kernel.yama.ptrace_scope=0, or root)")
+
+
 def read_maps(pid: int) -> list[Mapping]:
     """Parse /proc/PID/maps; raise CaptureError if the process does not exist."""
     try:
@@ -58,7 +63,7 @@ def read_maps(pid: int) -> list[Mapping]:
     except FileNotFoundError:
         raise CaptureError(f"no process with pid {pid}") from None
     except PermissionError:
-        raise CaptureError(f"permission denied reading /proc/{pid}/maps") from None
+        raise CaptureError(_denied(pid, "maps")) from None
     maps = []
     for line in lines:
         fields = line.split(maxsplit=5)
@@ -112,9 +117,7 @@ def capture_process(pid: int, *, page_size: int = mmap.PAGESIZE,
     except FileNotFoundError:
         raise CaptureError(f"process {pid} exited before the capture") from None
     except PermissionError:
-        raise CaptureError(
-            f"permission denied reading the memory of pid {pid} (needs ptrace access: "
-            "the same user and kernel.yama.ptrace_scope=0, or root)") from None
+        raise CaptureError(_denied(pid, "mem")) from None
     try:
         pagemap_fd = os.open(f"/proc/{pid}/pagemap", os.O_RDONLY)
     except OSError as e:
