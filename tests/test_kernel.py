@@ -387,3 +387,53 @@ def test_real_device_reproduces_the_sizes_fixture():
     snaps = run_workload(events, size, limit, sizes, "lz4")
     assert [(s.op_number, s.mm_stat, s.io_stat) for s in snaps] == load_expected("sizes")
     assert disksize() == 0
+
+
+# -- simulator against kernel --------------------------------------------------
+
+from workloads.open_trace import open_trace  # noqa: E402
+from zramsim.kernel_diff import device_for, diff_rows, fixture_config, load_expected as \
+    load_snapshots  # noqa: E402
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_simulator_matches_the_kernel_after_every_operation(name):
+    trace = DATA / f"{name}.trace"
+    snapshots = load_snapshots(DATA / f"{name}.expected")
+    rows = diff_rows(open_trace(trace), snapshots, device_for(fixture_config(trace)))
+    assert rows == []
+
+
+def test_diff_rows_reports_a_wrong_size_from_the_first_operation():
+    trace = DATA / "mixed.trace"
+    events = list(open_trace(trace))
+    assert events[0] == PageEvent("W", 639, 1696)
+    events[0] = PageEvent("W", 639, 1896)
+    rows = diff_rows(events, load_snapshots(DATA / "mixed.expected"),
+                     device_for(fixture_config(trace)))
+    assert rows[0] == (1, "compr_data_size", 1896, 1696, 200)
+
+
+def test_diff_rows_all_fields_and_a_trace_that_ends_early():
+    trace = DATA / "sizes.trace"
+    snapshots = load_snapshots(DATA / "sizes.expected")
+    events = list(open_trace(trace))
+    rows = diff_rows(events[:3], snapshots[:3], device_for(fixture_config(trace)),
+                     all_fields=True)
+    assert len(rows) == 39 and all(r[4] == 0 for r in rows)
+    assert rows[0][:2] == (1, "orig_data_size") and rows[0][3] == 4096
+    with pytest.raises(KernelDeviceError, match="ended after 3 operations"):
+        diff_rows(events[:3], snapshots[:4], device_for(fixture_config(trace)))
+
+
+def test_fixture_config_and_expected_refuse_malformed_files(tmp_path):
+    assert fixture_config(DATA / "memlimit.trace") == {
+        "disksize": 16 * 1024 * 1024, "mem_limit": 2 * 1024 * 1024, "algorithm": "lz4"}
+    bare = tmp_path / "bare.trace"
+    bare.write_text("# nothing here\nzramsim-trace 1\n# config disksize=1 mem_limit=0 algorithm=lz4\n")
+    with pytest.raises(KernelDeviceError, match="no '# config"):
+        fixture_config(bare)
+    bad = tmp_path / "bad.expected"
+    bad.write_text("1 0 0 0 0 0 0 0 0 0 | 0 0 0 0\n2 0 0 0 0 0 0 0 0 0 0 0 0 0\n")
+    with pytest.raises(KernelDeviceError, match="bad.expected:2: expected"):
+        load_snapshots(bad)

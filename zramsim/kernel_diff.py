@@ -1,0 +1,117 @@
+"""Compare the simulator with the real kernel, counter by counter, op by op.
+
+A kernel fixture is a sizes-only trace plus the kernel's ``mm_stat`` and
+``io_stat`` after each operation (``tests/data/kernel/*.expected``, measured
+by ``tools/measure_kernel.py``); ``replay_on_kernel`` produces the same
+snapshots live. ``diff_rows`` replays the trace events on a simulated
+``ZramDevice`` and, at every snapshot, compares all 13 counters. A faithful
+simulator yields no rows.
+
+A row is ``(op_number, field, simulator, kernel, difference)`` with
+``difference = simulator - kernel``. Example: if after operation 1501 (a
+compaction) the simulator holds 2101248 bytes of zspages and the kernel
+2097152, the row is ``(1501, 'mem_used_total', 2101248, 2097152, 4096)``:
+one page short of compaction.
+
+The trace itself is read by the caller (``workloads.open_trace``), so this
+module sees only events; ``fixture_config`` reads the ``# config`` comment of
+a fixture trace to build a device with the kernel's settings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple
+
+from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from zramsim.device import ZramDevice
+from zramsim.kernel import (
+    IO_STAT_FIELDS, MM_STAT_FIELDS, KernelDeviceError, KernelSnapshot, parse_io_stat,
+    parse_mm_stat,
+)
+
+FIELDS = MM_STAT_FIELDS + IO_STAT_FIELDS
+_CONFIG = re.compile(r"#\s*config\s+(.*)")
+
+
+def fixture_config(trace_path: str | os.PathLike) -> dict:
+    """``{'disksize': int, 'mem_limit': int, 'algorithm': str}`` from a fixture trace.
+
+    Reads the ``# config disksize=<bytes> mem_limit=<bytes> algorithm=<name>``
+    comment that precedes the magic line.
+    """
+    with open(trace_path) as f:
+        for line in f:
+            match = _CONFIG.match(line)
+            if match:
+                pairs = dict(kv.split("=", 1) for kv in match.group(1).split())
+                return {"disksize": int(pairs["disksize"]),
+                        "mem_limit": int(pairs["mem_limit"]),
+                        "algorithm": pairs["algorithm"]}
+            if not line.startswith("#") and line.strip():
+                break
+    raise KernelDeviceError(f"{trace_path}: no '# config disksize=... mem_limit=... "
+                            "algorithm=...' line before the trace starts")
+
+
+def load_expected(path: str | os.PathLike) -> list[KernelSnapshot]:
+    """The snapshots of a ``.expected`` file: ``<op> <9 mm_stat> | <4 io_stat>`` per line."""
+    snapshots = []
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            left, sep, right = line.partition("|")
+            head = left.split(None, 1)
+            if not sep or len(head) != 2 or not head[0].isdigit():
+                raise KernelDeviceError(f"{path}:{number}: expected "
+                                        "'<op> <9 mm_stat ints> | <4 io_stat ints>'")
+            snapshots.append(KernelSnapshot(int(head[0]), parse_mm_stat(head[1]),
+                                            parse_io_stat(right)))
+    return snapshots
+
+
+def device_for(config: dict, **options) -> ZramDevice:
+    """A simulated device with a fixture's disksize, mem_limit and algorithm."""
+    return ZramDevice(config["disksize"], config["algorithm"],
+                      mem_limit=config["mem_limit"], **options)
+
+
+def diff_rows(trace_events: Iterable[PageEvent], kernel: Sequence[KernelSnapshot],
+              device: ZramDevice, *, all_fields: bool = False) -> list[tuple]:
+    """Rows ``(op_number, field, simulator, kernel, difference)`` where they differ.
+
+    ``kernel`` holds the kernel's snapshots (ascending op numbers); the events
+    are applied to ``device`` and compared at each snapshot. ``all_fields``
+    returns a row for every field at every snapshot, equal or not.
+    """
+    wanted = iter(kernel)
+    target = next(wanted, None)
+    rows = []
+    number = 0
+    for number, (op, index, arg) in enumerate(trace_events, 1):
+        if target is None:
+            break
+        if op == WRITE:
+            if type(arg) is int:
+                device.write_size(index, arg)
+            else:
+                device.write(index, arg)
+        elif op == READ:
+            device.read(index)
+        elif op == DISCARD:
+            device.discard(index, arg)
+        elif op == COMPACT:
+            device.compact()
+        if number == target.op_number:
+            simulated = astuple(device.mm_stat()) + astuple(device.io_stat())
+            for field, sim, real in zip(FIELDS, simulated, target.mm_stat + target.io_stat):
+                if all_fields or sim != real:
+                    rows.append((number, field, sim, real, sim - real))
+            target = next(wanted, None)
+    if target is not None:
+        raise KernelDeviceError(f"the trace ended after {number} operations, but the "
+                                f"kernel has a snapshot at operation {target.op_number}")
+    return rows
