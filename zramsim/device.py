@@ -113,6 +113,7 @@ class ZramDevice:
 
     @property
     def disksize(self) -> int:
+        """Bytes: as configured, or (highest slot used + 1) x page size when growing."""
         return self._slots * self.page_size
 
     def set_mem_limit(self, limit: int) -> None:
@@ -137,22 +138,23 @@ class ZramDevice:
             self._grow(size)
 
     def _grow(self, slots: int) -> None:
-        extra = slots - self._slots
-        if extra <= 0:
-            return
-        self._handle.frombytes(bytes(8 * extra))
-        self._size.frombytes(bytes(4 * extra))
-        self._flags.extend(bytes(extra))
-        if self.verify:
-            self._expected.extend(self._zero_digest * extra)
-        self._slots = slots
+        """Make slots 0 .. slots-1 exist; storage grows by doubling, size exactly."""
+        capacity = len(self._flags)
+        if slots > capacity:
+            extra = max(slots, 2 * capacity, 1024) - capacity
+            self._handle.frombytes(bytes(8 * extra))
+            self._size.frombytes(bytes(4 * extra))
+            self._flags.extend(bytes(extra))
+            if self.verify:
+                self._expected.extend(self._zero_digest * extra)
+        self._slots = max(self._slots, slots)
 
     def _slot(self, index: int) -> None:
         if index >= self._slots or index < 0:
             if self.disksize_fixed or index < 0:
                 raise SlotOutOfRange(f"slot {index} is outside the device "
                                      f"({self._slots} slots of {self.page_size} bytes)")
-            self._grow(max(index + 1, self._slots * 2, 1024))
+            self._grow(index + 1)
 
     # -- the write path ---------------------------------------------------------
 
