@@ -16,6 +16,11 @@ Layout (all integers little-endian; docs/trace-format.md has the full table)::
     24  u32  dict_pages   size of the reference window, in pages
     28  u32  0            reserved
     32  ...  one zstd frame (with checksum) holding the records
+    then a 16-byte trailer, another skippable frame:
+         u32 0x184D2A5E, u32 8, u64 length of the zstd frame in bytes
+
+The end record inside the frame and the trailer after it let a reader tell a
+complete trace from a cut one (zstd itself reads a cut frame without error).
 
 Each record is one opcode byte, then fixed-width fields: the low 4 bits are
 the record kind, bits 4-5 the width of the slot index and bits 6-7 the width
@@ -49,6 +54,7 @@ from workloads.errors import TraceFormatError
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
 
 HEADER = struct.Struct("<II8sHHIII")
+TRAILER = struct.Struct("<IIQ")
 SKIPPABLE_MAGIC = 0x184D2A5E
 PAYLOAD_LEN = HEADER.size - 8
 TAG = b"ZRAMSIMT"
@@ -200,6 +206,8 @@ class BinaryTraceWriter:
         self._zstd.write(self._buf)
         self._buf.clear()
         self._zstd.close()
+        frame_length = self._file.tell() - HEADER.size
+        self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
         self._file.close()
 
     def __enter__(self) -> BinaryTraceWriter:
@@ -337,6 +345,17 @@ class BinaryTraceReader:
                                    f"end record counts {count} records, found {record - 1}")
         if rest or self._read(record):
             raise TraceFormatError(self.path, record, "data after the end record")
+        size = os.fstat(self._file.fileno()).st_size
+        trailer = os.pread(self._file.fileno(), TRAILER.size, max(0, size - TRAILER.size))
+        if len(trailer) < TRAILER.size:
+            raise TraceFormatError(self.path, record, "truncated: the trailer is missing")
+        magic, length, frame_length = TRAILER.unpack(trailer)
+        if (magic, length) != (SKIPPABLE_MAGIC, TRAILER.size - 8):
+            raise TraceFormatError(self.path, record, "truncated: the trailer is missing")
+        if HEADER.size + frame_length + TRAILER.size != size:
+            raise TraceFormatError(self.path, record,
+                                   f"file is {size} bytes, its trailer says"
+                                   f" {HEADER.size + frame_length + TRAILER.size}")
 
     def close(self) -> None:
         """Close the trace file."""

@@ -1,0 +1,284 @@
+"""Binary traces: exact layout, round trips, the deduplication window, damage detection."""
+
+import random
+import struct
+
+import pytest
+import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workloads.binary_trace import HEADER, BinaryTraceReader, BinaryTraceWriter
+from workloads.contents import fill_page
+from workloads.errors import TraceFormatError
+from workloads.events import PageEvent
+
+RNG = random.Random(11)
+POOL = [RNG.randbytes(4096) for _ in range(5)]
+
+
+def write(path, events, page_size=4096, **options):
+    with BinaryTraceWriter(path, page_size, **options) as writer:
+        for event in events:
+            writer.write(event)
+    return path
+
+
+def read(path, **options):
+    with BinaryTraceReader(path, **options) as reader:
+        return list(reader)
+
+
+def record_stream(path):
+    """The decompressed record bytes after the 32-byte header."""
+    raw = path.read_bytes()
+    return zstandard.ZstdDecompressor().stream_reader(raw[HEADER.size:]).read()
+
+
+EVERY_KIND = [
+    PageEvent("W", 0, bytes(4096)),
+    PageEvent("W", 1, fill_page(0x0123456789ABCDEF, 4096)),
+    PageEvent("W", 2, POOL[0]),
+    PageEvent("W", 3, POOL[0]),
+    PageEvent("W", 70000, 1234),
+    PageEvent("W", 2**64 - 1, 2**40),
+    PageEvent("R", 2**32, None),
+    PageEvent("D", 5, 300),
+    PageEvent("C", 0, None),
+]
+
+
+def test_header_bytes_exact(tmp_path):
+    path = write(tmp_path / "a.ztrace", [], page_size=16384)
+    raw = path.read_bytes()
+    assert raw[:32] == bytes.fromhex(
+        "5e2a4d18" "18000000") + b"ZRAMSIMT" + bytes.fromhex(
+        "0100" "0000" "00400000" "00040000" "00000000")
+    # the whole file is a valid zstd stream: the header is a skippable frame
+    assert zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True).read() \
+        == bytes([0x00, 0])  # the end record: opcode END with a 1-byte count of 0
+    frame_length = len(raw) - 32 - 16
+    assert raw[-16:] == bytes.fromhex("5e2a4d18" "08000000") + frame_length.to_bytes(8, "little")
+
+
+def test_record_bytes_exact(tmp_path):
+    path = write(tmp_path / "a.ztrace", [
+        PageEvent("W", 70000, 1234),
+        PageEvent("R", 3, None),
+        PageEvent("D", 300, 2),
+        PageEvent("C", 0, None),
+        PageEvent("W", 1, fill_page(0xFF, 4096)),
+    ])
+    assert record_stream(path) == bytes.fromhex(
+        "64" "70110100" "d204"      # SIZE, u32 index, u16 size
+        "05" "03"                   # READ, u8 index
+        "16" "2c01" "02"            # DISCARD, u16 index, u8 count
+        "07"                        # COMPACT
+        "03" "01" "ff00000000000000"  # FILL, u8 index, the word
+        "00" "05")                  # END, 5 records before it
+
+
+def test_round_trip_every_kind(tmp_path):
+    path = write(tmp_path / "a.ztrace", EVERY_KIND)
+    with BinaryTraceReader(path) as reader:
+        assert (reader.page_size, reader.dict_pages, reader.location()) == (4096, 4096, f"{path}:0")
+        got = list(reader)
+        assert reader.location() == f"{path}:9"
+    assert got == EVERY_KIND
+
+
+def test_duplicates_are_references(tmp_path):
+    path = write(tmp_path / "a.ztrace", [PageEvent("W", i, POOL[i % 2]) for i in range(1000)])
+    stream = record_stream(path)
+    assert stream.count(POOL[0]) == 1 and stream.count(POOL[1]) == 1
+    # two literals (opcode, u8 index, page), 254 references with a u8 index,
+    # 744 with a u16 index (opcode, index, u8 slot), the end record with a u16 count
+    assert len(stream) == 2 * (1 + 1 + 4096) + 254 * 3 + 744 * 4 + 3
+    assert read(path) == [PageEvent("W", i, POOL[i % 2]) for i in range(1000)]
+
+
+def test_window_evicts_oldest_literal(tmp_path):
+    events = [PageEvent("W", i, POOL[n]) for i, n in enumerate([0, 1, 2, 0, 2, 1, 1])]
+    path = write(tmp_path / "a.ztrace", events, dict_bytes=2 * 4096)
+    stream = record_stream(path)
+    # 0 1 2 are literals; 0 was evicted by 2 so it is stored again (evicting 1);
+    # 2 is a reference; 1 is stored again (evicting 2) and then referenced.
+    assert [stream.count(page) for page in POOL[:3]] == [2, 2, 1]
+    assert read(path) == events
+
+
+def test_no_window_stores_every_page(tmp_path):
+    events = [PageEvent("W", i, POOL[0]) for i in range(3)]
+    path = write(tmp_path / "a.ztrace", events, dict_bytes=0)
+    assert record_stream(path).count(POOL[0]) == 3
+    assert read(path) == events
+
+
+event_strategy = st.one_of(
+    st.builds(PageEvent, st.just("W"), st.integers(0, 2**64 - 1), st.sampled_from(POOL)),
+    st.builds(PageEvent, st.just("W"), st.integers(0, 9),
+              st.integers(0, 2**64 - 1).map(lambda w: fill_page(w, 4096))),
+    st.builds(PageEvent, st.just("W"), st.integers(0, 2**20), st.integers(1, 2**64 - 1)),
+    st.builds(PageEvent, st.just("R"), st.integers(0, 2**64 - 1), st.none()),
+    st.builds(PageEvent, st.just("D"), st.integers(0, 2**33), st.integers(1, 2**33)),
+    st.just(PageEvent("C", 0, None)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(events=st.lists(event_strategy, max_size=40), window=st.integers(0, 3))
+def test_round_trip_property(tmp_path_factory, events, window):
+    path = tmp_path_factory.mktemp("rt") / "p.ztrace"
+    write(path, events, dict_bytes=window * 4096)
+    assert read(path) == events
+
+
+def test_truncation_reports_record_numbers(tmp_path):
+    path = write(tmp_path / "a.ztrace", [PageEvent("R", i, None) for i in range(10)])
+    records = record_stream(path)
+    cctx = zstandard.ZstdCompressor()
+    header = path.read_bytes()[:HEADER.size]
+    cases = [
+        (records[:-2], 11, "truncated: the end record is missing"),
+        (records[:-1], 11, "truncated in the middle of a record"),
+        (records[:7], 4, "truncated in the middle of a record"),
+        (records[:6], 4, "truncated: the end record is missing"),
+    ]
+    for body, line, reason in cases:
+        path.write_bytes(header + cctx.compress(body))
+        with pytest.raises(TraceFormatError) as info:
+            read(path)
+        assert (info.value.path, info.value.line, info.value.reason) == (str(path), line, reason)
+
+
+def test_truncated_file_detected(tmp_path):
+    events = [PageEvent("W", i, POOL[i % 5]) for i in range(50)]
+    full = write(tmp_path / "a.ztrace", events).read_bytes()
+    for cut in (len(full) - 1, len(full) - 10, len(full) // 2, 40, HEADER.size):
+        (tmp_path / "cut.ztrace").write_bytes(full[:cut])
+        with pytest.raises(TraceFormatError):
+            read(tmp_path / "cut.ztrace")
+
+
+def test_writer_aborted_by_exception_leaves_truncated_trace(tmp_path):
+    path = tmp_path / "a.ztrace"
+    with pytest.raises(RuntimeError):
+        with BinaryTraceWriter(path, 4096) as writer:
+            writer.write(PageEvent("R", 1, None))
+            raise RuntimeError("boom")
+    with pytest.raises(TraceFormatError, match="end record is missing"):
+        read(path)
+
+
+def test_corrupt_stream_contents(tmp_path):
+    header = write(tmp_path / "a.ztrace", []).read_bytes()[:HEADER.size]
+    cctx = zstandard.ZstdCompressor()
+    cases = [
+        (bytes.fromhex("05 01 0f"), 2, "unknown record opcode 0x0f"),
+        (bytes.fromhex("05 01 55 0100"), 2, "unknown record opcode 0x55"),
+        (bytes.fromhex("02 01 05"), 1, "reference to empty window slot 5"),
+        (bytes.fromhex("04 00 00"), 1, "compressed size 0"),
+        (bytes.fromhex("06 00 00"), 1, "discard of 0 pages"),
+        (bytes.fromhex("05 01 00 07"), 2, "end record counts 7 records, found 1"),
+        (bytes.fromhex("05 01 00 01 07"), 2, "data after the end record"),
+    ]
+    path = tmp_path / "b.ztrace"
+    for body, line, reason in cases:
+        path.write_bytes(header + cctx.compress(body))
+        with pytest.raises(TraceFormatError) as info:
+            read(path)
+        assert (info.value.line, info.value.reason) == (line, reason)
+
+
+def test_flipped_byte_detected(tmp_path):
+    events = [PageEvent("W", i, POOL[i % 5]) for i in range(20)]
+    full = bytearray(write(tmp_path / "a.ztrace", events).read_bytes())
+    full[len(full) // 2] ^= 0x55
+    (tmp_path / "bad.ztrace").write_bytes(full)
+    with pytest.raises(TraceFormatError, match="corrupt compressed data"):
+        read(tmp_path / "bad.ztrace")
+
+
+def header_with(**changes):
+    fields = dict(magic=0x184D2A5E, length=24, tag=b"ZRAMSIMT", version=1, flags=0,
+                  page_size=4096, window=16, reserved=0)
+    fields.update(changes)
+    return HEADER.pack(*fields.values())
+
+
+@pytest.mark.parametrize("header, reason", [
+    (b"short", "truncated header"),
+    (header_with(tag=b"ZRAMSIMX"), "not a zramsim binary trace (bad magic)"),
+    (header_with(magic=0x184D2A5F), "not a zramsim binary trace (bad magic)"),
+    (header_with(version=2), "unsupported version 2 (this reader knows 1)"),
+    (header_with(flags=1), "unknown header flags"),
+    (header_with(page_size=5000), "page_size 5000 is not a power of two"),
+    (header_with(window=2**31), "reference window of 2147483648 pages is too large"),
+])
+def test_bad_header(tmp_path, header, reason):
+    path = tmp_path / "h.ztrace"
+    path.write_bytes(header)
+    with pytest.raises(TraceFormatError) as info:
+        BinaryTraceReader(path)
+    assert (info.value.path, info.value.line, info.value.reason) == (str(path), 0, reason)
+
+
+def test_requested_page_size_must_match(tmp_path):
+    path = write(tmp_path / "a.ztrace", [], page_size=65536)
+    assert BinaryTraceReader(path, page_size=65536).page_size == 65536
+    with pytest.raises(TraceFormatError, match="trace page_size 65536 differs from requested 4096"):
+        BinaryTraceReader(path, page_size=4096)
+
+
+def test_writer_rejects_bad_events(tmp_path):
+    with BinaryTraceWriter(tmp_path / "a.ztrace", 4096) as writer:
+        for event, message in [
+            (PageEvent("W", -1, 5), "slot index -1"),
+            (PageEvent("W", 2**64, 5), "slot index"),
+            (PageEvent("W", 0, 0), "compressed size 0"),
+            (PageEvent("W", 0, b"abc"), "page of 3 bytes"),
+            (PageEvent("D", 0, 0), "discard count 0"),
+            (PageEvent("X", 0, None), "unknown operation 'X'"),
+        ]:
+            with pytest.raises(ValueError, match=message):
+                writer.write(event)
+        assert writer.records == 0
+    assert read(tmp_path / "a.ztrace") == []
+
+
+def test_close_twice_is_harmless(tmp_path):
+    writer = BinaryTraceWriter(tmp_path / "a.ztrace", 4096)
+    writer.write(PageEvent("C", 0, None))
+    writer.close()
+    writer.close()
+    assert read(tmp_path / "a.ztrace") == [PageEvent("C", 0, None)]
+
+
+def test_records_larger_than_a_chunk(tmp_path):
+    pages = [random.Random(n).randbytes(65536) for n in range(40)]
+    events = [PageEvent("W", n, page) for n, page in enumerate(pages)]
+    assert read(write(tmp_path / "a.ztrace", events, page_size=65536)) == events
+    assert struct.unpack_from("<I", (tmp_path / "a.ztrace").read_bytes(), 20) == (65536,)
+
+
+def test_cut_in_checksum_or_trailer_names_the_end_record(tmp_path):
+    full = write(tmp_path / "a.ztrace", [PageEvent("R", 1, None), PageEvent("C", 0, None)]).read_bytes()
+    cut = tmp_path / "cut.ztrace"
+    for length, reason in [
+        (len(full) - 16, "truncated: the trailer is missing"),
+        (len(full) - 1, "truncated: the trailer is missing"),
+        (len(full) - 18, "truncated: the trailer is missing"),
+    ]:
+        cut.write_bytes(full[:length])
+        with pytest.raises(TraceFormatError) as info:
+            read(cut)
+        assert (info.value.line, info.value.reason) == (3, reason)
+    empty_skippable_frame = bytes.fromhex("5e2a4d18" "00000000")
+    cut.write_bytes(full[:-16] + empty_skippable_frame + full[-16:])
+    with pytest.raises(TraceFormatError) as info:
+        read(cut)
+    assert (info.value.line, info.value.reason) == (
+        3, f"file is {len(full) + 8} bytes, its trailer says {len(full)}")
+    cut.write_bytes(full[:-16] + b"\0" + full[-16:])
+    with pytest.raises(TraceFormatError, match="corrupt compressed data"):
+        read(cut)
