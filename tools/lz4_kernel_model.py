@@ -37,8 +37,13 @@ def _ext(count: int) -> int:
     return 0 if count < 15 else (count - 15) // 255 + 1
 
 
-def kernel_lz4_len(src: bytes) -> int:
-    """Length of the kernel's lz4 output for ``src`` (a page, < 64 KiB)."""
+def kernel_lz4_len(src: bytes, acceleration: int = 1) -> int:
+    """Length of the kernel's lz4 output for ``src`` (a page, < 64 KiB).
+
+    ``acceleration`` is zram's lz4 ``level`` (default 1): the forward search
+    stride starts at ``acceleration`` instead of 1 (and still grows every 64
+    misses).
+    """
     n = len(src)
     if n < MFLIMIT + 1:
         return 1 + _ext(n) + n
@@ -55,7 +60,7 @@ def kernel_lz4_len(src: bytes) -> int:
         # forward search for a 4-byte match
         forward = ip
         step = 1
-        attempts = 1 << SKIP_TRIGGER
+        attempts = acceleration << SKIP_TRIGGER
         while True:
             ip = forward
             forward += step
