@@ -1,0 +1,388 @@
+"""zramsim's command line: parse, wire readers to the device, print. Nothing else.
+
+Exit codes (documented in the README and in ``zramsim --help``):
+0 success; 1 a domain error (malformed trace, impossible configuration, capture
+refused); 2 a usage error (click's own); 3 a verify mismatch; 130 interrupted
+(Ctrl-C), after printing the statistics gathered so far.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import nullcontext
+
+import click
+
+from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
+from workloads import WorkloadError
+from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
+from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim.report import render_csv, render_geometry, render_table
+
+EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
+DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
+
+
+class Failure(click.ClickException):
+    """An error with our exit code; click prints ``Error: <message>`` on stderr."""
+
+    def __init__(self, message: str, code: int = EXIT_DOMAIN) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``4096``, ``64K``, ``512M``, ``2G`` (powers of 1024, like memparse)."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    text = text.strip()
+    scale = units.get(text[-1:].lower(), 1)
+    number = text[:-1] if scale > 1 else text
+    if not number.isdigit():
+        raise click.BadParameter(f"{text!r} is not a size such as 4096, 64K, 512M or 2G")
+    return int(number) * scale
+
+
+class SizeType(click.ParamType):
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(value)
+        except click.BadParameter as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SIZE = SizeType()
+
+
+def device_options(func):
+    """Options shared by every command that builds a device."""
+    options = [
+        click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
+                     default="lz4", show_default=True, help="Compression algorithm."),
+        click.option("--level", type=int, default=None,
+                     help="lz4 acceleration or zstd level (default: the kernel's: 1 / 3)."),
+        click.option("--dict", "dict_path", type=click.Path(exists=True, dir_okay=False),
+                     help="zstd dictionary file (zram's algorithm_params dict=)."),
+        click.option("--disksize", type=SIZE, default=None,
+                     help="Device size, e.g. 1G (default: grows to fit the trace)."),
+        click.option("--mem-limit", type=SIZE, default=0, show_default=True,
+                     help="zram mem_limit, e.g. 64M; 0 is unlimited."),
+        click.option("--page-size", type=click.Choice(["4096", "16384", "65536"]),
+                     default=None, help="Page size (default: the trace's, else 4096)."),
+        click.option("--chain-size", type=click.IntRange(4, 16), default=8, show_default=True,
+                     help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
+        click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
+                     show_default=True, help="Chain length rule: 6.3+ or legacy."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def trace_options(func):
+    func = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+                        help="Seed of the built-in default workload.")(func)
+    func = click.option("--allow-outside", is_flag=True,
+                        help="Let file: contents of a text trace leave the trace's folder.")(func)
+    return click.argument("trace", type=click.Path(dir_okay=False), required=False)(func)
+
+
+def build_device(algorithm, level, dict_path, disksize, mem_limit, page_size, chain_size,
+                 chain_rule, verify=False) -> ZramDevice:
+    dictionary = open(dict_path, "rb").read() if dict_path else None
+    return ZramDevice(disksize, algorithm, level=level, dictionary=dictionary,
+                      page_size=page_size, chain_size=chain_size, chain_rule=chain_rule,
+                      mem_limit=mem_limit, verify=verify)
+
+
+def open_events(trace, seed, allow_outside, page_size):
+    """(reader or None, events, trace description) for a path or the default workload."""
+    if trace is None:
+        events = default_workload(seed, DEFAULT_PAGES, page_size or 4096)
+        return None, events, {"trace": None, "workload": "default", "seed": seed,
+                              "description": DESCRIPTION}
+    from workloads.open_trace import detect_format, open_trace
+    try:
+        reader = open_trace(trace, allow_outside=allow_outside,
+                            page_size=int(page_size) if page_size else None)
+        kind = detect_format(trace)
+    except WorkloadError as exc:
+        raise Failure(str(exc)) from None
+    return reader, reader, {"trace": trace, "format": kind, "seed": None}
+
+
+class Progress:
+    """Pages per second on stderr, only on a terminal and not with -q."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.start = time.perf_counter()
+
+    def __call__(self, applied: int) -> None:
+        if self.enabled:
+            rate = applied / max(time.perf_counter() - self.start, 1e-9)
+            click.echo(f"\r{applied:>12,} events  {rate:>12,.0f} events/s", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.enabled:
+            click.echo("", err=True)
+
+
+def run_replay(device, reader, events, quiet) -> tuple[Replay, str | None, int]:
+    """Replay; returns (replay, error message or None, exit code) and never raises."""
+    progress = Progress(quiet)
+    replayer = Replay(device, progress)
+    where = (lambda: reader.location()) if reader is not None else (
+        lambda: f"<default workload>:{replayer.applied + 1}")
+    message, code = None, 0
+    try:
+        with reader if reader is not None else nullcontext():
+            replayer.run(events)
+    except VerifyMismatch as exc:
+        message, code = f"{where()}: {exc}", EXIT_VERIFY
+    except KeyboardInterrupt:
+        message, code = f"interrupted after {replayer.applied} events", EXIT_INTERRUPTED
+    except WorkloadError as exc:
+        message, code = str(exc), EXIT_DOMAIN
+    except DOMAIN_ERRORS as exc:
+        message, code = f"{where()}: {exc}", EXIT_DOMAIN
+    finally:
+        progress.done()
+    return replayer, message, code
+
+
+def finish(message: str | None, code: int) -> None:
+    if message is not None:
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zramsim")
+def main():
+    """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
+
+    Exit codes: 0 success, 1 domain error (bad trace, bad configuration),
+    2 usage error, 3 verify mismatch, 130 interrupted.
+
+    Example: zramsim replay            (the built-in default workload)
+    """
+
+
+@main.command()
+@trace_options
+@device_options
+@click.option("--verify", is_flag=True, help="Check every read against the last write.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
+              default="table", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
+           page_size, chain_size, chain_rule, verify, fmt, quiet):
+    """Replay TRACE (text, binary or raw image) into a zram device and report.
+
+    With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
+
+    Example: zramsim replay traces/mixed.trace --algo zstd --format json
+    """
+    reader, events, source = open_events(trace, seed, allow_outside, page_size)
+    try:
+        device = build_device(algorithm, level, dict_path, disksize, mem_limit,
+                              int(page_size or (reader.page_size if reader else 4096)),
+                              chain_size, chain_rule, verify)
+    except (DeviceError, OSError) as exc:
+        if reader is not None:
+            reader.close()
+        raise Failure(str(exc)) from None
+    replayer, message, code = run_replay(device, reader, events, quiet)
+    stats = device.stats()
+    config = {**device.config(), **source, "verify": verify}
+    if fmt == "json":
+        doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
+               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}
+        if message is not None:
+            doc["error"] = message
+        click.echo(json.dumps(doc, indent=2))
+    elif fmt == "mm_stat":
+        click.echo(stats.mm_stat.text(), nl=False)
+    elif fmt == "csv":
+        click.echo(render_csv(stats, config), nl=False)
+    else:
+        name = source["trace"] or f"default workload (seed {seed})"
+        click.echo(render_table(stats, config, f"{name}: {replayer.applied} events"), nl=False)
+    finish(message, code)
+
+
+@main.command()
+@trace_options
+@device_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
+            page_size, chain_size, chain_rule, fmt, quiet):
+    """The zsmalloc size classes: after replaying TRACE, or the bare geometry.
+
+    With TRACE, prints the debugfs 'classes' table after replaying it ('-' replays
+    the built-in default workload); with no TRACE, the class geometry for
+    --page-size, --chain-size and --chain-rule.
+
+    Example: zramsim classes --page-size 16384 --format json
+    """
+    if trace is None:
+        geometry = Geometry(int(page_size or 4096), chain_size, chain_rule)
+        if fmt == "json":
+            click.echo(json.dumps([{"index": c.index, "size": c.size,
+                                    "pages_per_zspage": c.pages_per_zspage,
+                                    "objs_per_zspage": c.objs_per_zspage, "huge": c.huge,
+                                    "tail_waste": c.tail_waste(geometry.page_size)}
+                                   for c in geometry.classes], indent=2))
+        else:
+            click.echo(f"# {len(geometry.classes)} classes, huge_class_size "
+                       f"{geometry.huge_class_size}")
+            click.echo(render_geometry(geometry.classes, geometry.page_size), nl=False)
+        return
+    if trace == "-":
+        trace = None
+    reader, events, _ = open_events(trace, seed, allow_outside, page_size)
+    device = build_device(algorithm, level, dict_path, disksize, mem_limit,
+                          int(page_size or (reader.page_size if reader else 4096)),
+                          chain_size, chain_rule)
+    _, message, code = run_replay(device, reader, events, quiet)
+    rows = device.pool.class_stats()
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+    else:
+        click.echo(render_classes(rows), nl=False)
+    finish(message, code)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def algorithms(fmt):
+    """List the compression algorithms and their parameters.
+
+    Example: zramsim algorithms --format json
+    """
+    rows = [{"name": name, "parameter": b.level_name, "default": b.default_level,
+             "dictionary": b.takes_dictionary, "note": b.note}
+            for name, b in COMPRESSORS.items()]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        extra = ", dict=FILE" if r["dictionary"] else ""
+        click.echo(f"{r['name']:<6} {r['parameter']}={r['default']}{extra}  ({r['note']})")
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False))
+@click.argument("dst", type=click.Path(dir_okay=False))
+@click.option("--allow-outside", is_flag=True,
+              help="Let file: contents of a text trace leave the trace's folder.")
+def convert(src, dst, allow_outside):
+    """Convert a trace between text (.trace/.txt) and binary (.ztrace/.zst).
+
+    Text to binary inlines file: and random: contents; binary to text writes page
+    bytes to a side file DST.pages.
+
+    Example: zramsim convert mixed.trace mixed.ztrace
+    """
+    from workloads.open_trace import convert as convert_trace
+    try:
+        count = convert_trace(src, dst, allow_outside=allow_outside)
+    except WorkloadError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{count} events written to {dst}", err=True)
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--kind", default=None,
+              help="Content kind (see --list), or a mix such as heap=0.6,text=0.3,zero=0.1.")
+@click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--page-size", type=click.Choice(["4096", "16384", "65536"]), default="4096")
+@click.option("--overwrite-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--discard-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--compact-rate", type=click.FloatRange(0, 1), default=0.0)
+def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, discard_rate,
+             compact_rate):
+    """Write a generated trace to OUT (.ztrace binary or .trace text).
+
+    With no --kind, writes the built-in default workload.
+
+    Example: zramsim generate heap.ztrace --kind heap=0.7,zero=0.3 --pages 100000 --seed 7
+    """
+    from workloads.generators import KINDS
+    from workloads.mixes import generate_trace
+    size = int(page_size)
+    if kind is None:
+        events = default_workload(seed, pages, size)
+    else:
+        try:
+            mix = kind if "=" not in kind else {k: float(v) for k, v in
+                                                 (p.split("=") for p in kind.split(","))}
+        except ValueError:
+            raise click.BadParameter(f"{kind!r}: a mix is kind=weight,kind=weight",
+                                     param_hint="--kind") from None
+        if isinstance(mix, str) and mix not in KINDS:
+            raise click.BadParameter(f"unknown kind {mix!r}; known: {', '.join(KINDS)}",
+                                     param_hint="--kind")
+        try:
+            events = generate_trace(mix, pages, seed, size, overwrite_rate=overwrite_rate,
+                                    read_rate=read_rate, discard_rate=discard_rate,
+                                    compact_rate=compact_rate)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--kind") from None
+    count = _write_events(out, size, events)
+    click.echo(f"{count} events written to {out}", err=True)
+
+
+def _write_events(out, page_size, events) -> int:
+    from workloads.open_trace import writer_for
+    count = 0
+    try:
+        with writer_for(out, page_size) as writer:
+            for event in events:
+                writer.write(event)
+                count += 1
+    except (WorkloadError, ValueError, OSError) as exc:
+        raise Failure(str(exc)) from None
+    return count
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--pid", type=int, default=None, help="Capture a live process's resident pages.")
+@click.option("--path", "path", type=click.Path(), default=None,
+              help="Capture a file, or every file under a directory.")
+@click.option("--include", type=click.Choice(["private", "anonymous", "all"]), default="private",
+              show_default=True, help="Which mappings of a process to capture.")
+def capture(out, pid, path, include):
+    """Capture pages of a live process (--pid) or of files (--path) into trace OUT.
+
+    Example: zramsim capture --pid 1234 python-heap.ztrace
+    """
+    from workloads.capture import capture_path, capture_process
+    if (pid is None) == (path is None):
+        raise click.UsageError("give exactly one of --pid and --path")
+    try:
+        events = capture_process(pid, include=include) if pid is not None else capture_path(path)
+        count = _write_events(out, 4096, events)
+    except WorkloadError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{count} pages captured to {out}", err=True)
+
+
+# --- end of commands ---
+
+
+if __name__ == "__main__":
+    main()
