@@ -1,0 +1,151 @@
+"""One interface for every allocator we compare, and the registry that names them.
+
+zsmalloc is one answer to "where do compressed pages go?". Others trade density
+for simplicity: keep each object in a page of its own class without letting it
+span pages (what zsmalloc's design note warns against), or pair objects up in
+one page (zbud: at most 2) or three (z3fold). To compare them on one trace they
+must be interchangeable, so each offers the same small surface:
+
+* ``malloc(size) -> handle`` (opaque int, never 0), ``write(handle, data)``,
+  ``read(handle) -> bytes`` (``size`` bytes), ``free(handle)``;
+* ``total_pages`` (page frames held now), ``fragmentation()`` (where those
+  pages' bytes go, the five fields of ``allocator.stats.Fragmentation``),
+  ``compact()`` (pages freed; 0 where the allocator has no compaction),
+  ``check()`` (walk the invariants, raise ``InvariantError``);
+* ``name``, ``page_size`` and ``max_size`` (largest object accepted).
+
+Worked example: 1000 objects of 2100 bytes. zsmalloc (2108 bytes with the
+8-byte header, class 2176: 8 pages hold 15) needs ceil(1000/15) = 67 zspages = 536 pages;
+single pages hold one each (2112 > 4096/2) = 1000 pages; zbud puts 2100 in 33
+chunks of 64 bytes and a page has 63 chunks after its header, so again one per
+page = 1000 pages.
+
+``ALLOCATORS`` maps a name to a factory ``(page_size) -> allocator``; the
+contract test and ``zramsim.teach.compare`` iterate over it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Protocol, runtime_checkable
+
+from allocator.errors import InvalidHandle, ObjectOverflow, ObjectSizeError
+from allocator.geometry import Geometry
+from allocator.pool import Pool
+from allocator.stats import Fragmentation
+
+
+@runtime_checkable
+class Allocator(Protocol):
+    """What compare and the contract test need from an allocator."""
+
+    name: str
+    page_size: int
+    max_size: int
+
+    @property
+    def total_pages(self) -> int: ...
+    def malloc(self, size: int) -> int: ...
+    def write(self, handle: int, data: bytes) -> None: ...
+    def read(self, handle: int) -> bytes: ...
+    def free(self, handle: int) -> None: ...
+    def compact(self) -> int: ...
+    def fragmentation(self) -> Fragmentation: ...
+    def check(self) -> None: ...
+    def handles(self) -> Iterator[int]: ...
+
+
+class ZsmallocAllocator(Pool):
+    """The zsmalloc pool under the comparison interface (nothing added but names)."""
+
+    name = "zsmalloc"
+
+    def __init__(self, page_size: int = 4096) -> None:
+        super().__init__(Geometry(page_size))
+        self.max_size = page_size
+
+
+class ObjectTable:
+    """Handles, sizes and bytes of live objects: the part every simple allocator shares.
+
+    A subclass places objects (``_place(handle, size)``, ``_remove(handle)``) and
+    counts pages; this class checks sizes, issues handles and keeps the data.
+    Handles are reused lowest-last (LIFO), as zsmalloc's handle cache does.
+    """
+
+    name = "abstract"
+
+    def __init__(self, page_size: int, max_size: int) -> None:
+        self.page_size = page_size
+        self.max_size = max_size
+        self._sizes: dict[int, int] = {}
+        self._data: dict[int, bytes] = {}
+        self._next_handle = 1
+        self._free_handles: list[int] = []
+
+    def malloc(self, size: int) -> int:
+        """Allocate ``size`` bytes (1 .. max_size) and return a fresh handle."""
+        if not 0 < size <= self.max_size:
+            raise ObjectSizeError(f"{self.name} cannot allocate {size} bytes: "
+                                  f"objects are 1 to {self.max_size} bytes")
+        if self._free_handles:
+            handle = self._free_handles.pop()
+        else:
+            handle = self._next_handle
+            self._next_handle += 1
+        self._place(handle, size)
+        self._sizes[handle] = size
+        return handle
+
+    def free(self, handle: int) -> None:
+        """Free a live object; its page goes back when nothing is left in it."""
+        self.size_of(handle)
+        self._remove(handle)
+        del self._sizes[handle]
+        self._data.pop(handle, None)
+        self._free_handles.append(handle)
+
+    def size_of(self, handle: int) -> int:
+        """Bytes requested for a live handle."""
+        try:
+            return self._sizes[handle]
+        except KeyError:
+            raise InvalidHandle(f"handle {handle} is not allocated") from None
+
+    def write(self, handle: int, data: bytes) -> None:
+        """Store ``data`` (at most the allocated size) in the object."""
+        size = self.size_of(handle)
+        if len(data) > size:
+            raise ObjectOverflow(f"{len(data)} bytes do not fit in a {size}-byte object")
+        self._data[handle] = bytes(data)
+
+    def read(self, handle: int) -> bytes:
+        """The object's ``size`` bytes; never-written bytes read as zeros."""
+        size = self.size_of(handle)
+        data = self._data.get(handle, b"")
+        return data + bytes(size - len(data))
+
+    def handles(self) -> Iterator[int]:
+        """Every live handle."""
+        return iter(list(self._sizes))
+
+    def compact(self) -> int:
+        """No compaction: objects never move. Frees 0 pages."""
+        return 0
+
+    def _place(self, handle: int, size: int) -> None:
+        raise NotImplementedError
+
+    def _remove(self, handle: int) -> None:
+        raise NotImplementedError
+
+
+def _registry() -> dict[str, Callable[..., Allocator]]:
+    # Imported here: the implementations build on ObjectTable above.
+    from allocator.single_page import SinglePageAllocator
+    from allocator.z3fold import Z3foldAllocator
+    from allocator.zbud import ZbudAllocator
+    return {"zsmalloc": ZsmallocAllocator, "single-page": SinglePageAllocator,
+            "zbud": ZbudAllocator, "z3fold": Z3foldAllocator}
+
+
+ALLOCATORS: dict[str, Callable[..., Allocator]] = _registry()

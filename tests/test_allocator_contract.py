@@ -1,0 +1,184 @@
+"""One contract for every allocator in ALLOCATORS, plus each one's exact packing.
+
+The contract is what compare relies on: handles round-trip the bytes written, sizes
+outside 1..max_size are refused, freed handles are dead, pages are released
+when their last object goes, the fragmentation fields add up to the pages held,
+and check() holds after every step of a random run.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from allocator import InvalidHandle, InvariantError, ObjectOverflow, ObjectSizeError
+from allocator.interface import ALLOCATORS, Allocator
+from allocator.single_page import single_page_classes
+
+NAMES = sorted(ALLOCATORS)
+
+
+@pytest.fixture(params=NAMES)
+def alloc(request) -> Allocator:
+    return ALLOCATORS[request.param]()
+
+
+def test_registry_names_match_allocators():
+    assert NAMES == ["single-page", "z3fold", "zbud", "zsmalloc"]
+    for name, factory in ALLOCATORS.items():
+        a = factory()
+        assert a.name == name
+        assert isinstance(a, Allocator)
+        assert a.page_size == 4096
+
+
+def test_round_trip_at_every_edge(alloc):
+    sizes = [1, 31, 32, 33, 100, 1560, 2047, 2048, 3000, alloc.max_size]
+    handles = {}
+    for n, size in enumerate(sizes):
+        h = alloc.malloc(size)
+        assert h > 0 and h not in handles
+        data = bytes((n + i) % 251 for i in range(size))
+        alloc.write(h, data)
+        handles[h] = data
+        alloc.check()
+    for h, data in handles.items():
+        assert alloc.read(h) == data
+    short = bytes(range(10))         # a short write: the rest of the object is unspecified
+    h = alloc.malloc(100)
+    alloc.write(h, short)
+    got = alloc.read(h)
+    assert len(got) == 100 and got[:10] == short
+
+
+def test_sizes_outside_range_are_refused(alloc):
+    for bad in (0, -1, alloc.max_size + 1):
+        with pytest.raises(ObjectSizeError):
+            alloc.malloc(bad)
+    assert alloc.total_pages == 0
+
+
+def test_overflow_and_dead_handles(alloc):
+    h = alloc.malloc(50)
+    with pytest.raises(ObjectOverflow):
+        alloc.write(h, bytes(51))
+    alloc.free(h)
+    for op in (alloc.free, alloc.read):
+        with pytest.raises(InvalidHandle):
+            op(h)
+    with pytest.raises(InvalidHandle):
+        alloc.write(h, b"x")
+    assert alloc.total_pages == 0
+    assert list(alloc.handles()) == []
+
+
+def test_pages_released_when_last_object_freed(alloc):
+    handles = [alloc.malloc(1200) for _ in range(40)]
+    assert alloc.total_pages > 0
+    for h in handles:
+        alloc.free(h)
+        alloc.check()
+    assert alloc.total_pages == 0
+    assert alloc.fragmentation().total == 0
+
+
+def test_random_run_keeps_invariants_and_accounts_every_byte(alloc):
+    rng = random.Random(9)
+    live: dict[int, tuple[int, bytes]] = {}
+    for step in range(600):
+        if live and rng.random() < 0.4:
+            h = rng.choice(sorted(live))
+            size, data = live.pop(h)
+            got = alloc.read(h)
+            assert len(got) == size and got[:len(data)] == data
+            alloc.free(h)
+        else:
+            size = rng.randint(1, alloc.max_size)
+            h = alloc.malloc(size)
+            data = rng.randbytes(rng.randint(0, size))
+            alloc.write(h, data)
+            live[h] = (size, data)
+        if step % 50 == 0:
+            alloc.compact()
+        alloc.check()
+        frag = alloc.fragmentation()
+        assert frag.total == alloc.total_pages * alloc.page_size
+        assert frag.requested == sum(size for size, _ in live.values())
+    assert sorted(alloc.handles()) == sorted(live)
+    for h, (size, data) in live.items():
+        assert alloc.read(h)[:len(data)] == data
+
+
+@pytest.mark.parametrize("name, size, pages", [
+    ("zsmalloc", 2100, 536), ("single-page", 2100, 1000), ("zbud", 2100, 1000),
+    ("z3fold", 2100, 1000),
+    ("zsmalloc", 1200, 300), ("single-page", 1200, 334), ("zbud", 1200, 500),
+    ("z3fold", 1200, 334),
+    ("zsmalloc", 700, 177), ("single-page", 700, 200), ("zbud", 700, 500),
+    ("z3fold", 700, 334),
+    ("zsmalloc", 1560, 385), ("single-page", 1560, 500), ("zbud", 1560, 500),
+    ("z3fold", 1560, 500),
+])
+def test_thousand_objects_pages(name, size, pages):
+    a = ALLOCATORS[name]()
+    for _ in range(1000):
+        a.malloc(size)
+    assert a.total_pages == pages
+
+
+def test_zbud_limits_and_breakdown():
+    a = ALLOCATORS["zbud"]()
+    assert a.max_size == 3968
+    a.malloc(3968)                   # 62 chunks: a page to itself
+    with pytest.raises(ObjectSizeError):
+        a.malloc(3969)
+    b = ALLOCATORS["zbud"]()
+    b.malloc(1200), b.malloc(1200)
+    frag = b.fragmentation()
+    assert (frag.requested, frag.headers, frag.class_rounding, frag.unused_slots,
+            frag.tail_waste) == (2400, 64, 32, 1600, 0)
+
+
+def test_zbud_best_fit_takes_the_tightest_page():
+    a = ALLOCATORS["zbud"]()
+    big = a.malloc(2560)             # 40 chunks: page 1 has 23 free
+    small = a.malloc(640)            # 10 chunks: page 1 fits, becomes full (2 buddies)
+    a.malloc(2560)                   # page 2, 23 free
+    a.malloc(3200)                   # 50 chunks: page 3, 13 free
+    a.malloc(700)                    # 11 chunks: best fit is page 3 (13 free), not page 2
+    assert a.total_pages == 3
+    a.free(small), a.free(big)
+    assert a.total_pages == 2
+    a.check()
+
+
+def test_z3fold_headless_pages():
+    a = ALLOCATORS["z3fold"]()
+    assert a.max_size == 4096
+    hs = [a.malloc(4000) for _ in range(3)]
+    assert a.total_pages == 3
+    frag = a.fragmentation()
+    assert (frag.headers, frag.class_rounding, frag.unused_slots) == (0, 3 * 96, 0)
+    for h in hs:
+        a.free(h)
+    assert a.total_pages == 0
+
+
+def test_single_page_classes_merge_by_objects_per_page():
+    table = single_page_classes(4096)
+    assert len(table) == 30
+    assert table[-3:] == [(63, 1360, 3), (84, 2048, 2), (127, 4096, 1)]
+    assert table[0] == (0, 32, 128)
+    a = ALLOCATORS["single-page"]()
+    assert (a.class_size(2040), a.objects_per_page(2040)) == (2048, 2)
+    assert (a.class_size(2041), a.objects_per_page(2041)) == (4096, 1)
+
+
+def test_check_catches_a_corrupted_table():
+    for name in ("single-page", "zbud"):
+        a = ALLOCATORS[name]()
+        h = a.malloc(100)
+        a._sizes[h + 1] = 100        # a handle that no page holds
+        with pytest.raises(InvariantError):
+            a.check()
