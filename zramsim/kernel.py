@@ -20,9 +20,9 @@ A write the kernel refuses (for example because the pool went over
 
 Per-page mode measures the kernel's compressed length of single pages: write
 the page to an empty slot, look at the change of ``compr_data_size`` (mm_stat
-field 2), then discard the slot again. Example with lz4: a page of Python
-source changes ``compr_data_size`` from 0 to 1771, so its length is 1771; a page
-of 512 copies of the word ``0x2a`` leaves it at 0 and raises ``same_pages`` by
+field 2), then discard the slot again. Example with lz4: the first page of
+Python 3.11's ``os.py`` moves ``compr_data_size`` from 0 to 2290, so its
+length is 2290; a page of 512 copies of the word ``0x2a`` leaves it at 0 and raises ``same_pages`` by
 one (reported as ``SAME``); a page of random bytes adds 4096 and raises
 ``huge_pages_since`` (reported as ``HUGE``: the kernel stores it raw because
 its compressed length was at least ``huge_class_size`` = 3625 bytes, and the
