@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from allocator.errors import InvariantError
 from allocator.geometry import HANDLE_SIZE, class_count, class_index, nominal_size
-from allocator.interface import ObjectTable
+from allocator.object_table import ObjectTable
 from allocator.stats import Fragmentation
 
 

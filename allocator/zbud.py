@@ -26,7 +26,7 @@ LRU or reclaim (``zbud_reclaim_page``) is modelled.
 from __future__ import annotations
 
 from allocator.errors import InvariantError
-from allocator.interface import ObjectTable
+from allocator.object_table import ObjectTable
 from allocator.stats import Fragmentation
 
 CHUNKS_ORDER = 6             # a page is split into 2**6 chunks
