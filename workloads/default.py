@@ -14,16 +14,17 @@ Proportions (by page count) come from the calibration in ``docs/generators.md``:
 | zero   | 13 %  | 0 (same-filled)               |
 | same   | 2 %   | 0 (same-filled)               |
 | heap   | 52 %  | ~1450 B                       |
-| text   | 10 %  | ~1700 B                       |
-| source | 6 %   | ~1780 B                       |
-| code   | 14 %  | ~2950 B                       |
+| text   | 10 %  | ~1650 B                       |
+| source | 6 %   | ~1770 B                       |
+| code   | 14 %  | ~2900 B                       |
 | random | 3 %   | 4096 B (huge)                 |
 
 Worked example of the expected ratio: per 100 pages the stored bytes are about
-52*1450 + 10*1700 + 6*1780 + 14*2950 + 3*4096 = 156,668 against 409,600
-original bytes, a ratio of 2.61 (a real kernel build swapped through lz4 zram
-gives 2.64, spec section 5.3). The measured
-value at the default seed and size is pinned in ``tests/test_generators.py``.
+52*1450 + 10*1650 + 6*1770 + 14*2900 + 3*4096 = 155,408 against 409,600
+original bytes, a ratio of 2.64 (a real kernel build swapped through lz4 zram
+gives 2.64, spec section 5.3). Measured at the default seed and size: 2.69,
+with 15 % same-filled and 2.4 % huge pages among the first writes (pinned in
+``tests/test_generators.py``).
 """
 
 from __future__ import annotations

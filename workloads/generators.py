@@ -10,10 +10,10 @@ of anonymous or page-cache memory:
 |----------|--------------------------------------------|-----------------------------|
 | ``zero`` | untouched or cleared memory                | same-filled, stored as 0 B  |
 | ``same`` | ``memset`` with one non-zero 64-bit word   | same-filled, stored as 0 B  |
-| ``text`` | English prose (docs, mail, logs)           | ~1600 B (ratio ~2.5)        |
-| ``source`` | program source code                      | ~1900 B (ratio ~2.1)        |
-| ``heap`` | a malloc heap: pointers, small ints, strings | ~1500 B                   |
-| ``code`` | x86-64 machine code                        | ~2700 B (ratio ~1.5)        |
+| ``text`` | English prose (docs, mail, logs)           | ~1650 B (ratio ~2.5)        |
+| ``source`` | program source code                      | ~1770 B (ratio ~2.3)        |
+| ``heap`` | a malloc heap: pointers, small ints, strings | ~1450 B (ratio ~2.9)      |
+| ``code`` | x86-64 machine code (.text)                | ~2900 B (ratio ~1.4)        |
 | ``random`` | encrypted or already-compressed data     | >= 4096 B: a huge page      |
 
 (``docs/generators.md`` has the measured numbers against real pages.)
@@ -143,8 +143,9 @@ def text_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     the letters, is what lz4 finds."""
     rng = as_rng(rng)
     src = iter(rng.randbytes(page_size))
-    pool = _phrases(rng, 24) + [_syllable_word(src) for _ in range(12)] + _VOCAB
-    pieces = rng.choices(pool, cum_weights=_text_pool_cum(len(_VOCAB)), k=page_size // 10)
+    topic = 8 << next(src) % 3           # 8, 16 or 32 phrases: how repetitive the page is
+    pool = _phrases(rng, topic) + [_syllable_word(src) for _ in range(12)] + _VOCAB
+    pieces = rng.choices(pool, cum_weights=_text_pool_cum(topic), k=page_size // 10)
     lines: list[str] = []
     paragraph: list[str] = []
     start = total = 0
@@ -163,11 +164,11 @@ def text_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
 
 
 @cache
-def _text_pool_cum(vocab: int) -> list[float]:
-    """Cumulative weights over a text page's pool: 24 phrases (weight 1/(k+2),
-    ~2.8 in all), 12 made-up words (0.03 each) and the vocabulary (Zipf, scaled
-    to ~0.7 in all)."""
-    weights = [1.0 / (k + 2) for k in range(24)] + [0.03] * 12
+def _text_pool_cum(topic: int) -> list[float]:
+    """Cumulative weights over a text page's pool: ``topic`` phrases (weight
+    1/(k+2): ~2.8 in all for 24), 12 made-up words (0.03 each) and the
+    vocabulary (Zipf, scaled to 0.7 in all)."""
+    weights = [1.0 / (k + 2) for k in range(topic)] + [0.03] * 12
     scale = 0.7 / _TEXT_CUM[-1]
     weights += [(b - a) * scale for a, b in zip([0.0] + _TEXT_CUM, _TEXT_CUM)]
     return list(accumulate(weights))
@@ -217,7 +218,7 @@ def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     """Python-like source: def/class/if/for lines, comments, a small identifier pool."""
     rng = as_rng(rng)
     src = iter(rng.randbytes(page_size))
-    names = _identifiers(src, 14, _VOCAB)
+    names = _identifiers(src, 6 << next(src) % 3, _VOCAB)   # 6, 12 or 24 names
     classes = [_syllable_word(src).capitalize() + "Error" for _ in range(3)]
     count = page_size // 16                 # more lines than a page can hold
     templates = rng.choices(_SOURCE_LINES, k=count)
