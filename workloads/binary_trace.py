@@ -274,64 +274,71 @@ class BinaryTraceReader:
             raise TraceFormatError(self.path, record, f"corrupt compressed data: {exc}") from None
 
     def __iter__(self):
-        path, page_size, table = self.path, self.page_size, _TABLE
+        path, page_size = self.path, self.page_size
+        # per opcode: (kind, field unpacker, record length after the opcode byte)
+        layout = [None if entry is None else
+                  (entry[0], entry[1].unpack_from,
+                   entry[1].size + (page_size if entry[0] == PAGE else 0))
+                  for entry in _TABLE]
         window = [None] * self.dict_pages
+        window_len = len(window)
         fills: dict[int, bytes] = {}
+        new = tuple.__new__
         literals = 0
         record = 0
         need = 1 + 8 + 8 + page_size
-        buf, pos, eof = b"", 0, False
+        buf, pos, end, eof = b"", 0, 0, False
         while True:
             record += 1
-            while not eof and len(buf) - pos < need:
-                chunk = self._read(record)
-                eof = not chunk
-                buf, pos = buf[pos:] + chunk, 0
-            if pos >= len(buf):
+            if end - pos < need and not eof:
+                while not eof and end - pos < need:
+                    chunk = self._read(record)
+                    eof = not chunk
+                    buf, pos = buf[pos:] + chunk, 0
+                    end = len(buf)
+            if pos >= end:
                 raise TraceFormatError(path, record, "truncated: the end record is missing")
-            entry = table[buf[pos]]
+            entry = layout[buf[pos]]
             if entry is None:
                 raise TraceFormatError(path, record, f"unknown record opcode 0x{buf[pos]:02x}")
-            kind, fields = entry
+            kind, unpack, length = entry
             start = pos + 1
-            pos = start + fields.size
-            if kind == PAGE:
-                pos += page_size
-            if pos > len(buf):
+            pos = start + length
+            if pos > end:
                 raise TraceFormatError(path, record, "truncated in the middle of a record")
-            values = fields.unpack_from(buf, start)
-            if kind == PAGE:
-                page = buf[pos - page_size:pos]
-                if window:
-                    window[literals % len(window)] = page
-                literals += 1
-                event = PageEvent(WRITE, values[0], page)
-            elif kind == FILL:
+            values = unpack(buf, start)
+            if kind == FILL:
                 word = values[1]
                 page = fills.get(word)
                 if page is None:
                     if len(fills) >= 64:
                         fills.clear()
                     page = fills[word] = fill_page(word, page_size)
-                event = PageEvent(WRITE, values[0], page)
+                event = new(PageEvent, (WRITE, values[0], page))
             elif kind == REF:
                 slot = values[1]
-                page = window[slot] if slot < len(window) else None
+                page = window[slot] if slot < window_len else None
                 if page is None:
                     raise TraceFormatError(path, record, f"reference to empty window slot {slot}")
-                event = PageEvent(WRITE, values[0], page)
+                event = new(PageEvent, (WRITE, values[0], page))
+            elif kind == PAGE:
+                page = buf[pos - page_size:pos]
+                if window_len:
+                    window[literals % window_len] = page
+                literals += 1
+                event = new(PageEvent, (WRITE, values[0], page))
+            elif kind == RD:
+                event = new(PageEvent, (READ, values[0], None))
             elif kind == SIZE:
                 if values[1] < 1:
                     raise TraceFormatError(path, record, "compressed size 0")
-                event = PageEvent(WRITE, values[0], values[1])
-            elif kind == RD:
-                event = PageEvent(READ, values[0], None)
+                event = new(PageEvent, (WRITE, values[0], values[1]))
             elif kind == DISC:
                 if values[1] < 1:
                     raise TraceFormatError(path, record, "discard of 0 pages")
-                event = PageEvent(DISCARD, values[0], values[1])
+                event = new(PageEvent, (DISCARD, values[0], values[1]))
             elif kind == COMP:
-                event = PageEvent(COMPACT, 0, None)
+                event = new(PageEvent, (COMPACT, 0, None))
             else:
                 self._finish(values[0], record, buf[pos:])
                 return
