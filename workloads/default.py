@@ -22,8 +22,8 @@ Proportions (by page count) come from the calibration in ``docs/generators.md``:
 Worked example of the expected ratio: per 100 pages the stored bytes are about
 52*1450 + 10*1650 + 6*1770 + 14*2900 + 3*4096 = 155,408 against 409,600
 original bytes, a ratio of 2.64 (a real kernel build swapped through lz4 zram
-gives 2.64, spec section 5.3). Measured at the default seed and size: 2.69,
-with 15 % same-filled and 2.4 % huge pages among the first writes (pinned in
+gives 2.64, spec section 5.3). Measured at the default seed and size: 2.61,
+with 14 % same-filled and 3.5 % huge pages among the first writes (pinned in
 ``tests/test_generators.py``).
 """
 

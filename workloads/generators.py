@@ -220,10 +220,11 @@ def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     src = iter(rng.randbytes(page_size))
     names = _identifiers(src, 6 << next(src) % 3, _VOCAB)   # 6, 12 or 24 names
     classes = [_syllable_word(src).capitalize() + "Error" for _ in range(3)]
-    count = page_size // 16                 # more lines than a page can hold
-    templates = rng.choices(_SOURCE_LINES, k=count)
-    ids = rng.choices(names, k=4 * count)
-    words = rng.choices(_VOCAB[:90], k=4 * count)
+    count = page_size // 20                 # more lines than a page can hold
+    templates = [_SOURCE_LINES[b % len(_SOURCE_LINES)] for b in rng.randbytes(count)]
+    n_names = len(names)
+    ids = [names[b % n_names] for b in rng.randbytes(4 * count)]
+    words = [_VOCAB[b % 90] for b in rng.randbytes(4 * count)]
     lines, total, depth = [], 0, 1
     for k, template in enumerate(templates):
         f, a, b, v = ids[4 * k:4 * k + 4]
