@@ -18,7 +18,11 @@ Content mix per page written (seeded): 30% zero, 10% same-filled with one of
 16 words, 35% one of 256 recurring text pages (deduplicated into references),
 25% unique text pages (stored whole); plus one read per 10 writes and one
 discard per 100.  Worked example: 1,000,000 writes store about 250,256 literal
-pages, 1.0 GB before compression; the trace file is a few tens of MB.
+pages; the record stream is 1044 MiB before compression and the file 142 MiB
+(the unique pages are slices of random word salad, so they compress about 7x).
+Measured once on 2 busy cores: 234,358 events/s read against 430,576 for bare
+decompression (ratio 0.54), peak RSS 45.1 MB at 100,000 pages and 45.2 MB at
+1,000,000 (bare decompression: 28 MB; the difference is the 16 MiB window).
 
 Run: ``python benchmarks/bench_trace_read.py [--quick]`` (quick: 10,000 and
 100,000 pages instead of 100,000 and 1,000,000).

@@ -262,7 +262,8 @@ def test_records_larger_than_a_chunk(tmp_path):
 
 
 def test_cut_in_checksum_or_trailer_names_the_end_record(tmp_path):
-    full = write(tmp_path / "a.ztrace", [PageEvent("R", 1, None), PageEvent("C", 0, None)]).read_bytes()
+    events = [PageEvent("R", 1, None), PageEvent("C", 0, None)]
+    full = write(tmp_path / "a.ztrace", events).read_bytes()
     cut = tmp_path / "cut.ztrace"
     for length, reason in [
         (len(full) - 16, "truncated: the trailer is missing"),

@@ -41,7 +41,8 @@ def test_detection(tmp_path):
     assert isinstance(open_trace(DATA / "pages.bin"), RawImageReader)
     with pytest.raises(TraceFormatError) as info:
         open_trace(tmp_path / "t")
-    assert (info.value.line, info.value.reason) == (3, "unsupported version '9' (this reader knows 1)")
+    assert (info.value.line, info.value.reason) == (
+        3, "unsupported version '9' (this reader knows 1)")
     assert events_of(tmp_path / "e") == []
 
 

@@ -79,7 +79,11 @@ def test_requested_page_size_must_match(tmp_path):
     with pytest.raises(TraceFormatError) as info:
         TextTraceReader(path, page_size=4096)
     assert (info.value.line, info.value.reason) == (
-        3, "trace page_size 16384 differs from requested 4096")
+        2, "trace page_size 16384 differs from requested 4096")
+    with pytest.raises(TraceFormatError) as info:
+        TextTraceReader(write_trace(tmp_path, "# c\nzramsim-trace 1\nC\n"), page_size=16384)
+    assert (info.value.line, info.value.reason) == (
+        2, "trace page_size 4096 differs from requested 16384")
 
 
 MALFORMED = [
@@ -123,7 +127,8 @@ MALFORMED = [
     ("zramsim-trace 1\nW 0 file:pages.bin:x\n", 2, "bad file page number 'x'"),
     ("zramsim-trace 1\nW 0 file::0\n", 2, "empty file path"),
     ("zramsim-trace 1\nW 0 file:.:0\n", 2, "cannot open file '.'"),
-    ("zramsim-trace 1\nW 0 file:/etc/hostname:0\n", 2, "absolute file path '/etc/hostname' refused"),
+    ("zramsim-trace 1\nW 0 file:/etc/hostname:0\n", 2,
+     "absolute file path '/etc/hostname' refused"),
     ("zramsim-trace 1\nW 0 file:../x.bin:0\n", 2, "file path '../x.bin' leaves the trace folder"),
     ("zramsim-trace 1\nW 0 file:sub/../../x.bin:0\n", 2, "leaves the trace folder"),
     ("zramsim-trace 1\nR 0\npage_size 4096\n", 3, "page_size must come before the first operation"),

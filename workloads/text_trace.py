@@ -70,7 +70,7 @@ class TextTraceReader:
             self._read_header()
             if page_size is not None and page_size != self.page_size:
                 raise TraceFormatError(
-                    self.path, self._line,
+                    self.path, self._page_size_line,
                     f"trace page_size {self.page_size} differs from requested {page_size}")
         except BaseException:
             self._file.close()
@@ -108,13 +108,14 @@ class TextTraceReader:
             raise self._fail(f"unsupported version {tokens[1]!r} (this reader knows {VERSION})")
         if len(tokens) > 2:
             raise self._fail(f"extra tokens after '{MAGIC} {VERSION}': {' '.join(tokens[2:])!r}")
+        self._magic_line = self._line
+        self._page_size_line = self._line       # where the page size was decided
         tokens = self._next_tokens()
-        seen_page_size = False
         while tokens is not None and tokens[0] == "page_size":
-            if seen_page_size:
+            if self._page_size_line != self._magic_line:
                 raise self._fail("page_size given twice")
             self.page_size = self._parse_page_size(tokens)
-            seen_page_size = True
+            self._page_size_line = self._line
             tokens = self._next_tokens()
         self._pending = tokens
 
