@@ -244,3 +244,16 @@ def test_default_workload_small_and_invalid():
                       PageEvent("R", 0, None)]
     with pytest.raises(ValueError):
         list(default_workload(pages=0))
+
+
+def test_default_workload_moves_every_device_counter():
+    from zramsim.device import ZramDevice
+    from zramsim.replay import replay
+
+    device = ZramDevice()
+    assert replay(device, default_workload()) == 4814
+    mm, io = device.mm_stat(), device.io_stat()
+    assert mm.same_pages > 0 and mm.huge_pages > 0 and mm.pages_compacted > 0
+    assert io.notify_free > 0
+    assert 2.5 <= mm.orig_data_size / mm.compr_data_size <= 4
+    device.check()
