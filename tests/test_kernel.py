@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from tools.lz4_kernel_model import kernel_lz4_len
+from zramsim.lz4_kernel import kernel_lz4_len
 from workloads.events import PageEvent
 from zramsim.kernel import (
     HUGE, SAME, KernelDeviceError, KernelZram, check_unused, kernel_page_sizes,

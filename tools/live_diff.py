@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.lz4_kernel_model import kernel_lz4_len  # noqa: E402
+from zramsim.lz4_kernel import kernel_lz4_len  # noqa: E402
 from tools.measure_kernel import WORKLOADS  # noqa: E402
 from workloads.events import PageEvent  # noqa: E402
 from zramsim.kernel import KernelZram, replay_on_kernel  # noqa: E402
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--model", action="store_true",
-                        help="give the simulator sizes from tools.lz4_kernel_model")
+                        help="give the simulator sizes from zramsim.lz4_kernel")
     parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
     args = parser.parse_args(argv)
     for name in args.workloads:

@@ -10,7 +10,7 @@ candidates, page by page:
 - ``frame_block``: the one block of an ``lz4.frame`` with level 0, unlinked
   blocks, no checksum and no size; its length is the little-endian uint32 at
   bytes 7..10 of the frame (bit 31 set = stored raw, counted as 4096)
-- ``model``: ``tools.lz4_kernel_model.kernel_lz4_len`` (pure Python 1.7.3 parse)
+- ``model``: ``zramsim.lz4_kernel.kernel_lz4_len`` (pure Python 1.7.3 parse)
 
 Same-filled pages are left out (nothing is compressed). A huge page (kernel
 stored it raw) counts as an exact match when the candidate's length is at
@@ -36,7 +36,7 @@ import lz4.frame
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tools import page_sources as ps  # noqa: E402
-from tools.lz4_kernel_model import kernel_lz4_len  # noqa: E402
+from zramsim.lz4_kernel import kernel_lz4_len  # noqa: E402
 from zramsim.kernel import HUGE, SAME, KernelZram, kernel_page_sizes  # noqa: E402
 
 HUGE_CLASS_SIZE = 3625

@@ -6,7 +6,13 @@ differs by one position at the end of the input: 1.9 may still start a match
 at ``len - 12`` where 1.7.3 stops searching at ``len - 13``. So 1.9's length
 is the same or a few bytes smaller on a couple of pages in a hundred. This
 module re-implements the 1.7.3 greedy parse (not its byte output, only the
-sequence lengths) so that a sizes-only model can reproduce the kernel exactly.
+sequence lengths) so that the simulator can reproduce the kernel exactly.
+
+``Lz4Kernel`` (algorithm ``lz4-kernel``) uses it only where it can matter: the
+two parses differ only if 1.9 found a match at ``n - 12``, which then ends
+after ``n - 12`` and leaves a final literal run shorter than 12 bytes. When
+1.9's block ends in 12 or more literals its length is the kernel's; otherwise
+the pure-Python parse decides (on a few pages in a hundred, ~2.6 ms each).
 
 The parse, for a page of ``n`` bytes (no dictionary, 16-bit position table):
 
@@ -25,6 +31,10 @@ lengths overflow the 4-bit token fields by one extra byte each).
 """
 
 from __future__ import annotations
+
+import lz4.block
+
+from zramsim.compressors import Lz4
 
 MINMATCH = 4
 LASTLITERALS = 5
@@ -96,3 +106,71 @@ def kernel_lz4_len(src: bytes, acceleration: int = 1) -> int:
                 break
             out += 1  # a token with no literals before the next match
         ip += 1
+
+
+def _final_literals_may_be_short(block: bytes) -> bool:
+    """True unless the block surely ends in >= 12 literals.
+
+    A final run of L < 15 literals is the token ``L << 4`` followed by L bytes,
+    so a run of 5..11 leaves that token byte at ``block[-(L + 1)]``. If no such
+    byte is where it would have to be, the run is at least 12 bytes long.
+    """
+    return any(len(block) > run and block[-(run + 1)] == run << 4 for run in range(5, 12))
+
+
+def block_length(data: bytes, page_size: int) -> int:
+    """Bytes of the LZ4 block at the start of ``data`` that decodes to ``page_size``.
+
+    Walks the sequences (token, literal length, literals, offset, match length)
+    until the output reaches ``page_size`` right after a literal run.
+    """
+    ip = out = 0
+    while True:
+        token = data[ip]
+        ip += 1
+        run = token >> 4
+        if run == 15:
+            while data[ip] == 255:
+                run += 255
+                ip += 1
+            run += data[ip]
+            ip += 1
+        ip += run
+        out += run
+        if out >= page_size:
+            return ip
+        ip += 2
+        match = token & 15
+        if match == 15:
+            while data[ip] == 255:
+                match += 255
+                ip += 1
+            match += data[ip]
+            ip += 1
+        out += match + 4
+
+
+class Lz4Kernel(Lz4):
+    """lz4 whose lengths are the kernel's on every page: python-lz4 plus the 1.7.3 parse.
+
+    The stored bytes are python-lz4's block, padded with zeros to the kernel's
+    length when the kernel's output would be longer; reads decode the block and
+    ignore the padding.
+    """
+
+    name = "lz4-kernel"
+
+    def compress(self, page: bytes) -> bytes:
+        block = super().compress(page)
+        if block is page or not _final_literals_may_be_short(block):
+            return block
+        exact = kernel_lz4_len(page, self.acceleration)
+        return block + bytes(exact - len(block)) if exact > len(block) else block
+
+    def decompress(self, data: bytes, page_size: int) -> bytes:
+        end = block_length(data, page_size)
+        return lz4.block.decompress(data[:end], uncompressed_size=page_size)
+
+    def clone(self) -> Lz4Kernel:
+        """An independent instance for another thread."""
+        return Lz4Kernel(self.acceleration)
