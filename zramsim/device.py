@@ -92,7 +92,6 @@ class ZramDevice:
 
     def _reset_state(self) -> None:
         self.pool = Pool(self.geometry)
-        self.pages_stored = 0
         self.compr_data_size = 0
         self.same_pages = 0
         self.huge_pages = 0
@@ -115,6 +114,11 @@ class ZramDevice:
     def disksize(self) -> int:
         """Bytes: as configured, or (highest slot used + 1) x page size when growing."""
         return self._slots * self.page_size
+
+    @property
+    def pages_stored(self) -> int:
+        """Slots holding data: each is same-filled or owns exactly one zsmalloc object."""
+        return self.same_pages + self.pool.live_objects
 
     def set_mem_limit(self, limit: int) -> None:
         """Limit zsmalloc's memory; rounded up to whole pages, 0 means unlimited."""
@@ -160,22 +164,37 @@ class ZramDevice:
 
     def write(self, index: int, page: bytes) -> bool:
         """Write one full page; False if mem_limit made the write fail."""
-        self._slot(index)
+        return self._write(index, page, None)
+
+    def write_compressed(self, index: int, page: bytes, data: bytes | None) -> bool:
+        """``write`` of a page whose compression (``data``) was already done.
+
+        ``data`` must be what this device's compressor returns for ``page`` (None:
+        compress it here); the parallel replay compresses pages ahead on other
+        threads and comes here, so the result is the same as ``write`` whatever
+        thread did the compressing.
+        """
+        return self._write(index, page, data)
+
+    def _write(self, index: int, page: bytes, data: bytes | None) -> bool:
+        if not 0 <= index < self._slots:
+            self._slot(index)
         size = self.page_size
         if len(page) != size:
             raise BadRequest(f"slot {index}: a page is {size} bytes, not {len(page)}")
         self.writes += 1
         word = page[:8]
         if page[-8:] == word and page == word * (size >> 3):
-            self._free_slot(index)
+            if self._flags[index] or self._handle[index]:
+                self._free_slot(index)
             self._flags[index] = SAME
             self._handle[index] = int.from_bytes(word, "little")
             self.same_pages += 1
-            self.pages_stored += 1
             if self.verify:
                 self._expected[index * 16:index * 16 + 16] = _digest(page)
             return True
-        data = self.compressor.compress(page)
+        if data is None:
+            data = self.compressor.compress(page)
         if len(data) >= self.huge_class_size:
             ok = self._store(index, size, page, HUGE)
         else:
@@ -186,7 +205,8 @@ class ZramDevice:
 
     def write_size(self, index: int, comp_len: int) -> bool:
         """A sizes-only write: a page known to compress to ``comp_len`` bytes."""
-        self._slot(index)
+        if not 0 <= index < self._slots:
+            self._slot(index)
         if comp_len < 1:
             raise BadRequest(f"slot {index}: a compressed length must be >= 1, not {comp_len}")
         self.writes += 1
@@ -211,12 +231,12 @@ class ZramDevice:
             return False
         if data is not None:
             pool.write(handle, data)
-        self._free_slot(index)
+        if self._flags[index] or self._handle[index]:
+            self._free_slot(index)
         self._handle[index] = handle
         self._size[index] = obj_size
         self._flags[index] = flags
         self.compr_data_size += obj_size
-        self.pages_stored += 1
         if flags & HUGE:
             self.huge_pages += 1
             self.huge_pages_since += 1
@@ -237,7 +257,6 @@ class ZramDevice:
             self.compr_data_size -= self._size[index]
             if flags & HUGE:
                 self.huge_pages -= 1
-        self.pages_stored -= 1
         self._handle[index] = 0
         self._size[index] = 0
         self._flags[index] = 0

@@ -4,50 +4,157 @@ Readers yield ``PageEvent`` tuples and know nothing of the device; the device
 knows nothing of trace formats. ``Replay`` feeds one to the other and counts
 what it applied, so that an interrupted or failed replay can still report how
 far it got (``applied``) next to the device's statistics at that point.
+
+Compression is most of the cost of replaying real pages, and it is a pure
+function of the page. So ``workers=N`` (N > 1) reads events in batches,
+compresses the batch's pages on N threads (one compressor clone each; zstd and
+lz4 release the GIL while they work) while the previous batch is applied, and
+applies every event strictly in order. Allocation, accounting and mem_limit
+decisions all happen on the calling thread, so the statistics are identical to
+a single-threaded replay. Example: with ``batch=256`` and two workers, pages
+0, 2, 4, ... of a batch go to one thread and 1, 3, 5, ... to the other; at
+45 us per zstd page and 5 us of bookkeeping, two cores approach 2x.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
+from typing import Callable, Iterable, Iterator
 
 from workloads.events import COMPACT, DISCARD, READ, WRITE
 from zramsim.device import ZramDevice
-from zramsim.errors import BadRequest
+from zramsim.errors import BadRequest, ConfigError
 
 
 class Replay:
-    """Apply events to ``device``; ``progress(applied)`` is called every ``every`` events."""
+    """Apply events to ``device``; ``progress(applied)`` is called every ``every`` events.
+
+    ``workers`` > 1 compresses pages on that many threads, ``batch`` events at a
+    time; the results are the same as with one worker.
+    """
 
     def __init__(self, device: ZramDevice, progress: Callable[[int], None] | None = None,
-                 every: int = 8192) -> None:
+                 every: int = 8192, *, workers: int = 1, batch: int = 256) -> None:
+        if workers < 1 or batch < 1:
+            raise ConfigError(f"workers and batch must be >= 1, not {workers} and {batch}")
         self.device = device
         self.progress = progress
         self.every = every
+        self.workers = workers
+        self.batch = batch
         self.applied = 0
         self.failed_writes = 0
 
     def run(self, events: Iterable[tuple]) -> int:
         """Apply every event; returns the number applied (also kept in ``applied``)."""
+        if self.workers > 1:
+            return self._run_parallel(events)
         dev = self.device
         write, write_size, read = dev.write, dev.write_size, dev.read
         progress, every = self.progress, self.every
-        for op, index, arg in events:
-            if op == WRITE:
-                ok = write_size(index, arg) if type(arg) is int else write(index, arg)
-                if not ok:
-                    self.failed_writes += 1
-            elif op == READ:
-                read(index)
-            elif op == DISCARD:
-                dev.discard(index, arg)
-            elif op == COMPACT:
-                dev.compact()
-            else:
-                raise BadRequest(f"unknown operation {op!r}")
-            self.applied += 1
-            if progress is not None and self.applied % every == 0:
-                progress(self.applied)
+        applied, failed = self.applied, 0
+        try:
+            for op, index, arg in events:
+                if op == WRITE:
+                    if not (write_size(index, arg) if type(arg) is int else write(index, arg)):
+                        failed += 1
+                elif op == READ:
+                    read(index)
+                else:
+                    self._other(op, index, arg)
+                applied += 1
+                if progress is not None and applied % every == 0:
+                    progress(applied)
+        finally:
+            self.applied = applied
+            self.failed_writes += failed
+        return applied
+
+    def _other(self, op: str, index: int, arg) -> None:
+        if op == DISCARD:
+            self.device.discard(index, arg)
+        elif op == COMPACT:
+            self.device.compact()
+        else:
+            raise BadRequest(f"unknown operation {op!r}")
+
+    def _run_parallel(self, events: Iterable[tuple]) -> int:
+        dev = self.device
+        if not hasattr(dev.compressor, "clone"):
+            raise ConfigError(f"compressor {dev.compressor.name!r} cannot be cloned "
+                              f"for parallel replay")
+        mine = threading.local()      # each worker thread compresses with its own clone
+
+        def start() -> None:
+            mine.compress = dev.compressor.clone().compress
+
+        write_size, read = dev.write_size, dev.read
+        write_compressed = dev.write_compressed
+        progress, every = self.progress, self.every
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="zramsim-compress",
+                                initializer=start) as pool:
+            batches = _batches(events, self.batch)
+            ahead = _compress_ahead(pool, mine, self.workers, next(batches, None))
+            while ahead is not None:
+                batch, parts = ahead
+                ahead = _compress_ahead(pool, mine, self.workers, next(batches, None))
+                compressed = _interleave([part.result() for part in parts])
+                n = 0
+                for op, index, arg in batch:
+                    if op == WRITE:
+                        if type(arg) is int:
+                            ok = write_size(index, arg)
+                        else:
+                            ok = write_compressed(index, arg, compressed[n])
+                            n += 1
+                        if not ok:
+                            self.failed_writes += 1
+                    elif op == READ:
+                        read(index)
+                    else:
+                        self._other(op, index, arg)
+                    self.applied += 1
+                    if progress is not None and self.applied % every == 0:
+                        progress(self.applied)
         return self.applied
+
+
+def _batches(events: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    iterator = iter(events)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _compress_ahead(pool: ThreadPoolExecutor, mine: threading.local, n: int,
+                    batch: list[tuple] | None) -> tuple[list[tuple], list[Future]] | None:
+    """Start compressing the pages of ``batch`` in ``n`` parts: page k goes to part k mod n."""
+    if batch is None:
+        return None
+    pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
+    return batch, [pool.submit(_compress_all, mine, pages[k::n]) for k in range(n)]
+
+
+def _compress_all(mine: threading.local, pages: list) -> list[bytes | None]:
+    """Each page compressed; None where compressing failed, so that the applying
+    thread compresses it again and raises at that event, after the ones before it."""
+    compress = mine.compress
+    out: list[bytes | None] = []
+    for page in pages:
+        try:
+            out.append(compress(page))
+        except Exception:
+            out.append(None)
+    return out
+
+
+def _interleave(parts: list[list[bytes | None]]) -> list[bytes | None]:
+    """Undo the striding of ``_compress_ahead``: part k holds items k, k+N, k+2N, ..."""
+    out: list[bytes | None] = [None] * sum(map(len, parts))
+    for k, part in enumerate(parts):
+        out[k::len(parts)] = part
+    return out
 
 
 def replay(device: ZramDevice, events: Iterable[tuple]) -> int:
