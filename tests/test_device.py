@@ -1,0 +1,377 @@
+"""The zram device: exact counters for each rule of the write, read and discard paths.
+
+Numbers worked by hand where the arithmetic is short: a 100-byte object needs
+108 bytes with its handle, so it lands in class 112, whose zspage chains 7
+pages and holds 256 objects; a huge page is a 4096-byte object, one page per
+zspage. The committed trace ``device_mixed.trace`` pins everything else.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import astuple
+
+import pytest
+
+from workloads.open_trace import open_trace
+from zramsim import (BadRequest, ConfigError, Replay, SlotOutOfRange, VerifyMismatch,
+                     ZramDevice)
+from zramsim.stats import DebugStat, IoStat, MmStat
+
+TRACES = os.path.join(os.path.dirname(__file__), "data", "traces")
+PAGE = 4096
+RANDOM = random.Random(1).randbytes(PAGE)          # lz4 cannot shrink it: huge
+RANDOM2 = random.Random(2).randbytes(PAGE)
+TEXT = b"hello zram " * 372 + bytes(4)             # lz4: 36 bytes, class 48
+DEADBEEF = (0xDEADBEEFDEADBEEF).to_bytes(8, "little") * 512
+PATTERN16 = bytes(range(16)) * 256                 # repeats every 16 bytes, not every 8
+
+
+def _mm(dev: ZramDevice) -> tuple[int, ...]:
+    return astuple(dev.mm_stat())
+
+
+def _io(dev: ZramDevice) -> tuple[int, ...]:
+    return astuple(dev.io_stat())
+
+
+# -- golden replays -------------------------------------------------------------
+
+@pytest.mark.parametrize("algorithm, mm, compacted_first", [
+    ("lz4", (114688, 60636, 262144, 0, 327680, 2, 2, 5, 21), 2),
+    ("zstd", (114688, 50324, 262144, 0, 274432, 2, 0, 5, 21), 0),
+])
+def test_committed_trace_replays_to_pinned_numbers(algorithm, mm, compacted_first):
+    dev = ZramDevice(48 * PAGE, algorithm, verify=True)
+    with open_trace(os.path.join(TRACES, "device_mixed.trace")) as reader:
+        replay = Replay(dev)
+        assert replay.run(reader) == 189
+    assert _mm(dev) == mm
+    assert dev.mm_stat().pages_compacted == compacted_first
+    assert _io(dev) == (0, 0, 0, 48)
+    assert (dev.reads, dev.writes, dev.pages_stored, replay.failed_writes) == (33, 128, 28, 0)
+    dev.check()
+
+
+@pytest.mark.parametrize("algorithm", ["lz4", "zstd"])
+def test_parallel_replay_is_identical(algorithm):
+    devs = []
+    for workers in (1, 2, 3):
+        dev = ZramDevice(48 * PAGE, algorithm, verify=True)
+        with open_trace(os.path.join(TRACES, "device_mixed.trace")) as reader:
+            Replay(dev, workers=workers, batch=7).run(reader)
+        devs.append(dev)
+    first = devs[0].stats().as_dict()
+    assert [d.stats().as_dict() for d in devs[1:]] == [first, first]
+    for index in range(48):
+        assert devs[2].read(index) == devs[0].read(index)
+
+
+def test_parallel_replay_stops_at_the_bad_event_like_the_serial_one():
+    events = [("W", 0, TEXT), ("W", 1, RANDOM), ("W", 2, b"short"), ("W", 3, TEXT)]
+    for workers in (1, 2):
+        dev = ZramDevice(4 * PAGE)
+        replay = Replay(dev, workers=workers)
+        with pytest.raises(BadRequest, match="slot 2: a page is 4096 bytes, not 5"):
+            replay.run(events)
+        assert replay.applied == 2
+        assert dev.slot_state(3) == ("empty", 0)
+
+
+def test_one_class_by_hand():
+    """256 objects of 100 bytes fill one 7-page zspage of class 112; the 257th opens another."""
+    dev = ZramDevice(300 * PAGE)
+    for i in range(256):
+        assert dev.write_size(i, 100)
+    assert _mm(dev) == (256 * PAGE, 25600, 7 * PAGE, 0, 7 * PAGE, 0, 0, 0, 0)
+    dev.write_size(256, 100)
+    dev.write(257, bytes(PAGE))
+    dev.write_same(258, 7)
+    assert _mm(dev) == (259 * PAGE, 25700, 14 * PAGE, 0, 14 * PAGE, 2, 0, 0, 0)
+
+
+# -- classification ---------------------------------------------------------------
+
+def test_random_page_is_huge():
+    dev = ZramDevice(4 * PAGE)
+    dev.write(0, RANDOM)
+    assert dev.slot_state(0) == ("huge", PAGE)
+    assert _mm(dev) == (PAGE, PAGE, PAGE, 0, PAGE, 0, 0, 1, 1)
+    assert dev.read(0) == RANDOM
+
+
+@pytest.mark.parametrize("page, word", [(bytes(PAGE), 0), (DEADBEEF, 0xDEADBEEFDEADBEEF)])
+def test_same_filled_pages_cost_nothing(page, word):
+    dev = ZramDevice(4 * PAGE)
+    dev.write(1, page)
+    assert dev.slot_state(1) == ("same", 0)
+    assert dev.handle_of(1) == 0
+    assert _mm(dev) == (PAGE, 0, 0, 0, 0, 1, 0, 0, 0)
+    assert dev.read(1) == page
+
+
+def test_write_same_uses_little_endian_words():
+    dev = ZramDevice(4 * PAGE)
+    dev.write_same(0, 0x0102030405060708)
+    assert dev.read(0)[:9] == bytes([8, 7, 6, 5, 4, 3, 2, 1, 8])
+
+
+def test_a_16_byte_pattern_is_not_same_filled():
+    dev = ZramDevice(4 * PAGE)
+    dev.write(0, PATTERN16)
+    assert dev.slot_state(0) == ("normal", 42)     # lz4: 42 bytes, class 64
+    assert _mm(dev) == (PAGE, 42, PAGE, 0, PAGE, 0, 0, 0, 0)
+    assert dev.read(0) == PATTERN16
+
+
+def test_last_word_differing_is_not_same_filled():
+    page = bytes(PAGE - 1) + b"\x01"
+    dev = ZramDevice(4 * PAGE)
+    dev.write(0, page)
+    assert dev.slot_state(0)[0] == "normal"
+    assert dev.read(0) == page
+
+
+def test_never_written_slots_read_as_zeros():
+    dev = ZramDevice(4 * PAGE)
+    assert dev.read(3) == bytes(PAGE)
+    assert dev.reads == 1 and _io(dev) == (0, 0, 0, 0)
+    with pytest.raises(SlotOutOfRange):
+        dev.read(4)
+
+
+def test_a_growing_device_reports_the_slots_it_used():
+    dev = ZramDevice()
+    dev.write_size(9, 500)
+    assert (dev.slots, dev.disksize) == (10, 10 * PAGE)
+    with pytest.raises(SlotOutOfRange):
+        dev.write_size(-1, 500)
+
+
+def test_bad_requests():
+    dev = ZramDevice(4 * PAGE)
+    with pytest.raises(BadRequest, match="a page is 4096 bytes, not 4095"):
+        dev.write(0, bytes(PAGE - 1))
+    with pytest.raises(BadRequest):
+        dev.write_size(0, 0)
+    with pytest.raises(BadRequest):
+        dev.discard(0, 0)
+    with pytest.raises(ConfigError):
+        ZramDevice(0)
+    with pytest.raises(ConfigError):
+        ZramDevice(PAGE, mem_limit=-1)
+    assert dev.writes == 0
+
+
+# -- mem_limit -----------------------------------------------------------------------
+
+def test_the_write_that_crosses_mem_limit_fails_and_the_old_page_survives():
+    dev = ZramDevice(8 * PAGE, mem_limit=2 * PAGE - 100)     # rounds up to 2 pages
+    assert dev.write(0, RANDOM) and dev.write(1, RANDOM)
+    assert _mm(dev) == (2 * PAGE, 2 * PAGE, 2 * PAGE, 2 * PAGE, 2 * PAGE, 0, 0, 2, 2)
+    assert dev.write(0, RANDOM2) is False                    # needs a third page
+    assert _io(dev) == (0, 1, 0, 0)
+    # mem_used_max saw the third page before the write was undone
+    assert _mm(dev) == (2 * PAGE, 2 * PAGE, 2 * PAGE, 2 * PAGE, 3 * PAGE, 0, 0, 2, 2)
+    assert dev.read(0) == RANDOM
+    # same-filled pages never check the limit
+    assert dev.write(2, bytes(PAGE))
+    assert dev.write_size(3, 30) is False
+    assert _io(dev) == (0, 2, 0, 0)
+    dev.check()
+
+
+def test_set_mem_limit_rounds_up_and_zero_means_unlimited():
+    dev = ZramDevice(8 * PAGE)
+    dev.set_mem_limit(1)
+    assert dev.mm_stat().mem_limit == PAGE
+    dev.write(0, RANDOM)
+    assert dev.write(1, RANDOM2) is False
+    dev.set_mem_limit(0)
+    assert dev.write(1, RANDOM2) is True
+    with pytest.raises(ConfigError):
+        dev.set_mem_limit(-4096)
+
+
+def test_replay_counts_failed_writes():
+    dev = ZramDevice(8 * PAGE, mem_limit=PAGE)
+    replay = Replay(dev)
+    replay.run([("W", 0, RANDOM), ("W", 1, RANDOM2), ("W", 2, 4096), ("R", 0, None)])
+    assert (replay.applied, replay.failed_writes, dev.io_stat().failed_writes) == (4, 2, 2)
+
+
+# -- discard -------------------------------------------------------------------------
+
+def test_discard_counts_every_page_even_empty_ones():
+    dev = ZramDevice(8 * PAGE)
+    dev.write(1, TEXT)
+    dev.write(2, bytes(PAGE))
+    dev.discard(0, 4)
+    assert _io(dev) == (0, 0, 0, 4)
+    assert _mm(dev) == (0, 0, 0, 0, 3 * PAGE, 0, 0, 0, 0)
+    assert [dev.slot_state(i) for i in range(4)] == [("empty", 0)] * 4
+    assert dev.read(1) == bytes(PAGE)
+
+
+def test_discard_bytes_skips_partial_head_and_tail_pages():
+    dev = ZramDevice(8 * PAGE)
+    for i in range(5):
+        dev.write(i, TEXT)
+    # 1 KiB into slot 0, 12 KiB long: slot 0's tail and slot 3's head are partial
+    assert dev.discard_bytes(1024, 3 * PAGE) == 2
+    assert [dev.slot_state(i)[0] for i in range(5)] == ["normal", "empty", "empty", "normal",
+                                                        "normal"]
+    assert dev.io_stat().notify_free == 2
+    assert dev.discard_bytes(512, PAGE - 512) == 0           # inside slot 0 only
+    assert dev.discard_bytes(3 * PAGE, 2 * PAGE + 512) == 2  # slots 3 and 4, tail skipped
+    assert dev.io_stat().notify_free == 4
+    with pytest.raises(BadRequest):
+        dev.discard_bytes(100, PAGE)
+
+
+def test_huge_pages_since_never_decreases():
+    dev = ZramDevice(8 * PAGE)
+    dev.write(0, RANDOM)
+    dev.write(0, RANDOM2)
+    dev.write_size(1, 3625)          # the huge threshold at chain size 8
+    dev.write_size(2, 3624)          # one byte under it
+    assert astuple(dev.mm_stat())[7:] == (2, 3)
+    assert dev.slot_state(2) == ("normal", 3624)
+    dev.discard(0, 3)
+    assert astuple(dev.mm_stat())[7:] == (0, 3)
+
+
+# -- mem_used_max, reset, compact -------------------------------------------------------
+
+def test_resetting_mem_used_max_takes_the_current_usage():
+    dev = ZramDevice(8 * PAGE)
+    for i in range(4):
+        dev.write(i, random.Random(i).randbytes(PAGE))
+    dev.discard(0, 3)
+    assert (dev.mm_stat().mem_used_total, dev.mm_stat().mem_used_max) == (PAGE, 4 * PAGE)
+    dev.reset_mem_used_max()
+    assert dev.mm_stat().mem_used_max == PAGE
+    dev.discard(3)
+    dev.reset_mem_used_max()
+    assert dev.mm_stat().mem_used_max == 0
+
+
+def test_reset_zeroes_every_statistic_and_the_limit():
+    dev = ZramDevice(8 * PAGE, mem_limit=PAGE)
+    dev.write(0, RANDOM)
+    dev.write(1, RANDOM2)
+    dev.write(2, bytes(PAGE))
+    dev.discard(2)
+    dev.read(0)
+    assert _io(dev) == (0, 1, 0, 1)
+    dev.reset()
+    assert _mm(dev) == (0,) * 9
+    assert _io(dev) == (0,) * 4
+    assert (dev.reads, dev.writes, dev.disksize) == (0, 0, 8 * PAGE)
+    assert dev.read(0) == bytes(PAGE)
+    assert dev.write(1, RANDOM2) and dev.write(2, RANDOM)   # no limit any more
+    dev.check()
+
+
+def test_compact_frees_whole_zspages_and_counts_them():
+    dev = ZramDevice(600 * PAGE)
+    for i in range(512):             # two full zspages of class 112
+        dev.write_size(i, 100)
+    dev.discard(0, 128)              # half of the first zspage...
+    dev.discard(384, 128)            # ...and half of the second
+    assert dev.mm_stat().mem_used_total == 14 * PAGE
+    assert dev.compact() == 7
+    assert astuple(dev.mm_stat())[2:7] == (7 * PAGE, 0, 14 * PAGE, 0, 7)
+    assert dev.compact() == 0
+    dev.check()
+
+
+# -- sub-page I/O with 16 KiB pages -------------------------------------------------------
+
+def test_sub_page_write_is_read_modify_write():
+    big = 16384
+    dev = ZramDevice(4 * big, page_size=big)
+    assert dev.config()["huge_class_size"] == 14553
+    original = random.Random(5).randbytes(big)
+    block = b"zram" * 1024
+    dev.write(0, original)
+    assert dev.write_bytes(PAGE, block)
+    expected = original[:PAGE] + block + original[2 * PAGE:]
+    assert dev.read(0) == expected
+    assert dev.read_bytes(PAGE, 2 * PAGE) == block + original[2 * PAGE:3 * PAGE]
+    assert (dev.reads, dev.writes) == (2, 2)     # the internal read is not counted
+    assert dev.write_bytes(big + 3 * PAGE, bytes(PAGE))      # tail of slot 1, rest zeros
+    assert dev.slot_state(1) == ("same", 0)
+    with pytest.raises(BadRequest):
+        dev.write_bytes(512, bytes(PAGE))
+    with pytest.raises(BadRequest):
+        dev.read_bytes(0, 100)
+
+
+def test_sizes_only_slots_have_no_bytes():
+    dev = ZramDevice(4 * PAGE)
+    dev.write_size(0, 1234)
+    assert dev.read(0) is None
+    assert dev.slot_state(0) == ("normal", 1234)
+    with pytest.raises(BadRequest, match="sizes-only"):
+        dev.read_bytes(0, PAGE)
+    dev2 = ZramDevice(4 * 16384, page_size=16384)
+    dev2.write_size(0, 1234)
+    with pytest.raises(BadRequest, match="sizes-only"):
+        dev2.write_bytes(0, bytes(PAGE))
+
+
+# -- verify mode ----------------------------------------------------------------------------
+
+def test_verify_names_the_corrupted_slot():
+    dev = ZramDevice(8 * PAGE, verify=True)
+    dev.write(2, TEXT)
+    dev.write(3, RANDOM)
+    dev.write_size(4, 700)
+    pool, handle = dev.pool, dev.handle_of(3)
+    poked = bytearray(pool.read(handle))
+    poked[100] ^= 0x01
+    pool.write(handle, bytes(poked))
+    assert dev.read(2) == TEXT and dev.read(4) is None
+    with pytest.raises(VerifyMismatch, match="slot 3: data read back differs") as info:
+        dev.read(3)
+    assert info.value.index == 3
+
+
+def test_verify_off_returns_the_corrupted_bytes():
+    dev = ZramDevice(8 * PAGE)
+    dev.write(3, RANDOM)
+    handle = dev.handle_of(3)
+    dev.pool.write(handle, bytes(PAGE))
+    assert dev.read(3) == bytes(PAGE)
+
+
+# -- text formats ----------------------------------------------------------------------------
+
+def test_mm_stat_text_is_the_kernel_format():
+    m = MmStat(1, 22, 333, 0, 123456789, 5, 0, 7, 8)
+    assert m.text() == ("       1       22      333        0 123456789        5"
+                        "        0        7        8\n")
+
+
+def test_io_stat_text_has_a_literal_unpadded_zero():
+    assert IoStat(3, 1234567890, 0, 42).text() == "       3 1234567890 0       42\n"
+
+
+def test_debug_stat_text():
+    assert DebugStat(0).text() == "version: 1\n0        0\n"
+    assert ZramDevice(PAGE).debug_stat().text() == "version: 1\n0        0\n"
+
+
+def test_stats_snapshot_and_config():
+    dev = ZramDevice(4 * PAGE, "zstd", level=5)
+    dev.write(0, TEXT)
+    dev.write(1, bytes(PAGE))
+    s = dev.stats()
+    assert (s.pages_stored, s.normal_pages, s.reads, s.writes) == (2, 1, 0, 2)
+    assert s.as_dict()["pages"] == {"stored": 2, "same_filled": 1, "huge": 0, "normal": 1}
+    assert dev.config() == {"disksize": 4 * PAGE, "algorithm": "zstd",
+                            "params": {"level": 5, "dict_bytes": 0}, "page_size": PAGE,
+                            "chain_size": 8, "chain_rule": "min-waste", "mem_limit": 0,
+                            "huge_class_size": 3625}
