@@ -1,0 +1,1 @@
+"""Swap-pressure experiments: how much more a workload holds with zram as swap."""
