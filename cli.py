@@ -381,6 +381,79 @@ def capture(out, pid, path, include):
     click.echo(f"{count} pages captured to {out}", err=True)
 
 
+@main.command("kernel-diff")
+@click.argument("trace", type=click.Path(dir_okay=False))
+@click.option("--device", "device_path", default="/dev/zram0", show_default=True)
+@click.option("--algo", "algorithm", type=click.Choice(["lz4", "lz4-kernel"]), default="lz4",
+              show_default=True, help="Our compressor; the kernel side uses its lz4.")
+@click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
+@click.option("--mem-limit", type=SIZE, default=0, show_default=True)
+@click.option("--every", type=click.IntRange(1), default=1, show_default=True,
+              help="Compare after every N operations (and after the last).")
+@click.option("--per-page", is_flag=True,
+              help="Instead: the kernel's compressed length of every written page, "
+                   "against each of our lz4 compressors.")
+@click.option("--allow-outside", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_page,
+                allow_outside, fmt):
+    """Replay TRACE on a real, unused zram device and on the simulator; show both.
+
+    Needs root and an unused device (disksize 0, not swap, not mounted); the device
+    is reset afterwards, also after an error or Ctrl-C. Sizes-only traces cannot be
+    replayed on a kernel.
+
+    Example: sudo zramsim kernel-diff traces/mixed.trace --every 100
+    """
+    from dataclasses import asdict
+    from zramsim.kernel import (KernelDeviceError, KernelZram, check_replayable,
+                                kernel_page_sizes)
+    from zramsim.kernel_diff import FIELDS, page_agreement, run_kernel_diff
+    reader, events, _ = open_events(trace, 0, allow_outside, None)
+    try:
+        with reader:
+            events = list(events) if per_page else check_replayable(events)
+        size = disksize or 4096 * (1 + max((e[1] + (e[2] if e[0] == "D" else 1) - 1
+                                            for e in events), default=0))
+        kernel = KernelZram(device_path)
+        if per_page:
+            pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
+            with kernel:
+                theirs = kernel_page_sizes(pages, kernel, "lz4")
+            result = {}
+            for name in ("lz4", "lz4-kernel"):
+                ours = ZramDevice(algorithm=name)
+                lengths = [0 if p == p[:8] * (len(p) // 8) else len(ours.compressor.compress(p))
+                           for p in pages]
+                result[name] = asdict(page_agreement(theirs, lengths, ours.huge_class_size))
+            click.echo(json.dumps(result, indent=2) if fmt == "json" else "\n".join(
+                f"{k:<11} pages {v['pages']}  exact {v['exact']}  mean diff "
+                f"{v['mean_difference']:+.3f}  largest {v['largest_difference']:+d}  "
+                f"huge agree {v['huge_agree']}" for k, v in result.items()))
+            return
+        diff = run_kernel_diff(events, kernel, algorithm, disksize=size, mem_limit=mem_limit,
+                               every=every)
+    except (KernelDeviceError, WorkloadError, OSError) as exc:
+        raise Failure(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
+                               "snapshots": diff.snapshots,
+                               "final": {f: {"simulator": s, "kernel": k} for f, s, k in
+                                         zip(FIELDS, diff.final_simulator, diff.final_kernel)},
+                               "differences": [dict(zip(("op", "field", "simulator", "kernel",
+                                                         "difference"), r))
+                                               for r in diff.differing]}, indent=2))
+        return
+    click.echo(f"{trace}: {len(events)} operations, compared at {diff.snapshots} points")
+    click.echo(f"{'field':<18}{'simulator':>14}{'kernel':>14}{'difference':>12}")
+    for f, s, k in zip(FIELDS, diff.final_simulator, diff.final_kernel):
+        click.echo(f"{f:<18}{s:>14}{k:>14}{s - k:>+12}")
+    click.echo(f"{len(diff.differing)} differing values over all compared points")
+    for op, field, s, k, d in diff.differing[:20]:
+        click.echo(f"  after op {op}: {field} simulator {s} kernel {k} ({d:+d})")
+
+
 # --- end of commands ---
 
 

@@ -23,13 +23,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
 from zramsim.device import ZramDevice
 from zramsim.kernel import (
-    IO_STAT_FIELDS, MM_STAT_FIELDS, KernelDeviceError, KernelSnapshot, parse_io_stat,
-    parse_mm_stat,
+    HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot,
+    check_replayable, parse_io_stat, parse_mm_stat, replay_on_kernel,
 )
 
 FIELDS = MM_STAT_FIELDS + IO_STAT_FIELDS
@@ -115,3 +115,79 @@ def diff_rows(trace_events: Iterable[PageEvent], kernel: Sequence[KernelSnapshot
         raise KernelDeviceError(f"the trace ended after {number} operations, but the "
                                 f"kernel has a snapshot at operation {target.op_number}")
     return rows
+
+
+# -- one run: a trace on both, side by side ------------------------------------
+
+KERNEL_ALGORITHM = {"lz4": "lz4", "lz4-kernel": "lz4"}   # ours -> the kernel's name
+
+
+@dataclass(frozen=True)
+class KernelDiff:
+    """A trace replayed on the kernel and on the simulator, compared at the same points."""
+
+    snapshots: int                       # points compared (every N operations and the last)
+    rows: list                           # (op, field, simulator, kernel, difference), all fields
+    final_simulator: tuple[int, ...]
+    final_kernel: tuple[int, ...]
+
+    @property
+    def differing(self) -> list:
+        """Rows whose difference is not zero."""
+        return [r for r in self.rows if r[4]]
+
+
+def run_kernel_diff(events: list[PageEvent], kernel, algorithm: str, *, disksize: int,
+                    mem_limit: int = 0, every: int = 1) -> KernelDiff:
+    """Replay ``events`` on the real ``kernel`` and on a new simulated device.
+
+    The kernel is configured and always reset afterwards, whatever happens.
+    """
+    if algorithm not in KERNEL_ALGORITHM:
+        raise KernelDeviceError(f"the kernel side needs lz4; {algorithm!r} has no kernel twin "
+                                f"here (choose from {', '.join(KERNEL_ALGORITHM)})")
+    events = check_replayable(events)
+    with kernel:
+        kernel.configure(KERNEL_ALGORITHM[algorithm], disksize, mem_limit)
+        snapshots = replay_on_kernel(events, kernel, every)
+    device = ZramDevice(disksize, algorithm, mem_limit=mem_limit)
+    rows = diff_rows(events, snapshots, device, all_fields=True)
+    width = len(FIELDS)
+    return KernelDiff(len(snapshots), rows, tuple(r[2] for r in rows[-width:]),
+                      tuple(r[3] for r in rows[-width:]))
+
+
+@dataclass(frozen=True)
+class PageAgreement:
+    """How one of our compressors agrees with the kernel, page by page."""
+
+    pages: int          # pages neither side found same-filled
+    exact: int          # same length, or both huge
+    mean_difference: float
+    largest_difference: int   # ours - kernel, largest in magnitude
+    huge_agree: int     # pages both call huge or both call not huge
+
+    @property
+    def exact_share(self) -> float:
+        return self.exact / self.pages if self.pages else 1.0
+
+
+def page_agreement(kernel_sizes: Sequence, our_sizes: Sequence[int],
+                   huge_threshold: int) -> PageAgreement:
+    """Compare per-page lengths: the kernel's (int, SAME or HUGE) and ours (ints, 0 = same)."""
+    pages = exact = huge_agree = 0
+    diffs = []
+    for theirs, ours in zip(kernel_sizes, our_sizes):
+        if theirs == SAME or ours == 0:
+            continue
+        pages += 1
+        kernel_huge, our_huge = theirs == HUGE, ours >= huge_threshold
+        huge_agree += kernel_huge == our_huge
+        if kernel_huge or our_huge:
+            exact += kernel_huge and our_huge
+            continue
+        diffs.append(ours - theirs)
+        exact += ours == theirs
+    largest = max(diffs, key=abs, default=0)
+    return PageAgreement(pages, exact, sum(diffs) / len(diffs) if diffs else 0.0, largest,
+                         huge_agree)
