@@ -454,6 +454,147 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
         click.echo(f"  after op {op}: {field} simulator {s} kernel {k} ({d:+d})")
 
 
+def geometry_options(func):
+    """Page size and chain options of the teaching commands that need no device."""
+    func = click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
+                        show_default=True, help="Chain length rule: 6.3+ or legacy.")(func)
+    func = click.option("--chain-size", type=click.IntRange(4, 16), default=8,
+                        show_default=True, help="zsmalloc pages per zspage limit.")(func)
+    return click.option("--page-size", type=click.Choice(["4096", "16384", "65536"]),
+                        default="4096", show_default=True)(func)
+
+
+@main.command()
+@click.argument("size", type=int)
+@geometry_options
+@click.option("--count", type=click.IntRange(1), default=1000, show_default=True,
+              help="How many such objects to price.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def explain(size, page_size, chain_size, chain_rule, count, fmt):
+    """Explain how zsmalloc stores an object (a compressed page) of SIZE bytes.
+
+    Shows the size class (with the 8-byte handle), every chain length and its
+    waste, objects per zspage, whether it is huge, and what COUNT objects cost
+    with chained zspages and with single pages.
+
+    Example: zramsim explain 1560
+    """
+    from zramsim.teach.explain import explain as explain_size, render_text
+    try:
+        result = explain_size(size, Geometry(int(page_size), chain_size, chain_rule), count)
+    except DOMAIN_ERRORS as exc:
+        raise Failure(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        click.echo(render_text(result), nl=False)
+
+
+@main.command()
+@click.option("--seed", "-s", type=int, default=0, show_default=True)
+@click.option("--count", "-n", type=click.IntRange(1), default=4, show_default=True,
+              help="Number of problems (kinds rotate).")
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(["class", "pages", "mm_stat", "compact"]),
+              help="Only these kinds of problem (repeatable).")
+@click.option("-c", "--answers", is_flag=True, help="Print the simulator's answers.")
+def quiz(seed, count, kinds, answers):
+    """Print zsmalloc/zram problems for a seed; -c prints the answers.
+
+    Example: zramsim quiz --seed 7 -c
+    """
+    from zramsim.teach.quiz import KINDS, make_quiz, render_quiz
+    click.echo(render_quiz(make_quiz(seed, count, tuple(kinds) or KINDS), answers), nl=False)
+
+
+@main.command()
+@trace_options
+@click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
+              show_default=True, help="Compression algorithm for pages with bytes.")
+@click.option("--allocator", "names", multiple=True, help="Only these allocators (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def compare(trace, seed, allow_outside, algorithm, names, fmt):
+    """Compare zsmalloc, single pages, zbud and z3fold on one trace.
+
+    Every allocator stores the same objects (compressed pages, huge ones raw);
+    pages used and the fragmentation breakdown are printed side by side.
+
+    Example: zramsim compare tests/data/traces/mixed.trace --format json
+    """
+    from allocator.interface import ALLOCATORS
+    from zramsim.compressors import make_compressor
+    from zramsim.teach.compare import compare as compare_trace, render_table as compare_table
+    unknown = [n for n in names if n not in ALLOCATORS]
+    if unknown:
+        raise click.BadParameter(f"unknown allocator {unknown[0]!r}; known: "
+                                 f"{', '.join(ALLOCATORS)}", param_hint="--allocator")
+    reader, events, _ = open_events(trace, seed, allow_outside, None)
+    page_size = reader.page_size if reader else 4096
+    try:
+        with reader if reader is not None else nullcontext():
+            result = compare_trace(events, page_size, make_compressor(algorithm),
+                                   names or None)
+    except DOMAIN_ERRORS as exc:
+        raise Failure(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        click.echo(compare_table(result), nl=False)
+
+
+@main.command()
+@click.argument("trace", type=click.Path(dir_okay=False), required=False)
+@click.option("--size", type=click.IntRange(1), default=None,
+              help="Without TRACE: allocate --count objects of SIZE bytes in a fresh pool.")
+@click.option("--count", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--free", "free_list", default="",
+              help="Without TRACE: comma-separated object numbers (0-based) to free.")
+@click.option("--class-size", type=int, default=None, help="Only zspages of this class.")
+@click.option("--width", type=click.IntRange(8, 256), default=64, show_default=True,
+              help="Characters per page frame in the text map.")
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the map as an SVG image to this file.")
+@click.option("--allow-outside", is_flag=True)
+@click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
+              show_default=True)
+def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_outside,
+            algorithm):
+    """Draw zspages as chains of page frames: after replaying TRACE, or for --size.
+
+    Objects that span two frames are marked; free slots show as '.'.
+
+    Example: zramsim zspages --size 1560 --count 15 --free 3 --svg map.svg
+    """
+    from allocator import Pool
+    from zramsim.teach.zspage_map import device_views, render_svg, render_text as map_text
+    from zramsim.teach.zspage_map import zspage_views
+    if (trace is None) == (size is None):
+        raise click.UsageError("give a TRACE or --size")
+    try:
+        if trace is None:
+            pool = Pool()
+            handles = [pool.malloc(size) for _ in range(count)]
+            for n in (int(x) for x in free_list.split(",") if x.strip()):
+                pool.free(handles[n])
+            views = zspage_views(pool, class_size)
+        else:
+            reader, events, _ = open_events(trace, None, allow_outside, None)
+            device = build_device(algorithm, None, None, None, 0, reader.page_size, 8,
+                                  "min-waste")
+            replayer, message, code = run_replay(device, reader, events, True)
+            finish(message, code)
+            views = device_views(device, class_size)
+    except (IndexError, *DOMAIN_ERRORS) as exc:
+        raise Failure(str(exc)) from None
+    click.echo(map_text(views, width), nl=False)
+    if svg_path:
+        with open(svg_path, "w") as out:
+            out.write(render_svg(views))
+        click.echo(f"SVG written to {svg_path}", err=True)
+
+
 # --- end of commands ---
 
 
