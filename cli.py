@@ -133,16 +133,20 @@ class Progress:
             click.echo("", err=True)
 
 
-def run_replay(device, reader, events, quiet) -> tuple[Replay, str | None, int]:
+def run_replay(device, reader, events, quiet,
+               explain: bool = False) -> tuple[Replay, str | None, int]:
     """Replay; returns (replay, error message or None, exit code) and never raises."""
-    progress = Progress(quiet)
+    progress = Progress(quiet or explain)
     replayer = Replay(device, progress)
     where = (lambda: reader.location()) if reader is not None else (
         lambda: f"<default workload>:{replayer.applied + 1}")
     message, code = None, 0
     try:
         with reader if reader is not None else nullcontext():
-            replayer.run(events)
+            if explain:
+                narrate_into(replayer, events)
+            else:
+                replayer.run(events)
     except VerifyMismatch as exc:
         message, code = f"{where()}: {exc}", EXIT_VERIFY
     except KeyboardInterrupt:
@@ -154,6 +158,15 @@ def run_replay(device, reader, events, quiet) -> tuple[Replay, str | None, int]:
     finally:
         progress.done()
     return replayer, message, code
+
+
+def narrate_into(replayer: Replay, events) -> None:
+    """Drive the device through the narrating replay, printing each step."""
+    from zramsim.teach.narrate import narrate
+    for line in narrate(replayer.device, events):
+        click.echo(line)
+        if not line.startswith(" "):     # one unindented line per event
+            replayer.applied += 1
 
 
 def finish(message: str | None, code: int) -> None:
@@ -178,11 +191,13 @@ def main():
 @trace_options
 @device_options
 @click.option("--verify", is_flag=True, help="Check every read against the last write.")
+@click.option("--explain", is_flag=True,
+              help="Narrate every step in words first (for small traces).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
               default="table", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, fmt, quiet):
+           page_size, chain_size, chain_rule, verify, explain, fmt, quiet):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
@@ -198,7 +213,9 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         if reader is not None:
             reader.close()
         raise Failure(str(exc)) from None
-    replayer, message, code = run_replay(device, reader, events, quiet)
+    replayer, message, code = run_replay(device, reader, events, quiet, explain)
+    if explain:
+        click.echo("")
     stats = device.stats()
     config = {**device.config(), **source, "verify": verify}
     if fmt == "json":
@@ -593,6 +610,79 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
         with open(svg_path, "w") as out:
             out.write(render_svg(views))
         click.echo(f"SVG written to {svg_path}", err=True)
+
+
+@main.command()
+@click.option("--trace", type=click.Path(dir_okay=False), help="Contents from a trace file.")
+@click.option("--pid", type=int, help="Contents from the resident pages of a live process.")
+@click.option("--pages", type=click.IntRange(1), default=4096, show_default=True,
+              help="Generated address space size (without --trace/--pid).")
+@click.option("--mix", default="default", show_default=True,
+              help="Content kind of generated pages, or 'default' for the default mix.")
+@click.option("--pattern", default="zipf", show_default=True,
+              help="Access pattern: zipf, uniform, hotcold, phases, sequential, or 'trace' "
+                   "(the trace's own reads and writes).")
+@click.option("--accesses", type=click.IntRange(0), default=100_000, show_default=True)
+@click.option("--zipf-s", type=float, default=None, help="zipf exponent (default 1.0).")
+@click.option("--write-fraction", type=float, default=0.0, show_default=True)
+@click.option("--no-populate", is_flag=True, help="Do not touch every page once first.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%", show_default=True,
+              help="RAM sizes: pages or percentages of the address space, comma-separated.")
+@click.option("--algo", "algorithms", default="lz4,zstd", show_default=True,
+              help="zram algorithms, comma-separated.")
+@click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
+@click.option("--policy", type=click.Choice(["lru", "clock", "twolist"]), default="lru",
+              show_default=True)
+@click.option("--on-full", type=click.Choice(["oom", "disk"]), default="oom", show_default=True,
+              help="When zram refuses a page: OOM, or spill to the disk swap.")
+@click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
+@click.option("--mem-limit", type=SIZE, default=0, show_default=True)
+@click.option("--disk-latency-us", type=float, default=100.0, show_default=True)
+@click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
+@click.option("--timeline", "every", type=click.IntRange(1), default=None,
+              help="One run (first RAM size and algorithm) sampled every N accesses.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
+              help="Write a plot (.png or .svg; needs the 'plot' extra).")
+def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
+             seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
+             disk_latency_us, no_baselines, every, fmt, plot_path):
+    """Swap pressure: how much more a workload holds with zram as swap, at what cost.
+
+    Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
+    reports faults, effective memory, the thrashing knee and the OOM point.
+
+    Example: zramsim pressure --pages 8192 --ram 30%,50%,70%,90% --accesses 200000 -o knee.svg
+    """
+    from zramsim.pressure import (BASELINES, PressureConfig, load_workload, resolve_rams,
+                                  run_pressure, sweep)
+    from zramsim.pressure import results as res
+    params = {} if zipf_s is None else {"s": zipf_s}
+    try:
+        workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
+                                 accesses=accesses, seed=seed, write_fraction=write_fraction,
+                                 populate=not no_populate, **params)
+        rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
+        base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
+                              on_full=on_full, disksize=disksize, mem_limit=mem_limit,
+                              disk_latency_ns=round(disk_latency_us * 1000))
+        if every:
+            result = run_pressure(workload, base, every=every)
+            text = {"table": res.timeline_table, "json": res.to_json,
+                    "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
+        else:
+            result = sweep(workload, rams, algorithms=algos, base=base,
+                           baselines=() if no_baselines else BASELINES)
+            text = {"table": res.sweep_table, "json": res.to_json,
+                    "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
+        if plot_path:
+            from zramsim.pressure.plot import plot_sweep, plot_timeline
+            (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
+    except (*DOMAIN_ERRORS, RuntimeError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 # --- end of commands ---

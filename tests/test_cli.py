@@ -199,3 +199,13 @@ def test_readme_commands_are_the_ci_commands():
     assert "pip install '.[test]'" in block and "pytest" in block
     assert "zramsim replay" in readme.split("```")[1]
     assert os.access(Path(__file__).parents[1] / ".ci" / "run", os.R_OK)
+
+
+def test_replay_explain_narrates_every_event_then_reports(tmp_path):
+    trace = tmp_path / "t.trace"
+    trace.write_text("zramsim-trace 1\nW 0 size:1200\nW 1 zero\nR 1\nD 0\nC\n")
+    result = run("replay", str(trace), "--explain", "--format", "mm_stat")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "class" in lines[0] and "1216" in lines[0]
+    assert lines[-1].split() == ["4096", "0", "0", "0", "12288", "1", "0", "0", "0"]
