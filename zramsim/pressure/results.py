@@ -225,3 +225,41 @@ class SweepResult:
         """The runs of one label, by RAM size."""
         return sorted((s for s in self.summaries if s.label == label),
                       key=lambda s: s.ram_pages)
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    cells = [header] + [["-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+                         for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return "".join("  ".join(c.rjust(w) for c, w in zip(r, widths)).rstrip() + "\n"
+                   for r in cells)
+
+
+def sweep_table(result: SweepResult) -> str:
+    """A plain-text table of a sweep, then one line per label: knee, fit, gain."""
+    header = ["setup", "ram", "oom_at", "faults", "swap_ins", "swap_outs", "fault_rate",
+              "ratio", "zram_max", "eff_mem", "ns/access"]
+    rows = [[s.label, s.ram_pages, s.oom_at, s.faults, s.swap_ins, s.swap_outs,
+             s.fault_rate, s.compr_ratio, s.zram_frames_max, s.effective_memory,
+             round(s.est_ns_per_access)] for s in result.summaries]
+    lines = [_table(header, rows), "\n"]
+    for label in result.labels():
+        lines.append(f"{label}: knee {_or_dash(result.knee[label], '{} frames')}, smallest "
+                     f"RAM without OOM {_or_dash(result.min_ram[label])}, effective memory "
+                     f"{_or_dash(result.gain[label], '{:.2f}x')}\n")
+    return "".join(lines)
+
+
+def timeline_table(result: PressureResult) -> str:
+    header = ["access", "resident", "zram_pages", "disk", "zram_frames", "faults",
+              "swap_ins", "swap_outs", "ratio"]
+    rows = [[t.access, t.resident_pages, t.zram_pages, t.disk_pages, t.zram_frames, t.faults,
+             t.swap_ins, t.swap_outs, t.compr_ratio] for t in result.timeline]
+    s = result.summary
+    return (_table(header, rows) + f"\n{s.label} on {s.ram_pages} frames: effective memory "
+            f"{s.effective_memory:.2f}x, OOM at {_or_dash(s.oom_at)}, "
+            f"{s.est_ns_per_access:.0f} ns per access\n")
+
+
+def _or_dash(value, fmt: str = "{}") -> str:
+    return "-" if value is None else fmt.format(value)

@@ -1,0 +1,90 @@
+"""Plots of swap-pressure results, through the optional ``plot`` extra (matplotlib).
+
+matplotlib is heavy and not a core dependency, so it is imported inside each
+function; without it the functions raise ``PlotUnavailable`` with the command
+that installs it. The format follows the file name: ``.png`` or ``.svg``.
+
+A sweep plot has two panels over RAM size (frames): the fault rate (swap-ins
+per access) and the estimated time per access, both on a log scale, one line
+per setup, the knee of each zram setup marked with a dot and runs that ran out
+of memory left out. A timeline plot shows resident pages, pages held in zram
+and zram's frames against accesses.
+"""
+
+from __future__ import annotations
+
+import os
+
+from zramsim.pressure.results import PressureResult, SweepResult
+
+FORMATS = (".png", ".svg")
+
+
+class PlotUnavailable(RuntimeError):
+    """matplotlib is not installed, or the file name has no supported suffix."""
+
+
+def _pyplot(path: str):
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise PlotUnavailable(f"a plot is written as .png or .svg, not {path!r}")
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotUnavailable("plots need matplotlib: pip install 'zramsim[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path: str) -> None:
+    fig.tight_layout()
+    svg = path.lower().endswith(".svg")
+    fig.savefig(path, metadata={"Date": None} if svg else None)   # no date: same file
+
+
+def plot_sweep(result: SweepResult, path: str, title: str = "") -> None:
+    """Fault rate and time per access against RAM size; see the module docstring."""
+    plt = _pyplot(path)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
+    for label in result.labels():
+        runs = [s for s in result.runs(label) if s.oom_at is None]
+        if not runs:
+            continue
+        ram = [s.ram_pages for s in runs]
+        line, = top.plot(ram, [max(s.fault_rate, 1e-6) for s in runs], marker=".", label=label)
+        bottom.plot(ram, [s.est_ns_per_access / 1000 for s in runs], marker=".",
+                    color=line.get_color(), label=label)
+        knee = result.knee.get(label)
+        if knee is not None and label.startswith("zram"):
+            at = next(s for s in runs if s.ram_pages == knee)
+            top.plot([knee], [max(at.fault_rate, 1e-6)], "o", color=line.get_color(),
+                     markersize=9, fillstyle="none")
+    top.set_yscale("log")
+    top.set_ylabel("swap-ins per access")
+    top.legend(fontsize="small")
+    top.set_title(title or "swap pressure (circles: thrashing knee; OOM runs left out)")
+    bottom.set_yscale("log")
+    bottom.set_ylabel("estimated time per access (µs)")
+    bottom.set_xlabel("RAM (frames of 4 KiB)")
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_timeline(result: PressureResult, path: str, title: str = "") -> None:
+    """Resident pages, pages held in zram and zram's frames against accesses."""
+    plt = _pyplot(path)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    t = result.timeline
+    x = [s.access for s in t]
+    ax.plot(x, [s.resident_pages for s in t], label="resident pages")
+    ax.plot(x, [s.zram_pages for s in t], label="pages held in zram")
+    ax.plot(x, [s.zram_frames for s in t], label="zram frames (mem_used_total)")
+    ax.axhline(result.summary.ram_pages, color="grey", linestyle=":", label="RAM")
+    ax.set_xlabel("accesses")
+    ax.set_ylabel("pages")
+    ax.legend(fontsize="small")
+    s = result.summary
+    ax.set_title(title or f"{s.label}, {s.policy}, {s.ram_pages} frames")
+    _save(fig, path)
+    plt.close(fig)
