@@ -68,15 +68,26 @@ def test_parallel_replay_is_identical(algorithm):
         assert devs[2].read(index) == devs[0].read(index)
 
 
-def test_parallel_replay_stops_at_the_bad_event_like_the_serial_one():
-    events = [("W", 0, TEXT), ("W", 1, RANDOM), ("W", 2, b"short"), ("W", 3, TEXT)]
+@pytest.mark.parametrize("algorithm", ["lz4", "zstd"])
+@pytest.mark.parametrize("bad, error", [(b"short", BadRequest), (None, TypeError)])
+def test_parallel_replay_stops_at_the_bad_event_like_the_serial_one(algorithm, bad, error):
+    events = [("W", 0, TEXT), ("W", 1, RANDOM), ("W", 2, bad), ("W", 3, TEXT)]
     for workers in (1, 2):
-        dev = ZramDevice(4 * PAGE)
+        dev = ZramDevice(4 * PAGE, algorithm)
         replay = Replay(dev, workers=workers)
-        with pytest.raises(BadRequest, match="slot 2: a page is 4096 bytes, not 5"):
+        with pytest.raises(error):
             replay.run(events)
         assert replay.applied == 2
-        assert dev.slot_state(3) == ("empty", 0)
+        assert [dev.slot_state(i)[0] for i in range(4)] == ["normal", "huge", "empty", "empty"]
+
+
+def test_parallel_replay_needs_a_clonable_compressor():
+    class Plain:
+        name = "plain"
+    with pytest.raises(ConfigError, match="cannot be cloned"):
+        Replay(ZramDevice(PAGE, compressor=Plain()), workers=2).run([("R", 0, None)])
+    with pytest.raises(ConfigError):
+        Replay(ZramDevice(PAGE), workers=0)
 
 
 def test_one_class_by_hand():

@@ -24,6 +24,7 @@ from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 from workloads.events import COMPACT, DISCARD, READ, WRITE
+from zramsim.compressors import Compressor
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
 
@@ -82,24 +83,15 @@ class Replay:
 
     def _run_parallel(self, events: Iterable[tuple]) -> int:
         dev = self.device
-        if not hasattr(dev.compressor, "clone"):
-            raise ConfigError(f"compressor {dev.compressor.name!r} cannot be cloned "
-                              f"for parallel replay")
-        mine = threading.local()      # each worker thread compresses with its own clone
-
-        def start() -> None:
-            mine.compress = dev.compressor.clone().compress
-
         write_size, read = dev.write_size, dev.read
         write_compressed = dev.write_compressed
         progress, every = self.progress, self.every
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="zramsim-compress",
-                                initializer=start) as pool:
+        with _Compressing(dev.compressor, self.workers) as compressing:
             batches = _batches(events, self.batch)
-            ahead = _compress_ahead(pool, mine, self.workers, next(batches, None))
+            ahead = compressing.start(next(batches, None))
             while ahead is not None:
                 batch, parts = ahead
-                ahead = _compress_ahead(pool, mine, self.workers, next(batches, None))
+                ahead = compressing.start(next(batches, None))
                 compressed = _interleave([part.result() for part in parts])
                 n = 0
                 for op, index, arg in batch:
@@ -127,30 +119,66 @@ def _batches(events: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
-def _compress_ahead(pool: ThreadPoolExecutor, mine: threading.local, n: int,
-                    batch: list[tuple] | None) -> tuple[list[tuple], list[Future]] | None:
-    """Start compressing the pages of ``batch`` in ``n`` parts: page k goes to part k mod n."""
-    if batch is None:
-        return None
-    pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
-    return batch, [pool.submit(_compress_all, mine, pages[k::n]) for k in range(n)]
+class _Compressing:
+    """Compresses the pages of a batch on ``threads`` threads, one compressor clone each.
 
+    A compressor with ``compress_many`` (zstd) takes the whole batch in one call
+    that runs on threads of its own without the GIL. Otherwise the pages go to
+    ``threads`` Python workers, page k to part k mod threads; each worker takes
+    the GIL back between pages, which is slow while the applying thread is busy.
+    """
 
-def _compress_all(mine: threading.local, pages: list) -> list[bytes | None]:
-    """Each page compressed; None where compressing failed, so that the applying
-    thread compresses it again and raises at that event, after the ones before it."""
-    compress = mine.compress
-    out: list[bytes | None] = []
-    for page in pages:
+    def __init__(self, compressor: Compressor, threads: int) -> None:
+        if not hasattr(compressor, "clone"):
+            raise ConfigError(f"compressor {compressor.name!r} cannot be cloned "
+                              f"for parallel replay")
+        self.threads = threads
+        self.many = hasattr(compressor, "compress_many")
+        self._mine = threading.local()
+
+        def give_clone() -> None:
+            self._mine.compressor = compressor.clone()
+
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="zramsim-compress",
+                                        initializer=give_clone)
+
+    def __enter__(self) -> _Compressing:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def start(self, batch: list[tuple] | None) -> tuple[list[tuple], list[Future]] | None:
+        """(batch, futures of its compressed pages in parts) or None for no batch."""
+        if batch is None:
+            return None
+        pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
+        if self.many:
+            return batch, [self._pool.submit(self._compress_many, pages)]
+        n = self.threads
+        return batch, [self._pool.submit(self._compress_each, pages[k::n]) for k in range(n)]
+
+    def _compress_many(self, pages: list) -> list[bytes | None]:
         try:
-            out.append(compress(page))
-        except Exception:
-            out.append(None)
-    return out
+            return self._mine.compressor.compress_many(pages, self.threads)
+        except Exception:           # some page is not bytes: find it page by page
+            return self._compress_each(pages)
+
+    def _compress_each(self, pages: list) -> list[bytes | None]:
+        """Each page compressed; None where compressing failed, so that the applying
+        thread compresses it again and raises at that event, after the ones before."""
+        compress = self._mine.compressor.compress
+        out: list[bytes | None] = []
+        for page in pages:
+            try:
+                out.append(compress(page))
+            except Exception:
+                out.append(None)
+        return out
 
 
 def _interleave(parts: list[list[bytes | None]]) -> list[bytes | None]:
-    """Undo the striding of ``_compress_ahead``: part k holds items k, k+N, k+2N, ..."""
+    """Undo the striding of ``_Compressing.start``: part k holds items k, k+N, k+2N, ..."""
     out: list[bytes | None] = [None] * sum(map(len, parts))
     for k, part in enumerate(parts):
         out[k::len(parts)] = part
