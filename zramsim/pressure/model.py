@@ -159,7 +159,7 @@ class MemoryModel:
             self._free_slots = list(range(self.device.slots))   # sorted: already a heap
             self._limit_pages = self.device.limit_pages
         self.reserve = config.reserve
-        self.accesses = self.hits = self.first_touches = 0
+        self.accesses = self.first_touches = 0
         self.zram_ins = self.zram_outs = self.disk_reads = self.disk_writes = 0
         self.refused_outs = 0
         self.disk_pages = 0
@@ -169,6 +169,11 @@ class MemoryModel:
         self.oom_at: int | None = None
 
     # -- accounting -------------------------------------------------------------
+
+    @property
+    def hits(self) -> int:
+        """Accesses served that found their page resident: accesses - faults."""
+        return self.accesses - self.first_touches - self.zram_ins - self.disk_reads
 
     def zram_frames(self) -> int:
         """Frames zsmalloc holds: ceil(mem_used_total / page size)."""
@@ -189,7 +194,6 @@ class MemoryModel:
             raise RuntimeError(f"the model is out of memory since access {self.oom_at}")
         if self._state[page] == RESIDENT:
             self.policy.touch(page)
-            self.hits += 1
             if write:
                 self._write(page, write)
         elif not self._fault(page, write):
@@ -200,28 +204,25 @@ class MemoryModel:
     def run(self, accesses: Iterable[tuple[int, bool | bytes]], every: int = 0) -> PressureResult:
         """Serve every access (stopping at OOM); a timeline sample every ``every``
         accesses (none if 0) and one at the end."""
-        state, touch, fault = self._state, self.policy.touch, self._fault
+        state, touch, fault, resident = self._state, self.policy.touch, self._fault, RESIDENT
         timeline: list[Sample] = []
         mark = self.accesses + every if every > 0 else -1
         served = self.accesses
-        hits = 0
-        for page, write in accesses:
-            if state[page] == RESIDENT:
+        for served, (page, write) in enumerate(accesses, served + 1):
+            if state[page] == resident:
                 touch(page)
-                hits += 1
                 if write:
                     self._write(page, write)
             else:
-                self.accesses = served          # oom_at reads it
+                self.accesses = served - 1      # oom_at reads it
                 if not fault(page, write):
+                    served -= 1
                     break
-            served += 1
             if served == mark:
-                self.accesses, self.hits = served, self.hits + hits
-                hits = 0
+                self.accesses = served
                 timeline.append(self.sample())
                 mark += every
-        self.accesses, self.hits = served, self.hits + hits
+        self.accesses = served
         if not timeline or timeline[-1].access != self.accesses:
             timeline.append(self.sample())
         return PressureResult(self.summary(), tuple(timeline))
