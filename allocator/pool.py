@@ -15,7 +15,11 @@ Behaviour follows Linux 6.18 (spec §1.5-§1.10):
   group 0 empty, 11 full, else ``(100*inuse // objs) // 10 + 1``. A zspage is
   inserted at the *head* of its group's list; allocation takes the head of the
   first non-empty list scanning groups 10, 9, ..., 0, else builds a new zspage.
-* A zspage's free slots form a LIFO list, initially 0, 1, 2, ...
+* A zspage's free slots form a LIFO list, initially 0, 1, 2, ... As in the
+  kernel, the list lives in the slots themselves: a free slot holds the bitwise
+  complement of the next free slot (so it is negative), a live slot its handle.
+* Full zspages sit on no list: nothing ever takes one from group 11, so the
+  count of full zspages is computed (all zspages minus the listed ones).
 * A zspage whose last object is freed is released at once.
 * ``compact()`` walks classes from the largest down, migrating objects from the
   emptiest zspages into the fullest ones.
@@ -45,6 +49,7 @@ ALLOC_SCAN = tuple(range(10, -1, -1))     # groups malloc takes a zspage from, i
 DST_SCAN = tuple(range(10, 0, -1))        # compaction destination: fullest first
 SRC_SCAN = tuple(range(1, 11))            # compaction source: emptiest first
 _SLOT_BITS = 16                           # a location packs (zspage id << 16) | slot
+_SLOT_MASK = (1 << _SLOT_BITS) - 1
 
 
 def fullness_group(inuse: int, objs: int) -> int:
@@ -63,14 +68,17 @@ class _Class:
     """Mutable state of one size class: its group lists and object counters."""
 
     __slots__ = ("geo", "size", "pages", "objs", "huge", "groups", "group_of",
-                 "obj_used", "zspage_count", "requested")
+                 "obj_used", "zspage_count", "requested", "fresh_slots")
 
     def __init__(self, geo: SizeClass) -> None:
         self.geo = geo
         self.size, self.pages, self.objs = geo.size, geo.pages_per_zspage, geo.objs_per_zspage
         self.huge = geo.huge
         # One dict per group used as an ordered set; its *last* key is the list head.
+        # Groups 0 (released at once) and 11 (never taken from) stay empty.
         self.groups: list[dict[_Zspage, None]] = [{} for _ in range(N_GROUPS)]
+        # A new zspage's free list: slot k points at k + 1; slot objs - 1 at "none".
+        self.fresh_slots = array("q", (~(k + 1) for k in range(self.objs)))
         self.group_of = bytes(fullness_group(i, self.objs) for i in range(self.objs + 1))
         self.obj_used = 0
         self.zspage_count = 0
@@ -85,10 +93,18 @@ class _Class:
         return None
 
     def put_back(self, zspage: _Zspage) -> int:
-        """Insert ``zspage`` at the head of the group its fullness says; return it."""
+        """Insert ``zspage`` at the head of the group its fullness says; return it.
+
+        Empty and full zspages are listed nowhere (released, or never taken).
+        """
         group = self.group_of[zspage.inuse]
-        self.groups[group][zspage] = None
+        if EMPTY != group != FULL:
+            self.groups[group][zspage] = None
         return group
+
+    def full_zspages(self) -> int:
+        """Zspages in group 11: every zspage not on a list."""
+        return self.zspage_count - sum(len(self.groups[g]) for g in range(1, FULL))
 
     def can_compact(self) -> int:
         """Pages compaction could free: whole zspages' worth of free slots."""
@@ -97,16 +113,21 @@ class _Class:
 
 
 class _Zspage:
-    """A chain of ``pages`` page frames holding ``objs`` slots of one class."""
+    """A chain of ``pages`` page frames holding ``objs`` slots of one class.
 
-    __slots__ = ("cls", "zid", "inuse", "free", "handles", "frames")
+    ``slots[k]`` is the handle of the object in slot k, or ``~next`` when slot k
+    is free and ``next`` is the following free slot (``objs`` ends the list);
+    ``freeobj`` is the head of that list.
+    """
+
+    __slots__ = ("cls", "zid", "inuse", "freeobj", "slots", "frames")
 
     def __init__(self, cls: _Class, zid: int) -> None:
         self.cls = cls
         self.zid = zid
         self.inuse = 0
-        self.free = array("H", range(cls.objs - 1, -1, -1))   # pop() yields slot 0 first
-        self.handles = array("q", bytes(8 * cls.objs))         # handle per slot, 0 = free
+        self.freeobj = 0
+        self.slots = cls.fresh_slots[:]
         self.frames: list[bytearray] | None = None             # made on first write
 
     def materialise(self, page_size: int) -> list[bytearray]:
@@ -142,11 +163,17 @@ class Pool:
         self._free_handles: list[int] = []
         self.total_pages = 0        # zs_get_total_pages
         self.pages_compacted = 0    # running total of pages freed by compaction
-        self.live_objects = 0
         self.spanning_reads = 0     # reads that had to gather two fragments
         self.spanning_writes = 0    # writes that were split across a page boundary
 
+    @property
+    def live_objects(self) -> int:
+        """Objects allocated and not yet freed."""
+        return sum(cls.obj_used for cls in self._classes)
+
     # -- allocation -----------------------------------------------------------
+    # malloc and free are the simulator's hot path: take_head and _locate are
+    # written out inline here, and nothing is done that a later read could compute.
 
     def malloc(self, size: int) -> int:
         """Allocate an object of ``size`` bytes (1 .. page size) and return its handle."""
@@ -154,22 +181,32 @@ class Pool:
             raise ObjectSizeError(f"cannot allocate {size} bytes: "
                                   f"objects are 1 to {self.page_size} bytes")
         cls = self._class_for[size]
-        zspage = cls.take_head(ALLOC_SCAN) or self._new_zspage(cls)
-        slot = zspage.free.pop()
-        zspage.inuse += 1
-        cls.groups[cls.group_of[zspage.inuse]][zspage] = None
+        groups = cls.groups
+        for group in ALLOC_SCAN:               # the head of the fullest non-full group
+            if groups[group]:
+                zspage = groups[group].popitem()[0]
+                break
+        else:
+            zspage = self._new_zspage(cls)
         if self._free_handles:
             handle = self._free_handles.pop()
         else:
             handle = len(self._loc)
             self._loc.append(0)
             self._size.append(0)
+        slots = zspage.slots
+        slot = zspage.freeobj
+        zspage.freeobj = ~slots[slot]
+        slots[slot] = handle
+        inuse = zspage.inuse + 1
+        zspage.inuse = inuse
+        group = cls.group_of[inuse]
+        if group != FULL:
+            groups[group][zspage] = None
         self._loc[handle] = zspage.zid << _SLOT_BITS | slot
         self._size[handle] = size
-        zspage.handles[slot] = handle
         cls.obj_used += 1
         cls.requested += size
-        self.live_objects += 1
         return handle
 
     def _new_zspage(self, cls: _Class) -> _Zspage:
@@ -196,25 +233,30 @@ class Pool:
         loc = self._loc[handle] if 0 < handle < len(self._loc) else 0
         if not loc:
             raise InvalidHandle(f"handle {handle} is not allocated")
-        return self._zspages[loc >> _SLOT_BITS], loc & 0xFFFF  # type: ignore[return-value]
+        return self._zspages[loc >> _SLOT_BITS], loc & _SLOT_MASK  # type: ignore[return-value]
 
     def free(self, handle: int) -> None:
         """Free an object; its zspage is released when it becomes empty."""
-        zspage, slot = self._locate(handle)
+        loc = self._loc[handle] if 0 < handle < len(self._loc) else 0
+        if not loc:
+            raise InvalidHandle(f"handle {handle} is not allocated")
+        zspage = self._zspages[loc >> _SLOT_BITS]
+        slot = loc & _SLOT_MASK
+        zspage.slots[slot] = ~zspage.freeobj   # push onto the free list: LIFO reuse
+        zspage.freeobj = slot
         cls = zspage.cls
-        zspage.free.append(slot)
-        zspage.handles[slot] = 0
-        old, new = cls.group_of[zspage.inuse], cls.group_of[zspage.inuse - 1]
-        zspage.inuse -= 1
+        inuse = zspage.inuse
+        old, new = cls.group_of[inuse], cls.group_of[inuse - 1]
+        zspage.inuse = inuse - 1
         if old != new:
-            del cls.groups[old][zspage]
+            if old != FULL:
+                del cls.groups[old][zspage]
             if new == EMPTY:
                 self._release(zspage)
             else:
                 cls.groups[new][zspage] = None
         cls.obj_used -= 1
         cls.requested -= self._size[handle]
-        self.live_objects -= 1
         self._loc[handle] = 0
         self._free_handles.append(handle)
 
@@ -284,7 +326,6 @@ class Pool:
                 break
             self._migrate(src, dst)
             if cls.put_back(src) == EMPTY:
-                del cls.groups[EMPTY][src]
                 self._release(src)
                 freed += cls.pages
             if dst.inuse == cls.objs:
@@ -298,19 +339,20 @@ class Pool:
         """Move objects in ascending slot order until ``dst`` is full or ``src`` empty."""
         size = src.cls.size
         for slot in range(src.cls.objs):
-            handle = src.handles[slot]
-            if not handle:
+            handle = src.slots[slot]
+            if handle < 0:
                 continue
-            new_slot = dst.free.pop()
+            new_slot = dst.freeobj
+            dst.freeobj = ~dst.slots[new_slot]
+            dst.slots[new_slot] = handle
             dst.inuse += 1
-            dst.handles[new_slot] = handle
             if src.frames is not None:
                 frames = dst.materialise(self.page_size)
                 _copy_object(src.frames, slot * size, frames, new_slot * size, size,
                              self.page_size)
             self._loc[handle] = dst.zid << _SLOT_BITS | new_slot
-            src.handles[slot] = 0
-            src.free.append(slot)
+            src.slots[slot] = ~src.freeobj
+            src.freeobj = slot
             src.inuse -= 1
             if dst.inuse == dst.cls.objs or src.inuse == 0:
                 break
@@ -331,7 +373,8 @@ class Pool:
             unused_slots=(allocated - cls.obj_used) * cls.size,
             tail_waste=cls.zspage_count * cls.geo.tail_waste(self.page_size),
         )
-        return ClassStats(cls.geo.index, cls.size, tuple(len(g) for g in cls.groups[1:]),
+        groups = tuple(len(cls.groups[g]) for g in range(1, FULL)) + (cls.full_zspages(),)
+        return ClassStats(cls.geo.index, cls.size, groups,
                           allocated, cls.obj_used, cls.pages, cls.objs, frag)
 
     def fragmentation(self) -> Fragmentation:
@@ -349,7 +392,7 @@ class Pool:
         """(class, zspage id, handle per slot with 0 for free) of every live zspage."""
         for zspage in self._zspages:
             if zspage is not None:
-                yield zspage.cls.geo, zspage.zid, list(zspage.handles)
+                yield zspage.cls.geo, zspage.zid, [max(h, 0) for h in zspage.slots]
 
     def locate(self, handle: int) -> tuple[int, int]:
         """(zspage id, slot) of a live object: for teaching displays, not for access."""
@@ -358,46 +401,59 @@ class Pool:
 
     def check(self) -> None:
         """Walk every structure; raise InvariantError on the first broken invariant."""
-        pages = objects = 0
         seen: set[int] = set()
         for cls in self._classes:
-            listed = 0
-            used = 0
-            for group, members in enumerate(cls.groups):
-                for zspage in members:
-                    listed += 1
+            _expect(not cls.groups[EMPTY] and not cls.groups[FULL],
+                    f"class {cls.size}: an empty or full zspage is on a list")
+            for group in range(1, FULL):
+                for zspage in cls.groups[group]:
                     _expect(zspage.cls is cls, f"zspage {zspage.zid} listed in a foreign class")
                     _expect(self._zspages[zspage.zid] is zspage,
                             f"zspage {zspage.zid} listed but not live")
                     _expect(cls.group_of[zspage.inuse] == group,
                             f"zspage {zspage.zid} in group {group}, fullness says "
                             f"{cls.group_of[zspage.inuse]}")
-                    _expect(group != EMPTY, f"empty zspage {zspage.zid} was not released")
-                    used += self._check_zspage(zspage, seen)
-            _expect(listed == cls.zspage_count,
-                    f"class {cls.size}: {listed} zspages listed, {cls.zspage_count} counted")
+        counted = {id(cls): [0, 0] for cls in self._classes}   # zspages, objects
+        pages = 0
+        for zid, zspage in enumerate(self._zspages):
+            if zspage is None:
+                continue
+            cls = zspage.cls
+            _expect(zspage.zid == zid, f"zspage {zspage.zid} stored under id {zid}")
+            group = cls.group_of[zspage.inuse]
+            _expect(group != EMPTY, f"empty zspage {zid} was not released")
+            _expect(group == FULL or zspage in cls.groups[group],
+                    f"zspage {zid} is missing from group {group}")
+            counted[id(cls)][0] += 1
+            counted[id(cls)][1] += self._check_zspage(zspage, seen)
+            pages += cls.pages
+        for cls in self._classes:
+            zspages, used = counted[id(cls)]
+            _expect(zspages == cls.zspage_count,
+                    f"class {cls.size}: {zspages} zspages found, {cls.zspage_count} counted")
             _expect(used == cls.obj_used,
                     f"class {cls.size}: {used} objects found, {cls.obj_used} counted")
-            pages += cls.zspage_count * cls.pages
-            objects += used
-        live = sum(1 for z in self._zspages if z is not None)
-        _expect(live == sum(c.zspage_count for c in self._classes),
-                f"{live} live zspages, not all of them listed")
         _expect(pages == self.total_pages, f"{pages} pages found, {self.total_pages} counted")
-        _expect(objects == self.live_objects == len(seen),
-                f"{objects} objects found, {self.live_objects} counted")
+        _expect(len(seen) == self.live_objects,
+                f"{len(seen)} objects found, {self.live_objects} counted")
         for handle in range(1, len(self._loc)):
             _expect(bool(self._loc[handle]) == (handle in seen),
                     f"handle {handle} table entry disagrees with the zspages")
 
     def _check_zspage(self, zspage: _Zspage, seen: set[int]) -> int:
         """Check slot/handle/free-list agreement of one zspage; return its live count."""
-        free = set(zspage.free)
-        _expect(len(free) == len(zspage.free), f"zspage {zspage.zid}: a slot is free twice")
+        objs = zspage.cls.objs
+        free: set[int] = set()
+        slot = zspage.freeobj
+        while slot != objs:
+            _expect(0 <= slot < objs and slot not in free,
+                    f"zspage {zspage.zid}: free list broken at slot {slot}")
+            _expect(zspage.slots[slot] < 0, f"zspage {zspage.zid}: slot {slot} live and free")
+            free.add(slot)
+            slot = ~zspage.slots[slot]
         live = 0
-        for slot, handle in enumerate(zspage.handles):
-            if handle:
-                _expect(slot not in free, f"zspage {zspage.zid}: slot {slot} live and free")
+        for slot, handle in enumerate(zspage.slots):
+            if handle > 0:
                 _expect(handle not in seen, f"handle {handle} is live twice")
                 _expect(self._loc[handle] == zspage.zid << _SLOT_BITS | slot,
                         f"handle {handle} points elsewhere than slot {slot}")
