@@ -380,3 +380,35 @@ def test_huge_threshold_in_the_pool():
     assert pool.total_pages == 8            # class 3632: 8 pages, 9 objects
     pool.malloc(3625)
     assert pool.total_pages == 9            # the huge class: one page
+
+
+# -- introspection and the checker -------------------------------------------------------
+
+
+def test_zspages_lists_handles_per_slot_with_zero_for_free():
+    pool = Pool()
+    hs = _fill(pool, 4)
+    pool.free(hs[1])
+    (geo, zid, slots), = list(pool.zspages())
+    assert (geo.size, zid) == (1568, _zid(pool, hs[0]))
+    assert slots == [hs[0], 0, hs[2], hs[3]] + [0] * 9
+
+
+@pytest.mark.parametrize("corrupt", ["inuse", "free_list", "loc", "group"])
+def test_check_catches_corruption(corrupt):
+    from allocator import InvariantError
+    pool = Pool()
+    hs = _fill(pool, 20)
+    pool.free(hs[0])
+    pool.check()
+    zspage = pool._zspages[_zid(pool, hs[1])]
+    if corrupt == "inuse":
+        zspage.inuse -= 1
+    elif corrupt == "free_list":
+        zspage.freeobj = 5            # a live slot at the head of the free list
+    elif corrupt == "loc":
+        pool._loc[hs[1]] = pool._loc[hs[2]]
+    else:
+        zspage.cls.groups[3][zspage] = None     # listed in a second, wrong group
+    with pytest.raises(InvariantError):
+        pool.check()
