@@ -5,10 +5,10 @@ function; without it the functions raise ``PlotUnavailable`` with the command
 that installs it. The format follows the file name: ``.png`` or ``.svg``.
 
 A sweep plot has two panels over RAM size (frames): the fault rate (swap-ins
-per access) and the estimated time per access, both on a log scale, one line
-per setup, the knee of each zram setup marked with a dot and runs that ran out
-of memory left out. A timeline plot shows resident pages, pages held in zram
-and zram's frames against accesses.
+per access, linear scale) and the estimated time per access (log scale), one
+line per setup, the knee of each zram setup circled and runs that ran out of
+memory left out. A timeline plot shows resident pages, pages held in zram and
+zram's frames against accesses.
 """
 
 from __future__ import annotations
@@ -52,15 +52,15 @@ def plot_sweep(result: SweepResult, path: str, title: str = "") -> None:
         if not runs:
             continue
         ram = [s.ram_pages for s in runs]
-        line, = top.plot(ram, [max(s.fault_rate, 1e-6) for s in runs], marker=".", label=label)
+        line, = top.plot(ram, [s.fault_rate for s in runs], marker=".", label=label)
         bottom.plot(ram, [s.est_ns_per_access / 1000 for s in runs], marker=".",
                     color=line.get_color(), label=label)
         knee = result.knee.get(label)
         if knee is not None and label.startswith("zram"):
             at = next(s for s in runs if s.ram_pages == knee)
-            top.plot([knee], [max(at.fault_rate, 1e-6)], "o", color=line.get_color(),
+            top.plot([knee], [at.fault_rate], "o", color=line.get_color(),
                      markersize=9, fillstyle="none")
-    top.set_yscale("log")
+    top.set_ylim(bottom=0)
     top.set_ylabel("swap-ins per access")
     top.legend(fontsize="small")
     top.set_title(title or "swap pressure (circles: thrashing knee; OOM runs left out)")
