@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import asdict
 
 import click
 
@@ -423,10 +424,9 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
     Example: sudo zramsim kernel-diff traces/mixed.trace --every 100
     """
-    from dataclasses import asdict
     from zramsim.kernel import (KernelDeviceError, KernelZram, check_replayable,
                                 kernel_page_sizes)
-    from zramsim.kernel_diff import FIELDS, page_agreement, run_kernel_diff
+    from zramsim import kernel_diff as kd
     reader, events, _ = open_events(trace, 0, allow_outside, None)
     try:
         with reader:
@@ -438,37 +438,22 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
             pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
             with kernel:
                 theirs = kernel_page_sizes(pages, kernel, "lz4")
-            result = {}
-            for name in ("lz4", "lz4-kernel"):
-                ours = ZramDevice(algorithm=name)
-                lengths = [0 if p == p[:8] * (len(p) // 8) else len(ours.compressor.compress(p))
-                           for p in pages]
-                result[name] = asdict(page_agreement(theirs, lengths, ours.huge_class_size))
-            click.echo(json.dumps(result, indent=2) if fmt == "json" else "\n".join(
-                f"{k:<11} pages {v['pages']}  exact {v['exact']}  mean diff "
-                f"{v['mean_difference']:+.3f}  largest {v['largest_difference']:+d}  "
-                f"huge agree {v['huge_agree']}" for k, v in result.items()))
+            huge = ZramDevice().huge_class_size
+            results = {name: kd.page_agreement(theirs, kd.our_page_lengths(pages, name), huge)
+                       for name in kd.KERNEL_ALGORITHM}
+            click.echo(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2)
+                       if fmt == "json" else kd.render_agreement(results), nl=fmt == "json")
             return
-        diff = run_kernel_diff(events, kernel, algorithm, disksize=size, mem_limit=mem_limit,
-                               every=every)
+        diff = kd.run_kernel_diff(events, kernel, algorithm, disksize=size,
+                                  mem_limit=mem_limit, every=every)
     except (KernelDeviceError, WorkloadError, OSError) as exc:
         raise Failure(str(exc)) from None
     if fmt == "json":
         click.echo(json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
-                               "snapshots": diff.snapshots,
-                               "final": {f: {"simulator": s, "kernel": k} for f, s, k in
-                                         zip(FIELDS, diff.final_simulator, diff.final_kernel)},
-                               "differences": [dict(zip(("op", "field", "simulator", "kernel",
-                                                         "difference"), r))
-                                               for r in diff.differing]}, indent=2))
-        return
-    click.echo(f"{trace}: {len(events)} operations, compared at {diff.snapshots} points")
-    click.echo(f"{'field':<18}{'simulator':>14}{'kernel':>14}{'difference':>12}")
-    for f, s, k in zip(FIELDS, diff.final_simulator, diff.final_kernel):
-        click.echo(f"{f:<18}{s:>14}{k:>14}{s - k:>+12}")
-    click.echo(f"{len(diff.differing)} differing values over all compared points")
-    for op, field, s, k, d in diff.differing[:20]:
-        click.echo(f"  after op {op}: {field} simulator {s} kernel {k} ({d:+d})")
+                               **kd.diff_as_dict(diff)}, indent=2))
+    else:
+        click.echo(kd.render_diff(diff, f"{trace}: {len(events)} operations, compared at "
+                                        f"{diff.snapshots} points"), nl=False)
 
 
 def geometry_options(func):

@@ -191,3 +191,37 @@ def page_agreement(kernel_sizes: Sequence, our_sizes: Sequence[int],
     largest = max(diffs, key=abs, default=0)
     return PageAgreement(pages, exact, sum(diffs) / len(diffs) if diffs else 0.0, largest,
                          huge_agree)
+
+
+def our_page_lengths(pages: Sequence[bytes], algorithm: str) -> list[int]:
+    """Our compressed length of each page, 0 for a same-filled one (nothing compressed)."""
+    compressor = ZramDevice(algorithm=algorithm).compressor
+    return [0 if page == page[:8] * (len(page) // 8) else len(compressor.compress(page))
+            for page in pages]
+
+
+def render_agreement(results: dict[str, PageAgreement]) -> str:
+    """One line per compressor: exact share, mean and largest difference, huge agreement."""
+    return "".join(f"{name:<11} pages {a.pages}  exact {a.exact} ({a.exact_share:.2%})  "
+                   f"mean diff {a.mean_difference:+.3f}  largest {a.largest_difference:+d}  "
+                   f"huge agree {a.huge_agree}\n" for name, a in results.items())
+
+
+def diff_as_dict(diff: KernelDiff) -> dict:
+    """JSON-ready: the final values side by side and every differing value."""
+    return {"snapshots": diff.snapshots,
+            "final": {f: {"simulator": s, "kernel": k}
+                      for f, s, k in zip(FIELDS, diff.final_simulator, diff.final_kernel)},
+            "differences": [dict(zip(("op", "field", "simulator", "kernel", "difference"), r))
+                            for r in diff.differing]}
+
+
+def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
+    """The final counters side by side, then the first ``shown`` differing values."""
+    lines = [title, f"{'field':<18}{'simulator':>14}{'kernel':>14}{'difference':>12}"]
+    for f, s, k in zip(FIELDS, diff.final_simulator, diff.final_kernel):
+        lines.append(f"{f:<18}{s:>14}{k:>14}{s - k:>+12}")
+    lines.append(f"{len(diff.differing)} differing values over all compared points")
+    lines.extend(f"  after op {op}: {field} simulator {s} kernel {k} ({d:+d})"
+                 for op, field, s, k, d in diff.differing[:shown])
+    return "\n".join(lines) + "\n"
