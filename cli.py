@@ -641,7 +641,8 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
 
     Example: zramsim pressure --pages 8192 --ram 30%,50%,70%,90% --accesses 200000 -o knee.svg
     """
-    from zramsim.pressure import (BASELINES, PressureConfig, load_workload, resolve_rams,
+    from workloads.address_space import load_workload
+    from zramsim.pressure import (BASELINES, PressureConfig, resolve_rams,
                                   run_pressure, sweep)
     from zramsim.pressure import results as res
     params = {} if zipf_s is None else {"s": zipf_s}

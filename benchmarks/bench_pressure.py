@@ -48,7 +48,8 @@ from collections import OrderedDict
 if __name__ == "__main__":       # run as a script from anywhere: the repo root on the path
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from zramsim.pressure import MemoryModel, PressureConfig, mix_workload  # noqa: E402
+from workloads.address_space import mix_workload  # noqa: E402
+from zramsim.pressure import MemoryModel, PressureConfig  # noqa: E402
 
 SEED = 2025
 

@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from workloads.address_space import (Workload, contents_from_events, mix_workload,
+                                     trace_workload)
 from workloads.events import PageEvent
-from zramsim.pressure import (PressureConfig, Workload, contents_from_events, knee, locate,
-                              mix_workload, resolve_ram, resolve_rams, run_pressure, sweep,
-                              trace_workload)
+from zramsim.pressure import (PressureConfig, knee, locate, resolve_ram, resolve_rams,
+                              run_pressure, sweep)
 from zramsim.pressure import results as res
 
 

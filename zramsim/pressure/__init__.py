@@ -1,8 +1,7 @@
 """Swap-pressure experiments: how much more a workload holds with zram as swap.
 
 ``model`` charges zram's pool to the RAM it extends, ``policies`` choose what
-to swap out, ``workload`` builds address spaces and access streams,
-``experiment`` runs baselines and sweeps and finds the knee, ``results`` holds
+to swap out, ``experiment`` runs baselines and sweeps and finds the knee, ``results`` holds
 the numbers and writes CSV and JSON, ``plot`` draws them (optional matplotlib).
 """
 
@@ -11,12 +10,9 @@ from zramsim.pressure.experiment import (BASELINES, knee, locate, resolve_ram, r
 from zramsim.pressure.model import MemoryModel, PressureConfig
 from zramsim.pressure.policies import POLICIES, make_policy
 from zramsim.pressure.results import PressureResult, Sample, Summary, SweepResult
-from zramsim.pressure.workload import (Workload, contents_from_events, load_workload,
-                                       mix_workload, pattern_workload, trace_workload)
 
 __all__ = [
     "BASELINES", "knee", "locate", "resolve_ram", "resolve_rams", "run_pressure", "sweep",
     "MemoryModel", "PressureConfig", "POLICIES", "make_policy", "PressureResult", "Sample",
-    "Summary", "SweepResult", "Workload", "contents_from_events", "load_workload",
-    "mix_workload", "pattern_workload", "trace_workload",
+    "Summary", "SweepResult",
 ]

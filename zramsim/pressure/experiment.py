@@ -24,14 +24,18 @@ from dataclasses import replace
 
 from zramsim.pressure.model import MemoryModel, PressureConfig
 from zramsim.pressure.results import PressureResult, Summary, SweepResult
-from zramsim.pressure.workload import Workload
 
 BASELINES = ("disk", "none")
 
 
-def run_pressure(workload: Workload, config: PressureConfig, *, every: int = 0,
+def run_pressure(workload, config: PressureConfig, *, every: int = 0,
                  clock: Callable[[], int] = time.perf_counter_ns) -> PressureResult:
-    """Run ``workload`` once; the run's seed is the workload's (it drives writes too)."""
+    """Run ``workload`` once; the run's seed is the workload's (it drives writes too).
+
+    ``workload`` is a ``workloads.address_space.Workload`` or anything with its
+    ``contents``, ``stream()`` and ``seed``; the CLI builds it, so this package
+    sees no trace reader.
+    """
     config = replace(config, seed=workload.seed)
     model = MemoryModel(config, workload.contents, clock=clock)
     return model.run(workload.stream(), every)
@@ -62,7 +66,7 @@ def resolve_rams(text: str, pages: int) -> list[int]:
     return sorted({resolve_ram(part, pages) for part in str(text).split(",") if part.strip()})
 
 
-def sweep(workload: Workload, ram_sizes: Iterable[int], *,
+def sweep(workload, ram_sizes: Iterable[int], *,
           algorithms: Sequence[str] = ("lz4", "zstd"), baselines: Sequence[str] = BASELINES,
           base: PressureConfig | None = None,
           clock: Callable[[], int] = time.perf_counter_ns,

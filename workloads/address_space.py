@@ -1,4 +1,4 @@
-"""Workloads for the memory model: an address space's pages and an access stream.
+"""Address spaces for swap-pressure experiments: pages and an access stream.
 
 A swap-pressure run needs two things that the ``workloads`` package produces in
 another shape. The *contents* of the address space come as page events (a
