@@ -1,0 +1,55 @@
+"""Imports flow one way: allocator <- zramsim -> workloads.events, and only cli.py uses click."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+OURS = ("allocator", "zramsim", "workloads", "cli")
+
+
+def imports(path: Path) -> set[str]:
+    """Every module name a file imports, at any depth of the file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def package_files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def ours(name: str) -> str | None:
+    top = name.split(".")[0]
+    return top if top in OURS else None
+
+
+@pytest.mark.parametrize("path", package_files("allocator"), ids=str)
+def test_allocator_imports_nothing_of_ours_and_no_compression(path):
+    for name in imports(path):
+        assert ours(name) in (None, "allocator"), f"{path.name} imports {name}"
+        assert name.split(".")[0] not in ("lz4", "zstandard", "click"), f"{path.name}: {name}"
+
+
+@pytest.mark.parametrize("path", package_files("workloads"), ids=str)
+def test_workloads_import_nothing_of_ours(path):
+    for name in imports(path):
+        assert ours(name) in (None, "workloads"), f"{path.name} imports {name}"
+        assert name.split(".")[0] != "click", f"{path.name} imports click"
+
+
+@pytest.mark.parametrize("path", package_files("zramsim"), ids=str)
+def test_zramsim_uses_the_allocator_and_only_the_event_record(path):
+    for name in imports(path):
+        top = ours(name)
+        assert top in (None, "allocator", "zramsim", "workloads"), f"{path.name}: {name}"
+        if top == "workloads":
+            assert name == "workloads.events", f"{path.name} imports {name}"
+        assert name.split(".")[0] != "click", f"{path.name} imports click"
