@@ -81,6 +81,21 @@ def test_parallel_replay_stops_at_the_bad_event_like_the_serial_one(algorithm, b
         assert [dev.slot_state(i)[0] for i in range(4)] == ["normal", "huge", "empty", "empty"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_reader_stops_after_the_events_before_it(workers):
+    def events():
+        for i in range(5):
+            yield ("W", i, TEXT)
+        raise ValueError("trace.trace:9: bad line")
+
+    dev = ZramDevice(8 * PAGE)
+    replay = Replay(dev, workers=workers, batch=3)
+    with pytest.raises(ValueError, match="bad line"):
+        replay.run(events())
+    assert replay.applied == 5
+    assert dev.mm_stat().orig_data_size == 5 * PAGE
+
+
 def test_parallel_replay_needs_a_clonable_compressor():
     class Plain:
         name = "plain"

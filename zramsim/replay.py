@@ -86,12 +86,16 @@ class Replay:
         write_size, read = dev.write_size, dev.read
         write_compressed = dev.write_compressed
         progress, every = self.progress, self.every
+        failure: Exception | None = None     # from the events, raised after what came before
         with _Compressing(dev.compressor, self.workers) as compressing:
             batches = _batches(events, self.batch)
             ahead = compressing.start(next(batches, None))
             while ahead is not None:
                 batch, parts = ahead
-                ahead = compressing.start(next(batches, None))
+                try:
+                    ahead = compressing.start(next(batches, None))
+                except Exception as exc:
+                    failure, ahead = exc, None
                 compressed = _interleave([part.result() for part in parts])
                 n = 0
                 for op, index, arg in batch:
@@ -110,12 +114,24 @@ class Replay:
                     self.applied += 1
                     if progress is not None and self.applied % every == 0:
                         progress(self.applied)
+        if failure is not None:
+            raise failure
         return self.applied
 
 
 def _batches(events: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    """Lists of ``size`` events; if reading fails, the events read so far come first."""
     iterator = iter(events)
-    while batch := list(islice(iterator, size)):
+    while True:
+        batch: list[tuple] = []
+        try:
+            batch.extend(islice(iterator, size))
+        except Exception:
+            if batch:
+                yield batch
+            raise
+        if not batch:
+            return
         yield batch
 
 
