@@ -103,10 +103,6 @@ def sizes_events(count: int, slots: int, seed: int = SEED) -> list[PageEvent]:
     return events
 
 
-def _best(fn, repeat: int) -> float:
-    return min(_timed(fn) for _ in range(repeat))
-
-
 def _timed(fn) -> float:
     gc.collect()
     start = time.perf_counter()
@@ -168,16 +164,18 @@ def bench_zstd(pages: list[bytes], repeat: int, workers: int = 2) -> list[dict]:
         for page in pages:
             compress(page)
 
-    base = single = float("inf")
+    base = single = parallel = float("inf")
     for _ in range(repeat):
         base = min(base, _timed(bare))
         single = min(single, _timed(lambda: _replay(events, "zstd", slots)))
+        try:
+            parallel = min(parallel, _timed(lambda: _replay(events, "zstd", slots, workers)))
+        except TypeError:
+            pass
     n = len(pages)
     rows = [_row("replay zstd", n / single, n / base,
                  f"{n} writes of real pages vs bare zstd level 3 loop")]
-    try:
-        parallel = _best(lambda: _replay(events, "zstd", slots, workers), repeat)
-    except TypeError:
+    if parallel == float("inf"):
         return rows + [make_row(f"replay zstd workers={workers}", None, round(n / single),
                                 "no parallel mode")]
     a = _replay(events, "zstd", slots).stats().as_dict()
@@ -248,9 +246,9 @@ def bench_memory(pages: int) -> dict:
 
 
 def run(quick: bool) -> list[dict]:
-    """Every benchmark row; ``quick`` uses fewer pages and one repeat less."""
+    """Every benchmark row; ``quick`` uses fewer pages and fewer repeats."""
     n = 3000 if quick else 20000
-    repeat = 2 if quick else 3
+    repeat = 2 if quick else 5
     pages = real_pages(n)
     rows = bench_lz4(pages, repeat)
     rows += bench_zstd(pages, repeat)
