@@ -30,7 +30,7 @@ objects (28672 - 256*112 = 0 bytes of tail waste), so the first 100-byte object
 costs 7 pages and the next 255 cost nothing more.
 
 Data is optional. A pool used for sizes only (``malloc`` without ``write``)
-never allocates page frames; ``write`` materialises a zspage's frames as
+never allocates page frames; the first write into a zspage gives it frames as
 ``bytearray`` pages on first use.
 """
 
@@ -40,7 +40,7 @@ from array import array
 from typing import Iterator
 
 from allocator.errors import InvalidHandle, InvariantError, ObjectOverflow, ObjectSizeError
-from allocator.geometry import HANDLE_SIZE, Geometry, SizeClass
+from allocator.geometry import HANDLE_SIZE, Geometry, SizeClass, class_index
 from allocator.stats import NO_FRAGMENTATION, ClassStats, Fragmentation
 
 EMPTY, FULL = 0, 11
@@ -50,6 +50,7 @@ DST_SCAN = tuple(range(10, 0, -1))        # compaction destination: fullest firs
 SRC_SCAN = tuple(range(1, 11))            # compaction source: emptiest first
 _SLOT_BITS = 16                           # a location packs (zspage id << 16) | slot
 _SLOT_MASK = (1 << _SLOT_BITS) - 1
+SPARE_FRAMES = 256                        # released frames kept for reuse (1 MiB at 4 KiB)
 
 
 def fullness_group(inuse: int, objs: int) -> int:
@@ -68,12 +69,14 @@ class _Class:
     """Mutable state of one size class: its group lists and object counters."""
 
     __slots__ = ("geo", "size", "pages", "objs", "huge", "groups", "group_of",
-                 "obj_used", "zspage_count", "requested", "fresh_slots", "alloc_scan")
+                 "obj_used", "zspage_count", "requested", "fresh_slots", "alloc_scan",
+                 "data_offset")
 
     def __init__(self, geo: SizeClass) -> None:
         self.geo = geo
         self.size, self.pages, self.objs = geo.size, geo.pages_per_zspage, geo.objs_per_zspage
         self.huge = geo.huge
+        self.data_offset = 0 if geo.huge else HANDLE_SIZE   # data follows the handle
         # One dict per group used as an ordered set; its *last* key is the list head.
         # Groups 0 (released at once) and 11 (never taken from) stay empty.
         self.groups: list[dict[_Zspage, None]] = [{} for _ in range(N_GROUPS)]
@@ -132,12 +135,7 @@ class _Zspage:
         self.inuse = 0
         self.freeobj = 0
         self.slots = cls.fresh_slots[:]
-        self.frames: list[bytearray] | None = None             # made on first write
-
-    def materialise(self, page_size: int) -> list[bytearray]:
-        if self.frames is None:
-            self.frames = [bytearray(page_size) for _ in range(self.cls.pages)]
-        return self.frames
+        self.frames: list[bytearray] | None = None             # given on first write
 
 
 class Pool:
@@ -157,9 +155,11 @@ class Pool:
         self.page_size = self.geometry.page_size
         self._classes = [_Class(c) for c in self.geometry.classes]
         state = {c.geo.index: c for c in self._classes}
+        by_index = [state[c.index] for c in self.geometry.by_index]
         # Request size -> class state, with the 8-byte header already accounted.
-        self._class_for = [state[self.geometry.class_for_request(n).index] if n else None
-                           for n in range(self.page_size + 1)]
+        self._class_for = [None] + [by_index[class_index(n + HANDLE_SIZE, self.page_size)]
+                                    for n in range(1, self.page_size + 1)]
+        self._spare_frames: list[bytearray] = []         # frames of released zspages
         self._zspages: list[_Zspage | None] = [None]    # zspage id 0 is never used
         self._free_zids: list[int] = []
         self._loc = array("q", [0])                      # handle -> location, 0 = not live
@@ -179,8 +179,11 @@ class Pool:
     # malloc and free are the simulator's hot path: take_head and _locate are
     # written out inline here, and nothing is done that a later read could compute.
 
-    def malloc(self, size: int) -> int:
-        """Allocate an object of ``size`` bytes (1 .. page size) and return its handle."""
+    def malloc(self, size: int, data: bytes | None = None) -> int:
+        """Allocate an object of ``size`` bytes (1 .. page size) and return its handle.
+
+        ``data``, if given, is written into the object at once (as ``write`` does).
+        """
         if not 0 < size <= self.page_size:
             raise ObjectSizeError(f"cannot allocate {size} bytes: "
                                   f"objects are 1 to {self.page_size} bytes")
@@ -211,6 +214,11 @@ class Pool:
         self._size[handle] = size
         cls.obj_used += 1
         cls.requested += size
+        if data is not None:
+            if len(data) > size:
+                self.free(handle)
+                raise ObjectOverflow(f"{len(data)} bytes do not fit in a {size}-byte object")
+            self._put(zspage, slot, handle, data)
         return handle
 
     def _new_zspage(self, cls: _Class) -> _Zspage:
@@ -231,7 +239,21 @@ class Pool:
         self.total_pages -= cls.pages
         self._zspages[zspage.zid] = None
         self._free_zids.append(zspage.zid)
+        if zspage.frames is not None and len(self._spare_frames) < SPARE_FRAMES:
+            self._spare_frames.extend(zspage.frames)
         zspage.frames = None
+
+    def _frames_for(self, zspage: _Zspage) -> list[bytearray]:
+        """A zspage's page frames, given on first use: recycled ones first, then new.
+
+        A recycled frame keeps its old bytes, like a page fresh from the kernel's
+        allocator; every object is written before it is read.
+        """
+        if zspage.frames is None:
+            spare = self._spare_frames
+            zspage.frames = [spare.pop() if spare else bytearray(self.page_size)
+                             for _ in range(zspage.cls.pages)]
+        return zspage.frames
 
     def _locate(self, handle: int) -> tuple[_Zspage, int]:
         loc = self._loc[handle] if 0 < handle < len(self._loc) else 0
@@ -274,29 +296,30 @@ class Pool:
         self._locate(handle)
         return self._size[handle]
 
-    def _span(self, zspage: _Zspage, slot: int) -> tuple[int, int]:
-        """(page, offset) where the object's data starts: after the header unless huge."""
-        cls = zspage.cls
-        start = slot * cls.size + (0 if cls.huge else HANDLE_SIZE)
-        return divmod(start, self.page_size)
-
     def write(self, handle: int, data: bytes) -> None:
         """Store ``data`` in the object, splitting it across a page boundary if needed."""
         zspage, slot = self._locate(handle)
-        n = len(data)
-        if n > self._size[handle]:
-            raise ObjectOverflow(f"{n} bytes do not fit in a {self._size[handle]}-byte object")
-        frames = zspage.materialise(self.page_size)
-        page, off = self._span(zspage, slot)
-        if not zspage.cls.huge:   # the header: handle with the allocated tag bit
-            frames[page][off - HANDLE_SIZE:off] = (handle << 1 | 1).to_bytes(8, "little")
-        first = self.page_size - off
-        if n <= first:
-            frames[page][off:off + n] = data
+        if len(data) > self._size[handle]:
+            raise ObjectOverflow(f"{len(data)} bytes do not fit in a "
+                                 f"{self._size[handle]}-byte object")
+        self._put(zspage, slot, handle, data)
+
+    def _put(self, zspage: _Zspage, slot: int, handle: int, data: bytes) -> None:
+        """Write the header (handle with the allocated tag bit) and the data of a slot."""
+        cls = zspage.cls
+        frames = zspage.frames or self._frames_for(zspage)
+        page, off = divmod(slot * cls.size + cls.data_offset, self.page_size)
+        frame = frames[page]
+        if cls.data_offset:
+            frame[off - HANDLE_SIZE:off] = (handle << 1 | 1).to_bytes(HANDLE_SIZE, "little")
+        end = off + len(data)
+        if end <= self.page_size:
+            frame[off:end] = data
         else:
             self.spanning_writes += 1
-            frames[page][off:] = data[:first]
-            frames[page + 1][:n - first] = data[first:]
+            first = self.page_size - off
+            frame[off:] = data[:first]
+            frames[page + 1][:end - self.page_size] = data[first:]
 
     def read(self, handle: int) -> bytes:
         """The object's bytes (as many as were requested), gathered across pages."""
@@ -305,7 +328,8 @@ class Pool:
         frames = zspage.frames
         if frames is None:       # never written: a sizes-only object reads as zeros
             return bytes(n)
-        page, off = self._span(zspage, slot)
+        cls = zspage.cls
+        page, off = divmod(slot * cls.size + cls.data_offset, self.page_size)
         first = self.page_size - off
         if n <= first:
             return bytes(frames[page][off:off + n])
@@ -354,7 +378,7 @@ class Pool:
             dst.slots[new_slot] = handle
             dst.inuse += 1
             if src.frames is not None:
-                frames = dst.materialise(self.page_size)
+                frames = dst.frames or self._frames_for(dst)
                 _copy_object(src.frames, slot * size, frames, new_slot * size, size,
                              self.page_size)
             self._loc[handle] = dst.zid << _SLOT_BITS | new_slot

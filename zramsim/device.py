@@ -221,7 +221,9 @@ class ZramDevice:
     def _store(self, index: int, obj_size: int, data: bytes | None, flags: int) -> bool:
         """Allocate, check the limit, copy in, then release the slot's old contents."""
         pool = self.pool
-        handle = pool.malloc(obj_size)
+        # zs_malloc, then the limit check; the data goes in with the allocation
+        # here, which changes nothing when the limit undoes the allocation.
+        handle = pool.malloc(obj_size, data)
         total = pool.total_pages
         if total > self.max_used_pages:
             self.max_used_pages = total
@@ -229,8 +231,6 @@ class ZramDevice:
             pool.free(handle)
             self.failed_writes += 1
             return False
-        if data is not None:
-            pool.write(handle, data)
         if self._flags[index] or self._handle[index]:
             self._free_slot(index)
         self._handle[index] = handle
