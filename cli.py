@@ -134,11 +134,11 @@ class Progress:
             click.echo("", err=True)
 
 
-def run_replay(device, reader, events, quiet,
-               explain: bool = False) -> tuple[Replay, str | None, int]:
+def run_replay(device, reader, events, quiet, explain: bool = False,
+               workers: int = 1) -> tuple[Replay, str | None, int]:
     """Replay; returns (replay, error message or None, exit code) and never raises."""
     progress = Progress(quiet or explain)
-    replayer = Replay(device, progress)
+    replayer = Replay(device, progress, workers=workers)
     where = (lambda: reader.location()) if reader is not None else (
         lambda: f"<default workload>:{replayer.applied + 1}")
     message, code = None, 0
@@ -194,11 +194,13 @@ def main():
 @click.option("--verify", is_flag=True, help="Check every read against the last write.")
 @click.option("--explain", is_flag=True,
               help="Narrate every step in words first (for small traces).")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="Compress on N threads (zstd gains most); results are identical.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
               default="table", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, explain, fmt, quiet):
+           page_size, chain_size, chain_rule, verify, explain, workers, fmt, quiet):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
@@ -214,11 +216,11 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         if reader is not None:
             reader.close()
         raise Failure(str(exc)) from None
-    replayer, message, code = run_replay(device, reader, events, quiet, explain)
+    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers)
     if explain:
         click.echo("")
     stats = device.stats()
-    config = {**device.config(), **source, "verify": verify}
+    config = {**device.config(), **source, "verify": verify, "workers": workers}
     if fmt == "json":
         doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
                "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}

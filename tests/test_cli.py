@@ -209,3 +209,11 @@ def test_replay_explain_narrates_every_event_then_reports(tmp_path):
     lines = result.stdout.splitlines()
     assert "class" in lines[0] and "1216" in lines[0]
     assert lines[-1].split() == ["4096", "0", "0", "0", "12288", "1", "0", "0", "0"]
+
+
+def test_workers_give_identical_results():
+    one = json.loads(run("replay", "-q", "--format", "json", "--algo", "zstd").stdout)
+    two = json.loads(run("replay", "-q", "--format", "json", "--algo", "zstd",
+                         "--workers", "2").stdout)
+    assert two["config"]["workers"] == 2
+    assert one["mm_stat"] == two["mm_stat"] and one["classes"] == two["classes"]
