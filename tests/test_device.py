@@ -401,3 +401,17 @@ def test_stats_snapshot_and_config():
                             "params": {"level": 5, "dict_bytes": 0}, "page_size": PAGE,
                             "chain_size": 8, "chain_rule": "min-waste", "mem_limit": 0,
                             "huge_class_size": 3625}
+
+
+def test_a_corrupt_object_fails_the_read_and_counts_it():
+    from zramsim.errors import ReadFailed
+    dev = ZramDevice(1 << 20)
+    page = (b"zram keeps pages compressed in RAM. " * 120)[:4096]
+    assert dev.write(3, page)
+    handle = dev.handle_of(3)
+    size = dev.pool.size_of(handle)
+    dev.pool.write(handle, b"\xff" * size)          # garbage where the lz4 block was
+    with pytest.raises(ReadFailed, match="slot 3"):
+        dev.read(3)
+    assert dev.io_stat().failed_reads == 1
+    assert dev.io_stat().text() == "       1        0 0        0\n"

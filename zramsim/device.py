@@ -30,7 +30,8 @@ from array import array
 
 from allocator import Geometry, Pool
 from zramsim.compressors import Compressor, make_compressor
-from zramsim.errors import BadRequest, ConfigError, SlotOutOfRange, VerifyMismatch
+from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
+                            VerifyMismatch)
 from zramsim.stats import DebugStat, DeviceStats, IoStat, MmStat
 
 LOGICAL_BLOCK = 4096        # zram's logical and physical block size, on every page size
@@ -276,7 +277,11 @@ class ZramDevice:
         elif flags & HUGE:
             page = self.pool.read(handle)
         else:
-            page = self.compressor.decompress(self.pool.read(handle), self.page_size)
+            try:
+                page = self.compressor.decompress(self.pool.read(handle), self.page_size)
+            except Exception as exc:          # corrupt object: the bio fails
+                self.failed_reads += 1
+                raise ReadFailed(f"slot {index}: decompression failed ({exc})") from None
         if self.verify:
             expected = self._expected[index * 16:index * 16 + 16]
             if expected != _digest(page):

@@ -19,6 +19,10 @@ class BadRequest(DeviceError, ValueError):
     """A request the block layer would never send: wrong page length, misaligned range."""
 
 
+class ReadFailed(DeviceError):
+    """A stored object did not decompress: counted in failed_reads, as the kernel does."""
+
+
 class VerifyMismatch(DeviceError):
     """Verify mode read back bytes that differ from the last ones written to the slot."""
 
