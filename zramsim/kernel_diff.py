@@ -25,8 +25,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 
-from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.events import PageEvent
 from zramsim.device import ZramDevice
+from zramsim.replay import Replay
 from zramsim.kernel import (
     HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot,
     check_replayable, parse_io_stat, parse_mm_stat, replay_on_kernel,
@@ -87,33 +88,22 @@ def diff_rows(trace_events: Iterable[PageEvent], kernel: Sequence[KernelSnapshot
     are applied to ``device`` and compared at each snapshot. ``all_fields``
     returns a row for every field at every snapshot, equal or not.
     """
-    wanted = iter(kernel)
-    target = next(wanted, None)
-    rows = []
-    number = 0
-    for number, (op, index, arg) in enumerate(trace_events, 1):
-        if target is None:
-            break
-        if op == WRITE:
-            if type(arg) is int:
-                device.write_size(index, arg)
-            else:
-                device.write(index, arg)
-        elif op == READ:
-            device.read(index)
-        elif op == DISCARD:
-            device.discard(index, arg)
-        elif op == COMPACT:
-            device.compact()
-        if number == target.op_number:
+    wanted = {snapshot.op_number: snapshot for snapshot in kernel}
+    rows: list[tuple] = []
+
+    def compare(number: int) -> None:
+        target = wanted.get(number)
+        if target is not None:
             simulated = astuple(device.mm_stat()) + astuple(device.io_stat())
             for field, sim, real in zip(FIELDS, simulated, target.mm_stat + target.io_stat):
                 if all_fields or sim != real:
                     rows.append((number, field, sim, real, sim - real))
-            target = next(wanted, None)
-    if target is not None:
-        raise KernelDeviceError(f"the trace ended after {number} operations, but the "
-                                f"kernel has a snapshot at operation {target.op_number}")
+
+    applied = Replay(device, compare, every=1).run(trace_events)
+    last = max(wanted, default=0)
+    if last > applied:
+        raise KernelDeviceError(f"the trace ended after {applied} operations, but the "
+                                f"kernel has a snapshot at operation {last}")
     return rows
 
 
