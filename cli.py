@@ -489,10 +489,8 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
         result = explain_size(size, Geometry(int(page_size), chain_size, chain_rule), count)
     except DOMAIN_ERRORS as exc:
         raise Failure(str(exc)) from None
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), indent=2))
-    else:
-        click.echo(render_text(result), nl=False)
+    click.echo(json.dumps(result.as_dict(), indent=2) if fmt == "json"
+               else render_text(result).rstrip("\n"))
 
 
 @main.command()
@@ -542,10 +540,8 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
                                    names or None)
     except DOMAIN_ERRORS as exc:
         raise Failure(str(exc)) from None
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), indent=2))
-    else:
-        click.echo(compare_table(result), nl=False)
+    click.echo(json.dumps(result.as_dict(), indent=2) if fmt == "json"
+               else compare_table(result).rstrip("\n"))
 
 
 @main.command()
