@@ -217,3 +217,10 @@ def test_workers_give_identical_results():
                          "--workers", "2").stdout)
     assert two["config"]["workers"] == 2
     assert one["mm_stat"] == two["mm_stat"] and one["classes"] == two["classes"]
+
+
+def test_readme_sample_output_is_what_replay_prints():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    start = readme.index("```\ndefault workload (seed 0)") + 4
+    shown = readme[start:readme.index("```", start)]
+    assert run("replay", "-q").stdout == shown
