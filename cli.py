@@ -324,7 +324,8 @@ def convert(src, dst, allow_outside):
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--kind", default=None,
-              help="Content kind (see --list), or a mix such as heap=0.6,text=0.3,zero=0.1.")
+              help="Content kind (zero, same, text, source, heap, code, random), or a mix "
+                   "such as heap=0.6,text=0.3,zero=0.1.")
 @click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--page-size", type=click.Choice(["4096", "16384", "65536"]), default="4096")

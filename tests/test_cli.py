@@ -224,3 +224,9 @@ def test_readme_sample_output_is_what_replay_prints():
     start = readme.index("```\ndefault workload (seed 0)") + 4
     shown = readme[start:readme.index("```", start)]
     assert run("replay", "-q").stdout == shown
+
+
+def test_generate_help_names_every_content_kind():
+    from workloads.generators import KINDS
+    text = " ".join(run("generate", "--help").stdout.split())
+    assert f"({', '.join(KINDS)})" in text
