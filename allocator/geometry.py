@@ -183,11 +183,6 @@ class Geometry:
         """Smallest request stored in the huge class; zram's huge threshold."""
         return self._table[2]
 
-    @property
-    def huge_class(self) -> SizeClass:
-        """The one-object, one-page class at the top of the table."""
-        return self.classes[-1]
-
     def class_for_request(self, size: int) -> SizeClass:
         """Class that ``zs_malloc(size)`` uses: the class of ``size + 8``."""
         return self.by_index[class_index(size + HANDLE_SIZE, self.page_size)]

@@ -93,7 +93,6 @@ class Zstd:
         self.level = level
         self.dictionary = dictionary
         zdict = zstandard.ZstdCompressionDict(dictionary) if dictionary else None
-        self._zdict = zdict
         self._compressor = zstandard.ZstdCompressor(level=level, dict_data=zdict)
         self._decompressor = zstandard.ZstdDecompressor(dict_data=zdict)
 
