@@ -230,3 +230,30 @@ def test_generate_help_names_every_content_kind():
     from workloads.generators import KINDS
     text = " ".join(run("generate", "--help").stdout.split())
     assert f"({', '.join(KINDS)})" in text
+
+
+def test_readers_report_how_much_of_the_file_they_consumed(tmp_path):
+    from workloads.open_trace import open_trace
+    raw = tmp_path / "image.bin"
+    raw.write_bytes(bytes(4096 * 4))
+    binary = Path(__file__).parent / "data" / "traces" / "mixed.ztrace"
+    for path in (KERNEL / "sizes.trace", raw, binary):
+        with open_trace(path) as reader:
+            events = iter(reader)
+            next(events)
+            assert 0.0 < reader.fraction_read() <= 1.0
+            list(events)
+            assert reader.fraction_read() == 1.0
+
+
+def test_progress_bar_shows_share_and_rate(capsys):
+    class Half:
+        def fraction_read(self):
+            return 0.5
+
+    progress = cli.Progress(quiet=False, reader=Half())
+    progress.enabled = True            # stderr is not a terminal under pytest
+    progress(8192)
+    line = capsys.readouterr().err
+    assert line.startswith("\r[" + "#" * 15 + "." * 15 + "]  50%")
+    assert "8,192 events" in line and "events/s" in line

@@ -47,6 +47,7 @@ from workloads.contents import (
     DEFAULT_PAGE_SIZE,
     MAX_U64,
     fill_page,
+    fraction_read,
     page_size_problem,
     same_filled_word,
 )
@@ -266,6 +267,10 @@ class BinaryTraceReader:
     def location(self) -> str:
         """``path:record`` of the last record yielded (0 before the first)."""
         return f"{self.path}:{self._last}"
+
+    def fraction_read(self) -> float:
+        """Share of the file consumed so far (0.0 to 1.0), for progress displays."""
+        return fraction_read(self._file)
 
     def _read(self, record: int) -> bytes:
         try:

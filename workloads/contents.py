@@ -230,3 +230,9 @@ class ContentDecoder:
         if size < 1:
             raise ContentError("bad size 0: a compressed size is at least 1")
         return size
+
+
+def fraction_read(file) -> float:
+    """Share of an open file consumed so far, 0.0 to 1.0: what a progress bar shows."""
+    size = os.fstat(file.fileno()).st_size
+    return min(file.tell() / size, 1.0) if size else 1.0

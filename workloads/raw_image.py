@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from workloads.contents import DEFAULT_PAGE_SIZE, page_size_problem
+from workloads.contents import DEFAULT_PAGE_SIZE, fraction_read, page_size_problem
 from workloads.errors import TraceFormatError
 from workloads.events import WRITE, PageEvent
 
@@ -41,6 +41,10 @@ class RawImageReader:
     def location(self) -> str:
         """``path:n`` of the last page yielded (0 before the first)."""
         return f"{self.path}:{self._last}"
+
+    def fraction_read(self) -> float:
+        """Share of the file consumed so far (0.0 to 1.0), for progress displays."""
+        return fraction_read(self._file)
 
     def __iter__(self):
         page_size = self.page_size

@@ -38,6 +38,7 @@ from workloads.contents import (
     ContentError,
     PageFiles,
     fill_word_text,
+    fraction_read,
     page_size_problem,
     parse_u64,
     same_filled_word,
@@ -134,6 +135,10 @@ class TextTraceReader:
     def location(self) -> str:
         """``path:line`` of the last record yielded (line 0 before the first)."""
         return f"{self.path}:{self._last}"
+
+    def fraction_read(self) -> float:
+        """Share of the file consumed so far (0.0 to 1.0), for progress displays."""
+        return fraction_read(self._file)
 
     def __iter__(self):
         tokens, self._pending = self._pending, None
