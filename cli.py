@@ -60,6 +60,19 @@ class SizeType(click.ParamType):
 SIZE = SizeType()
 
 
+class PageSizeType(click.Choice):
+    """4096, 16384 or 65536, given back as an int."""
+
+    def __init__(self) -> None:
+        super().__init__(["4096", "16384", "65536"])
+
+    def convert(self, value, param, ctx):
+        return int(super().convert(str(value), param, ctx))
+
+
+PAGE_SIZE = PageSizeType()
+
+
 def device_options(func):
     """Options shared by every command that builds a device."""
     options = [
@@ -73,7 +86,7 @@ def device_options(func):
                      help="Device size, e.g. 1G (default: grows to fit the trace)."),
         click.option("--mem-limit", type=SIZE, default=0, show_default=True,
                      help="zram mem_limit, e.g. 64M; 0 is unlimited."),
-        click.option("--page-size", type=click.Choice(["4096", "16384", "65536"]),
+        click.option("--page-size", type=PAGE_SIZE,
                      default=None, help="Page size (default: the trace's, else 4096)."),
         click.option("--chain-size", type=click.IntRange(4, 16), default=8, show_default=True,
                      help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
@@ -95,10 +108,14 @@ def trace_options(func):
 
 def build_device(algorithm, level, dict_path, disksize, mem_limit, page_size, chain_size,
                  chain_rule, verify=False) -> ZramDevice:
-    dictionary = open(dict_path, "rb").read() if dict_path else None
-    return ZramDevice(disksize, algorithm, level=level, dictionary=dictionary,
-                      page_size=page_size, chain_size=chain_size, chain_rule=chain_rule,
-                      mem_limit=mem_limit, verify=verify)
+    """The device the options describe; an impossible one is a domain error (exit 1)."""
+    try:
+        dictionary = open(dict_path, "rb").read() if dict_path else None
+        return ZramDevice(disksize, algorithm, level=level, dictionary=dictionary,
+                          page_size=page_size, chain_size=chain_size, chain_rule=chain_rule,
+                          mem_limit=mem_limit, verify=verify)
+    except (DeviceError, OSError) as exc:
+        raise Failure(str(exc)) from None
 
 
 def open_events(trace, seed, allow_outside, page_size):
@@ -110,7 +127,7 @@ def open_events(trace, seed, allow_outside, page_size):
     from workloads.open_trace import detect_format, open_trace
     try:
         reader = open_trace(trace, allow_outside=allow_outside,
-                            page_size=int(page_size) if page_size else None)
+                            page_size=page_size)
         kind = detect_format(trace)
     except WorkloadError as exc:
         raise Failure(str(exc)) from None
@@ -223,12 +240,12 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     reader, events, source = open_events(trace, seed, allow_outside, page_size)
     try:
         device = build_device(algorithm, level, dict_path, disksize, mem_limit,
-                              int(page_size or (reader.page_size if reader else 4096)),
+                              page_size or (reader.page_size if reader else 4096),
                               chain_size, chain_rule, verify)
-    except (DeviceError, OSError) as exc:
+    except Failure:
         if reader is not None:
             reader.close()
-        raise Failure(str(exc)) from None
+        raise
     replayer, message, code = run_replay(device, reader, events, quiet, explain, workers)
     if explain:
         click.echo("")
@@ -267,7 +284,7 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
     Example: zramsim classes --page-size 16384 --format json
     """
     if trace is None:
-        geometry = Geometry(int(page_size or 4096), chain_size, chain_rule)
+        geometry = Geometry(page_size or 4096, chain_size, chain_rule)
         if fmt == "json":
             click.echo(json.dumps([{"index": c.index, "size": c.size,
                                     "pages_per_zspage": c.pages_per_zspage,
@@ -283,7 +300,7 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
         trace = None
     reader, events, _ = open_events(trace, seed, allow_outside, page_size)
     device = build_device(algorithm, level, dict_path, disksize, mem_limit,
-                          int(page_size or (reader.page_size if reader else 4096)),
+                          page_size or (reader.page_size if reader else 4096),
                           chain_size, chain_rule)
     _, message, code = run_replay(device, reader, events, quiet)
     rows = device.pool.class_stats()
@@ -341,7 +358,7 @@ def convert(src, dst, allow_outside):
                    "such as heap=0.6,text=0.3,zero=0.1.")
 @click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--page-size", type=click.Choice(["4096", "16384", "65536"]), default="4096")
+@click.option("--page-size", type=PAGE_SIZE, default="4096")
 @click.option("--overwrite-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--discard-rate", type=click.FloatRange(0, 1), default=0.0)
@@ -356,7 +373,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
     """
     from workloads.generators import KINDS
     from workloads.mixes import generate_trace
-    size = int(page_size)
+    size = page_size
     if kind is None:
         events = default_workload(seed, pages, size)
     else:
@@ -478,7 +495,7 @@ def geometry_options(func):
                         show_default=True, help="Chain length rule: 6.3+ or legacy.")(func)
     func = click.option("--chain-size", type=click.IntRange(4, 16), default=8,
                         show_default=True, help="zsmalloc pages per zspage limit.")(func)
-    return click.option("--page-size", type=click.Choice(["4096", "16384", "65536"]),
+    return click.option("--page-size", type=PAGE_SIZE,
                         default="4096", show_default=True)(func)
 
 
@@ -500,7 +517,7 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
     """
     from zramsim.teach.explain import explain as explain_size, render_text
     try:
-        result = explain_size(size, Geometry(int(page_size), chain_size, chain_rule), count)
+        result = explain_size(size, Geometry(page_size, chain_size, chain_rule), count)
     except DOMAIN_ERRORS as exc:
         raise Failure(str(exc)) from None
     click.echo(json.dumps(result.as_dict(), indent=2) if fmt == "json"

@@ -257,3 +257,17 @@ def test_progress_bar_shows_share_and_rate(capsys):
     line = capsys.readouterr().err
     assert line.startswith("\r[" + "#" * 15 + "." * 15 + "]  50%")
     assert "8,192 events" in line and "events/s" in line
+
+
+def test_default_workload_at_16k_pages():
+    doc = json.loads(run("replay", "-q", "--format", "json", "--page-size", "16384").stdout)
+    assert doc["config"]["page_size"] == 16384 and doc["config"]["huge_class_size"] == 14553
+    assert doc["mm_stat"]["orig_data_size"] % 16384 == 0
+    assert doc["mm_stat"]["mem_used_total"] % 16384 == 0
+
+
+@pytest.mark.parametrize("command", ["replay", "classes"])
+def test_an_impossible_device_is_a_domain_error(command):
+    result = run(command, str(KERNEL / "sizes.trace"), "--algo", "zstd", "--level", "99")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: zstd level must be 1..22 or negative, not 99\n"
