@@ -9,10 +9,12 @@ module re-implements the 1.7.3 greedy parse (not its byte output, only the
 sequence lengths) so that the simulator can reproduce the kernel exactly.
 
 ``Lz4Kernel`` (algorithm ``lz4-kernel``) uses it only where it can matter: the
-two parses differ only if 1.9 found a match at ``n - 12``, which then ends
-after ``n - 12`` and leaves a final literal run shorter than 12 bytes. When
+two parses differ only if 1.9's search found a match one position later than
+1.7.3's may look, and such a match ends within 12 bytes of the page end. When
 1.9's block ends in 12 or more literals its length is the kernel's; otherwise
-the pure-Python parse decides (on a few pages in a hundred, ~2.6 ms each).
+the pure-Python parse decides. Most compressible pages end in a short literal
+run, so the parse runs on ~80% of pages (~1 ms each): 0.83 ms a page on
+average over 2,275 /usr/lib pages, against 0.016 ms for plain ``lz4``.
 
 The parse, for a page of ``n`` bytes (no dictionary, 16-bit position table):
 
@@ -32,6 +34,9 @@ lengths overflow the 4-bit token fields by one extra byte each).
 
 from __future__ import annotations
 
+import sys
+from array import array
+
 import lz4.block
 
 from zramsim.compressors import Lz4
@@ -40,11 +45,51 @@ MINMATCH = 4
 LASTLITERALS = 5
 MFLIMIT = 12
 HASH_SHIFT = 32 - 13
+PRIME, MASK32 = 2654435761, 0xFFFFFFFF   # the 4-byte hash: (word * PRIME mod 2**32) >> 19
 SKIP_TRIGGER = 6
 
 
 def _ext(count: int) -> int:
     return 0 if count < 15 else (count - 15) // 255 + 1
+
+
+_U32 = "I" if array("I").itemsize == 4 else "L"
+
+
+def _words(src: bytes) -> list[int]:
+    """The little-endian 32-bit word at every byte offset 0 .. len - 4.
+
+    Built four strided arrays at a time (offsets k, k+4, k+8, ...) instead of
+    one int.from_bytes per offset: ~0.05 ms instead of ~2.5 ms for a 4 KiB page.
+    """
+    n = len(src) - 3
+    words = [0] * n
+    for k in range(min(4, n)):
+        count = (n - 1 - k) // 4 + 1
+        strided = array(_U32, src[k:k + 4 * count])
+        if sys.byteorder == "big":
+            strided.byteswap()
+        words[k::4] = strided
+    return words
+
+
+def _match_end(src: bytes, end: int, other: int, limit: int) -> int:
+    """First position from ``end`` (< ``limit``) where ``src`` differs from ``other`` on.
+
+    Compares 32-byte slices first (one C memcmp each), then bytes inside the
+    slice that differs.
+    """
+    while end < limit:
+        step = min(32, limit - end)
+        if src[end:end + step] == src[other:other + step]:
+            end += step
+            other += step
+            continue
+        while src[end] == src[other]:
+            end += 1
+            other += 1
+        break
+    return end
 
 
 def kernel_lz4_len(src: bytes, acceleration: int = 1) -> int:
@@ -57,15 +102,14 @@ def kernel_lz4_len(src: bytes, acceleration: int = 1) -> int:
     n = len(src)
     if n < MFLIMIT + 1:
         return 1 + _ext(n) + n
-    words = [int.from_bytes(src[i:i + 4], "little") for i in range(n - 3)]
-    hashes = [((w * 2654435761) & 0xFFFFFFFF) >> HASH_SHIFT for w in words]
+    words = _words(src)
     table = [0] * (1 << 13)
     mflimit = n - MFLIMIT
     matchlimit = n - LASTLITERALS
     out = 0
     anchor = 0
     ip = 1
-    table[hashes[0]] = 0
+    table[(words[0] * PRIME & MASK32) >> HASH_SHIFT] = 0
     while True:
         # forward search for a 4-byte match
         forward = ip
@@ -78,10 +122,11 @@ def kernel_lz4_len(src: bytes, acceleration: int = 1) -> int:
             attempts += 1
             if forward > mflimit:
                 return out + 1 + _ext(n - anchor) + n - anchor
-            h = hashes[ip]
+            word = words[ip]
+            h = (word * PRIME & MASK32) >> HASH_SHIFT
             match = table[h]
             table[h] = ip
-            if words[match] == words[ip]:
+            if words[match] == word:
                 break
         while ip > anchor and match > 0 and src[ip - 1] == src[match - 1]:
             ip -= 1
@@ -89,17 +134,13 @@ def kernel_lz4_len(src: bytes, acceleration: int = 1) -> int:
         literals = ip - anchor
         out += 1 + _ext(literals) + literals
         while True:
-            end = ip + MINMATCH
-            m = match + MINMATCH
-            while end < matchlimit and src[end] == src[m]:
-                end += 1
-                m += 1
+            end = _match_end(src, ip + MINMATCH, match + MINMATCH, matchlimit)
             out += 2 + _ext(end - ip - MINMATCH)
             ip = anchor = end
             if ip > mflimit:
                 return out + 1 + _ext(n - anchor) + n - anchor
-            table[hashes[ip - 2]] = ip - 2
-            h = hashes[ip]
+            table[(words[ip - 2] * PRIME & MASK32) >> HASH_SHIFT] = ip - 2
+            h = (words[ip] * PRIME & MASK32) >> HASH_SHIFT
             match = table[h]
             table[h] = ip
             if words[match] != words[ip]:
