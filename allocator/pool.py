@@ -36,6 +36,7 @@ never allocates page frames; the first write into a zspage gives it frames as
 
 from __future__ import annotations
 
+import struct
 from array import array
 from typing import Iterator
 
@@ -50,6 +51,7 @@ DST_SCAN = tuple(range(10, 0, -1))        # compaction destination: fullest firs
 SRC_SCAN = tuple(range(1, 11))            # compaction source: emptiest first
 _SLOT_BITS = 16                           # a location packs (zspage id << 16) | slot
 _SLOT_MASK = (1 << _SLOT_BITS) - 1
+_HEADER = struct.Struct("<Q")             # an allocated object's first word: handle << 1 | 1
 SPARE_FRAMES = 256                        # released frames kept for reuse (1 MiB at 4 KiB)
 
 
@@ -311,7 +313,7 @@ class Pool:
         page, off = divmod(slot * cls.size + cls.data_offset, self.page_size)
         frame = frames[page]
         if cls.data_offset:
-            frame[off - HANDLE_SIZE:off] = (handle << 1 | 1).to_bytes(HANDLE_SIZE, "little")
+            _HEADER.pack_into(frame, off - HANDLE_SIZE, handle << 1 | 1)
         end = off + len(data)
         if end <= self.page_size:
             frame[off:end] = data
