@@ -1,7 +1,6 @@
 """Access-pattern generators: ranges, determinism, statistics at fixed seeds, speed."""
 
 import random
-import time
 from collections import Counter
 
 import pytest
@@ -105,8 +104,8 @@ def test_phases_move_the_working_set():
         list(phases(10, 1, working_set=11))
 
 
-def test_a_million_accesses_is_fast():
-    start = time.perf_counter()
-    n = sum(1 for _ in zipf(100_000, 1_000_000, s=1.0, seed=1, write_fraction=0.3))
-    assert n == 1_000_000
-    assert time.perf_counter() - start < 3.0        # ~0.9 s on an idle core
+def test_a_million_accesses_stream_lazily():
+    # Speed is measured in benchmarks/ (bench_pressure), not asserted here.
+    stream = zipf(100_000, 1_000_000, s=1.0, seed=1, write_fraction=0.3)
+    assert iter(stream) is stream                    # a generator, not a list
+    assert sum(1 for _ in stream) == 1_000_000

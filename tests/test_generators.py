@@ -1,7 +1,6 @@
 """Content generators, mixes, generated traces and the default workload."""
 
 import random
-import time
 from collections import Counter
 
 import pytest
@@ -229,13 +228,10 @@ def test_default_workload_golden_profile():
     assert zero == 521
 
 
-def test_default_workload_is_deterministic_and_fast():
-    start = time.perf_counter()
+def test_default_workload_is_deterministic():
     first = list(default_workload(seed=11, pages=1024))
-    elapsed = time.perf_counter() - start
     assert first == list(default_workload(seed=11, pages=1024))
     assert first != list(default_workload(seed=12, pages=1024))
-    assert elapsed < 1.0
 
 
 def test_default_workload_small_and_invalid():
