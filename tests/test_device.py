@@ -415,3 +415,29 @@ def test_a_corrupt_object_fails_the_read_and_counts_it():
         dev.read(3)
     assert dev.io_stat().failed_reads == 1
     assert dev.io_stat().text() == "       1        0 0        0\n"
+
+
+def test_slots_beyond_what_can_be_simulated_are_refused_clearly():
+    from zramsim.device import MAX_SLOTS
+    from zramsim.errors import ConfigError, SlotOutOfRange
+    dev = ZramDevice()
+    with pytest.raises(SlotOutOfRange, match="beyond the largest device"):
+        dev.write_size(MAX_SLOTS, 100)
+    with pytest.raises(SlotOutOfRange, match="beyond the largest device"):
+        dev.write_size(2**64 - 1, 100)
+    assert dev.slots == 0 and dev.mm_stat().orig_data_size == 0
+    with pytest.raises(ConfigError, match="more than the 4294967296 slots"):
+        ZramDevice(disksize=(MAX_SLOTS + 1) * 4096)
+
+
+def test_a_large_device_builds_its_slot_table_only_as_slots_are_used():
+    dev = ZramDevice(disksize=10 << 40)          # 10 TiB: 2.7 billion slots
+    assert dev.disksize == 10 << 40 and dev.slots == (10 << 40) // 4096
+    assert len(dev._flags) == 0                  # nothing built yet
+    assert dev.write_size(5, 1000) and len(dev._flags) == 1024
+    assert dev.read(dev.slots - 1) == bytes(4096)
+    from zramsim.errors import SlotOutOfRange
+    with pytest.raises(SlotOutOfRange, match="outside the device"):
+        dev.read(dev.slots)
+    dev.reset()
+    assert dev.disksize == 10 << 40 and dev.mm_stat().orig_data_size == 0

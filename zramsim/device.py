@@ -38,7 +38,8 @@ LOGICAL_BLOCK = 4096        # zram's logical and physical block size, on every p
 SECTOR = 512
 
 # Slot flags (our own bit numbers; meanings as zram's slot flags).
-SAME, HUGE, NO_DATA = 1, 2, 4       # NO_DATA: a sizes-only object, no bytes behind it
+SAME, HUGE, NO_DATA = 1, 2, 4
+MAX_SLOTS = 1 << 32       # NO_DATA: a sizes-only object, no bytes behind it
 
 
 def _digest(page: bytes) -> bytes:
@@ -77,9 +78,15 @@ class ZramDevice:
         self.huge_class_size = self.geometry.huge_class_size
         if disksize is not None and disksize <= 0:
             raise ConfigError(f"disksize must be positive, not {disksize}")
-        # The kernel rounds disksize up to whole pages.
+        if disksize is not None and -(-disksize // page_size) > MAX_SLOTS:
+            raise ConfigError(f"disksize {disksize} is more than the {MAX_SLOTS} slots of "
+                              f"{page_size} bytes zramsim simulates")
+        # The kernel rounds disksize up to whole pages. The slot table itself is
+        # built lazily, up to the highest slot touched: a 1 TiB device costs
+        # nothing until it is used.
         self.disksize_fixed = disksize is not None
-        self._slots = 0
+        self._disk_slots = -(-disksize // page_size) if disksize is not None else None
+        self._slots = 0               # slots with storage: the highest touched + 1
         self._handle = array("Q")     # zsmalloc handle, or the same-filled word
         self._size = array("I")       # stored object size: comp_len, page size if huge
         self._flags = bytearray()
@@ -88,8 +95,6 @@ class ZramDevice:
         self._zero_digest = _digest(bytes(page_size))
         self.set_mem_limit(mem_limit)
         self._reset_state()
-        if disksize is not None:
-            self._grow(-(-disksize // page_size))
 
     def _reset_state(self) -> None:
         self.pool = Pool(self.geometry)
@@ -108,13 +113,13 @@ class ZramDevice:
 
     @property
     def slots(self) -> int:
-        """Number of page slots the device has now."""
-        return self._slots
+        """Page slots of the device: as configured, or the highest used + 1 when growing."""
+        return self._slots if self._disk_slots is None else self._disk_slots
 
     @property
     def disksize(self) -> int:
         """Bytes: as configured, or (highest slot used + 1) x page size when growing."""
-        return self._slots * self.page_size
+        return self.slots * self.page_size
 
     @property
     def pages_stored(self) -> int:
@@ -133,32 +138,47 @@ class ZramDevice:
 
     def reset(self) -> None:
         """Writing ``1`` to reset: every slot, the pool, all stats and mem_limit go."""
-        size = self._slots
         self._slots = 0
         self._handle, self._size, self._flags = array("Q"), array("I"), bytearray()
         self._expected = bytearray()
         self.limit_pages = 0
         self._reset_state()
-        if self.disksize_fixed:
-            self._grow(size)
 
     def _grow(self, slots: int) -> None:
-        """Make slots 0 .. slots-1 exist; storage grows by doubling, size exactly."""
+        """Make slots 0 .. slots-1 exist; storage grows by doubling, size exactly.
+
+        The slot table costs 13 bytes a slot, so a device is limited to
+        ``MAX_SLOTS`` (2**32 slots: 16 TiB of 4 KiB pages, a 56 GB table).
+        """
+        if slots > MAX_SLOTS:
+            raise SlotOutOfRange(f"slot {slots - 1} is beyond the largest device zramsim "
+                                 f"simulates ({MAX_SLOTS} slots)")
         capacity = len(self._flags)
         if slots > capacity:
-            extra = max(slots, 2 * capacity, 1024) - capacity
-            self._handle.frombytes(bytes(8 * extra))
-            self._size.frombytes(bytes(4 * extra))
-            self._flags.extend(bytes(extra))
-            if self.verify:
-                self._expected.extend(self._zero_digest * extra)
+            extra = min(max(slots, 2 * capacity, 1024), MAX_SLOTS) - capacity
+            try:
+                self._handle.frombytes(bytes(8 * extra))
+                self._size.frombytes(bytes(4 * extra))
+                self._flags.extend(bytes(extra))
+                if self.verify:
+                    self._expected.extend(self._zero_digest * extra)
+            except MemoryError:
+                del self._handle[capacity:], self._size[capacity:], self._flags[capacity:]
+                raise ConfigError(f"not enough memory for a table of {slots} slots "
+                                  f"({13 * slots / 2**30:.1f} GiB); a smaller disksize "
+                                  f"or lower slot numbers would fit") from None
         self._slots = max(self._slots, slots)
 
+    def _require(self, index: int) -> None:
+        """SlotOutOfRange unless the device has slot ``index`` (a growing one has any)."""
+        if index < 0 or (self._disk_slots is not None and index >= self._disk_slots):
+            raise SlotOutOfRange(f"slot {index} is outside the device "
+                                 f"({self.slots} slots of {self.page_size} bytes)")
+
     def _slot(self, index: int) -> None:
+        """Give slot ``index`` storage before a write; SlotOutOfRange if there is no such slot."""
         if index >= self._slots or index < 0:
-            if self.disksize_fixed or index < 0:
-                raise SlotOutOfRange(f"slot {index} is outside the device "
-                                     f"({self._slots} slots of {self.page_size} bytes)")
+            self._require(index)
             self._grow(index + 1)
 
     # -- the write path ---------------------------------------------------------
@@ -266,7 +286,10 @@ class ZramDevice:
 
     def read(self, index: int) -> bytes | None:
         """One page; zeros if never written; None for a sizes-only slot (no bytes)."""
-        self._slot(index)
+        if not 0 <= index < self._slots:     # never written: no storage behind it yet
+            self._require(index)
+            self.reads += 1
+            return bytes(self.page_size)
         self.reads += 1
         flags = self._flags[index]
         handle = self._handle[index]
@@ -292,9 +315,9 @@ class ZramDevice:
         """Discard ``count`` whole pages; notify_free counts every page, empty or not."""
         if count < 1:
             raise BadRequest(f"discard of {count} pages")
-        self._slot(index + count - 1)
-        self._slot(index)
-        for i in range(index, index + count):
+        self._require(index)
+        self._require(index + count - 1)
+        for i in range(index, min(index + count, self._slots)):
             self._free_slot(i)
             if self.verify:
                 self._expected[i * 16:i * 16 + 16] = self._zero_digest
@@ -398,7 +421,9 @@ class ZramDevice:
 
     def slot_state(self, index: int) -> tuple[str, int]:
         """(kind, stored size) of a slot: kind is empty, same, huge or normal."""
-        self._slot(index)
+        self._require(index)
+        if index >= self._slots:
+            return "empty", 0
         flags, handle = self._flags[index], self._handle[index]
         if flags & SAME:
             return "same", 0
@@ -408,7 +433,9 @@ class ZramDevice:
 
     def handle_of(self, index: int) -> int:
         """The zsmalloc handle behind a slot (0 if none): for teaching displays."""
-        self._slot(index)
+        self._require(index)
+        if index >= self._slots:
+            return 0
         return 0 if self._flags[index] & SAME else self._handle[index]
 
     def check(self) -> None:
