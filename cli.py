@@ -124,14 +124,12 @@ def open_events(trace, seed, allow_outside, page_size):
         events = default_workload(seed, DEFAULT_PAGES, page_size or 4096)
         return None, events, {"trace": None, "workload": "default", "seed": seed,
                               "description": DESCRIPTION}
-    from workloads.open_trace import detect_format, open_trace
+    from workloads.open_trace import open_trace
     try:
-        reader = open_trace(trace, allow_outside=allow_outside,
-                            page_size=page_size)
-        kind = detect_format(trace)
+        reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size)
     except WorkloadError as exc:
         raise Failure(str(exc)) from None
-    return reader, reader, {"trace": trace, "format": kind, "seed": None}
+    return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
 class Progress:

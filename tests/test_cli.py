@@ -271,3 +271,12 @@ def test_an_impossible_device_is_a_domain_error(command):
     result = run(command, str(KERNEL / "sizes.trace"), "--algo", "zstd", "--level", "99")
     assert result.exit_code == 1
     assert result.stderr == "Error: zstd level must be 1..22 or negative, not 99\n"
+
+
+def test_json_config_names_the_trace_format(tmp_path):
+    raw = tmp_path / "image.bin"
+    raw.write_bytes(b"abc" * 5000)
+    binary = Path(__file__).parent / "data" / "traces" / "mixed.ztrace"
+    for path, kind in ((KERNEL / "sizes.trace", "text"), (binary, "binary"), (raw, "raw")):
+        doc = json.loads(run("replay", str(path), "-q", "--format", "json").stdout)
+        assert doc["config"]["format"] == kind

@@ -227,6 +227,8 @@ class BinaryTraceReader:
     Errors name the record number (1-based; the header is record 0) as the line.
     """
 
+    format = "binary"
+
     def __init__(self, path: str | os.PathLike, *, page_size: int | None = None) -> None:
         self.path = os.fspath(path)
         self._last = 0

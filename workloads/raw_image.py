@@ -25,6 +25,8 @@ class RawImageReader:
     page yielded (page ``n - 1`` of the file).
     """
 
+    format = "raw"
+
     def __init__(self, path: str | os.PathLike, *, page_size: int | None = None) -> None:
         page_size = DEFAULT_PAGE_SIZE if page_size is None else page_size
         problem = page_size_problem(page_size)

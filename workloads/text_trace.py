@@ -56,6 +56,8 @@ SIDE_DEDUP_ENTRIES = 1 << 16
 class TextTraceReader:
     """Streams the ``PageEvent`` records of a version 1 text trace (single pass)."""
 
+    format = "text"
+
     def __init__(self, path: str | os.PathLike, *, allow_outside: bool = False,
                  page_size: int | None = None) -> None:
         self.path = os.fspath(path)

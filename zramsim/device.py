@@ -84,7 +84,6 @@ class ZramDevice:
         # The kernel rounds disksize up to whole pages. The slot table itself is
         # built lazily, up to the highest slot touched: a 1 TiB device costs
         # nothing until it is used.
-        self.disksize_fixed = disksize is not None
         self._disk_slots = -(-disksize // page_size) if disksize is not None else None
         self._slots = 0               # slots with storage: the highest touched + 1
         self._handle = array("Q")     # zsmalloc handle, or the same-filled word

@@ -159,6 +159,17 @@ def _final_literals_may_be_short(block: bytes) -> bool:
     return any(len(block) > run and block[-(run + 1)] == run << 4 for run in range(5, 12))
 
 
+def _extended(data: bytes, ip: int, length: int) -> tuple[int, int]:
+    """A 4-bit length field of 15 continues in bytes of 255 and one final byte."""
+    if length == 15:
+        while data[ip] == 255:
+            length += 255
+            ip += 1
+        length += data[ip]
+        ip += 1
+    return length, ip
+
+
 def block_length(data: bytes, page_size: int) -> int:
     """Bytes of the LZ4 block at the start of ``data`` that decodes to ``page_size``.
 
@@ -169,25 +180,12 @@ def block_length(data: bytes, page_size: int) -> int:
     while True:
         token = data[ip]
         ip += 1
-        run = token >> 4
-        if run == 15:
-            while data[ip] == 255:
-                run += 255
-                ip += 1
-            run += data[ip]
-            ip += 1
+        run, ip = _extended(data, ip, token >> 4)
         ip += run
         out += run
         if out >= page_size:
             return ip
-        ip += 2
-        match = token & 15
-        if match == 15:
-            while data[ip] == 255:
-                match += 255
-                ip += 1
-            match += data[ip]
-            ip += 1
+        match, ip = _extended(data, ip + 2, token & 15)   # after the 2-byte offset
         out += match + 4
 
 
