@@ -223,7 +223,8 @@ def main():
 @click.option("--explain", is_flag=True,
               help="Narrate every step in words first (for small traces).")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
-              help="Compress on N threads (zstd gains most); results are identical.")
+              help="Compress on N workers: zstd threads, or for lz4 N-1 helper "
+                   "processes beside this one; results are identical.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
               default="table", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")

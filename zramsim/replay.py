@@ -6,32 +6,23 @@ what it applied, so that an interrupted or failed replay can still report how
 far it got (``applied``) next to the device's statistics at that point.
 
 Compression is most of the cost of replaying real pages, and it is a pure
-function of the page. So ``workers=N`` (N > 1) reads events in batches and
-compresses batch i+1 on N threads while batch i is applied, strictly in event
+function of the page. So ``workers=N`` (N > 1) reads events in batches and has
+batch i+1 compressed on other cores while batch i is applied, strictly in event
 order, on the calling thread: allocation, accounting and mem_limit decisions
 never leave it, so statistics and contents are identical to a single-threaded
-replay. Worked example on two cores: zstd takes ~22 us per page and the rest
-of a replayed write ~10 us, so one thread needs ~32 us per page; with the
-compression of the next batch overlapping the bookkeeping of this one, the
-ideal is (22 + 10) / 2 = 16 us, 2x; measured on a shared machine, 1.3-1.5x.
-
-Only the batch boundaries need the GIL in the compressing thread when the
-compressor has ``compress_many`` (zstd); a compressor without it is called
-page by page from N Python workers, which must win the GIL back after every
-page, so lz4 (~10 us a page) gains nothing from workers.
+replay. How the compressing is shared out (threads inside zstd, or helper
+processes for lz4) is ``zramsim.parallel``'s business.
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 from workloads.events import COMPACT, DISCARD, READ, WRITE
-from zramsim.compressors import Compressor
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
+from zramsim.parallel import Pending, compressing
 
 
 class Replay:
@@ -92,16 +83,23 @@ class Replay:
         write_compressed = dev.write_compressed
         progress, every = self.progress, self.every
         failure: Exception | None = None     # from the events, raised after what came before
-        with _Compressing(dev.compressor, self.workers) as compressing:
+        with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead_of_us:
+
+            def start(batch: list[tuple] | None) -> tuple[list[tuple], Pending] | None:
+                if batch is None:
+                    return None
+                pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
+                return batch, ahead_of_us.start(pages)
+
             batches = _batches(events, self.batch)
-            ahead = compressing.start(next(batches, None))
+            ahead = start(next(batches, None))
             while ahead is not None:
-                batch, parts = ahead
+                batch, pending = ahead
                 try:
-                    ahead = compressing.start(next(batches, None))
+                    ahead = start(next(batches, None))
                 except Exception as exc:
                     failure, ahead = exc, None
-                compressed = _interleave([part.result() for part in parts])
+                compressed = pending()
                 n = 0
                 for op, index, arg in batch:
                     if op == WRITE:
@@ -138,72 +136,6 @@ def _batches(events: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         if not batch:
             return
         yield batch
-
-
-class _Compressing:
-    """Compresses the pages of a batch on ``threads`` threads, one compressor clone each.
-
-    A compressor with ``compress_many`` (zstd) takes the whole batch in one call
-    that runs on threads of its own without the GIL. Otherwise the pages go to
-    ``threads`` Python workers, page k to part k mod threads; each worker takes
-    the GIL back between pages, which is slow while the applying thread is busy.
-    """
-
-    def __init__(self, compressor: Compressor, threads: int) -> None:
-        if not hasattr(compressor, "clone"):
-            raise ConfigError(f"compressor {compressor.name!r} cannot be cloned "
-                              f"for parallel replay")
-        self.threads = threads
-        self.many = hasattr(compressor, "compress_many")
-        self._mine = threading.local()
-
-        def give_clone() -> None:
-            self._mine.compressor = compressor.clone()
-
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="zramsim-compress",
-                                        initializer=give_clone)
-
-    def __enter__(self) -> _Compressing:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._pool.shutdown(cancel_futures=True)
-
-    def start(self, batch: list[tuple] | None) -> tuple[list[tuple], list[Future]] | None:
-        """(batch, futures of its compressed pages in parts) or None for no batch."""
-        if batch is None:
-            return None
-        pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
-        if self.many:
-            return batch, [self._pool.submit(self._compress_many, pages)]
-        n = self.threads
-        return batch, [self._pool.submit(self._compress_each, pages[k::n]) for k in range(n)]
-
-    def _compress_many(self, pages: list) -> list[bytes | None]:
-        try:
-            return self._mine.compressor.compress_many(pages, self.threads)
-        except Exception:           # some page is not bytes: find it page by page
-            return self._compress_each(pages)
-
-    def _compress_each(self, pages: list) -> list[bytes | None]:
-        """Each page compressed; None where compressing failed, so that the applying
-        thread compresses it again and raises at that event, after the ones before."""
-        compress = self._mine.compressor.compress
-        out: list[bytes | None] = []
-        for page in pages:
-            try:
-                out.append(compress(page))
-            except Exception:
-                out.append(None)
-        return out
-
-
-def _interleave(parts: list[list[bytes | None]]) -> list[bytes | None]:
-    """Undo the striding of ``_Compressing.start``: part k holds items k, k+N, k+2N, ..."""
-    out: list[bytes | None] = [None] * sum(map(len, parts))
-    for k, part in enumerate(parts):
-        out[k::len(parts)] = part
-    return out
 
 
 def replay(device: ZramDevice, events: Iterable[tuple]) -> int:
