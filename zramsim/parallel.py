@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Sequence
@@ -326,14 +327,8 @@ class ProcessCompressing:
         for k, helper in enumerate(ready):
             chunk = pages[k * self.per:(k + 1) * self.per]
             helper.settle(which)                  # done with this buffer's last batch
+            _fill(helper.buffers[which], chunk, size)
             buffer = helper.buffers[which]
-            lengths, pages_in = buffer.lengths, buffer.pages_in
-            for i, page in enumerate(chunk):
-                if type(page) is bytes and len(page) == size:
-                    pages_in[i * size:(i + 1) * size] = page
-                    lengths[i] = 0
-                else:
-                    lengths[i] = -1         # left for the applying thread
             buffer.control[STARTED] = 0
             buffer.control[STOP] = len(chunk)
             helper.go(which)
@@ -374,6 +369,29 @@ class ProcessCompressing:
                 stolen.append(compress(chunk[j]) if buffer.lengths[j] >= 0 else None)
             except Exception:
                 stolen.append(None)
+
+
+def _fill(buffer: _Buffer, pages: list, size: int) -> None:
+    """Copy ``pages`` into ``buffer``; a page that is not ``size`` bytes gets length -1.
+
+    The usual batch (every page a page-sized ``bytes``) is copied in one join:
+    ~0.3 us a page against ~1.2 us for a Python loop over the pages.
+    """
+    n = len(pages)
+    if all(type(page) is bytes for page in pages) and set(map(len, pages)) <= {size}:
+        buffer.pages_in[:n * size] = b"".join(pages)
+        buffer.lengths[:n] = _zeros(n)
+        return
+    for i, page in enumerate(pages):
+        if type(page) is bytes and len(page) == size:
+            buffer.pages_in[i * size:(i + 1) * size] = page
+            buffer.lengths[i] = 0
+        else:
+            buffer.lengths[i] = -1          # left for the applying thread
+
+
+def _zeros(n: int) -> memoryview:
+    return memoryview(array("i", bytes(4 * n)))
 
 
 def serve() -> None:
