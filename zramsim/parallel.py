@@ -32,24 +32,16 @@ that event, after the events before it.
 
 from __future__ import annotations
 
-import mmap
 import os
 import pickle
-import select
-import subprocess
-import sys
-import tempfile
 import threading
-import time
-from array import array
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
 
 from zramsim.compressors import Compressor
 from zramsim.errors import ConfigError
+from zramsim.helper_processes import HelperFailed, Pending, ProcessCompressing, compress_each
 
-Pending = Callable[[], list]     # a started batch: call it for the compressed pages
+__all__ = ["compressing", "ThreadCompressing", "ProcessCompressing", "HelperFailed", "Pending"]
 
 
 def compressing(compressor: Compressor, workers: int, page_size: int,
@@ -57,13 +49,13 @@ def compressing(compressor: Compressor, workers: int, page_size: int,
     """The way to compress ahead on ``workers`` workers that suits ``compressor``.
 
     Helper processes where the compressor has no ``compress_many``, threads
-    where it has, or where processes cannot be had (no shared memory, or a
-    compressor that cannot be sent to another process).
+    where it has, or where processes cannot be had (not a POSIX system, no
+    shared memory, or a compressor that cannot be sent to another process).
     """
     if not hasattr(compressor, "clone"):
         raise ConfigError(f"compressor {compressor.name!r} cannot be cloned "
                           f"for parallel replay")
-    if not hasattr(compressor, "compress_many") and _sendable(compressor):
+    if os.name == "posix" and not hasattr(compressor, "compress_many") and _sendable(compressor):
         try:
             return ProcessCompressing(compressor, workers - 1, page_size, batch)
         except OSError:           # no memory file or no process to be had: use threads
@@ -125,17 +117,7 @@ class ThreadCompressing:
             return self._compress_each(pages)
 
     def _compress_each(self, pages: list) -> list[bytes | None]:
-        return _compress_each(self._mine.compressor.compress, pages)
-
-
-def _compress_each(compress: Callable[[bytes], bytes], pages: Sequence) -> list[bytes | None]:
-    out: list[bytes | None] = []
-    for page in pages:
-        try:
-            out.append(compress(page))
-        except Exception:
-            out.append(None)
-    return out
+        return compress_each(self._mine.compressor.compress, pages)
 
 
 def _interleave(parts: list[list[bytes | None]]) -> list[bytes | None]:
@@ -144,286 +126,3 @@ def _interleave(parts: list[list[bytes | None]]) -> list[bytes | None]:
     for k, part in enumerate(parts):
         out[k::len(parts)] = part
     return out
-
-
-# Each helper owns one block of shared memory holding two buffers (batch i uses
-# buffer i % 2, so the next batch can be filled while this one is read). A
-# buffer is: STARTED and STOP (8 bytes each), a length per page (4 bytes; -1 for
-# "not compressed"), the pages in, and the compressed pages out.
-STARTED, STOP = 0, 1    # pages the helper has begun; pages it may begin
-
-
-class _Buffer:
-    """Views of one buffer of a helper's shared memory."""
-
-    __slots__ = ("control", "lengths", "pages_in", "pages_out")
-
-    def __init__(self, view: memoryview, per: int, page_size: int) -> None:
-        lengths_at = 16
-        pages_at = lengths_at + -(-4 * per // 8) * 8
-        self.control = view[:lengths_at].cast("q")
-        self.lengths = view[lengths_at:lengths_at + 4 * per].cast("i")
-        self.pages_in = view[pages_at:pages_at + per * page_size]
-        self.pages_out = view[pages_at + per * page_size:pages_at + 2 * per * page_size]
-
-    @staticmethod
-    def size(per: int, page_size: int) -> int:
-        return 16 + -(-4 * per // 8) * 8 + 2 * per * page_size
-
-
-def _buffers(view: memoryview, per: int, page_size: int) -> list[_Buffer]:
-    size = _Buffer.size(per, page_size)
-    return [_Buffer(view[k * size:(k + 1) * size], per, page_size) for k in range(2)]
-
-
-# The helper is a fresh interpreter told where zramsim lives: it imports only
-# what it needs and never re-runs the parent's main script (multiprocessing's
-# spawn would, and fails on scripts without a ``__main__`` guard).
-_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from zramsim.parallel import serve; serve()"
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-class HelperFailed(RuntimeError):
-    """A compressing helper process stopped answering."""
-
-
-class _Helper:
-    """One helper process and the memory it shares with the parent.
-
-    The helper is started afresh, not forked: a forked child shares the
-    parent's whole heap copy-on-write, and every page the parent then writes
-    (the pool's frames, the trace's pages) costs a fault, ~2 us a replayed page
-    (measured). A fresh one starts in ~0.2 s and shares nothing but a memory
-    file (memfd) holding its two buffers, passed as a file descriptor.
-    """
-
-    def __init__(self, compressor: Compressor, per: int, page_size: int) -> None:
-        size = 2 * _Buffer.size(per, page_size)
-        fd = os.memfd_create("zramsim-compress") if hasattr(os, "memfd_create") else \
-            os.dup(tempfile.TemporaryFile().fileno())
-        try:
-            os.ftruncate(fd, size)
-            self.area = mmap.mmap(fd, size)
-            self.buffers = _buffers(memoryview(self.area), per, page_size)
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(fd,),
-                start_new_session=True)      # Ctrl-C is the parent's to handle
-        finally:
-            os.close(fd)
-        # No waiting for the helper to start: it says when it is ready, and
-        # until then this process compresses every page itself.
-        self.ready = False
-        self.owed: deque[int] = deque()          # buffers sent and not yet answered
-        self._send(pickle.dumps(sys.path) + pickle.dumps((fd, size, per, page_size, compressor)))
-
-    def _send(self, message: bytes) -> None:
-        try:
-            self.process.stdin.write(message)
-            self.process.stdin.flush()
-        except OSError:
-            raise HelperFailed(self._why()) from None
-
-    def is_ready(self) -> bool:
-        """Has the helper said it is ready? Never waits."""
-        if not self.ready and select.select([self.process.stdout], [], [], 0)[0]:
-            self._answer()
-            self.ready = True
-        return self.ready
-
-    def _answer(self) -> None:
-        if len(self.process.stdout.read(4)) != 4:
-            raise HelperFailed(self._why())
-
-    def go(self, which: int) -> None:
-        """Start on buffer ``which`` once done with the buffers before it."""
-        self._send(bytes([which]))
-        self.owed.append(which)
-
-    def settle(self, which: int) -> None:
-        """Wait until the helper has stopped working on buffer ``which``."""
-        while which in self.owed:
-            self._answer()
-            self.owed.popleft()
-
-    def _why(self) -> str:
-        code = self.process.poll()
-        return (f"a compressing helper process stopped (exit code {code})"
-                if code is not None else "a compressing helper process stopped answering")
-
-    def close(self) -> None:
-        if not self.ready and not self.is_ready():
-            self.process.kill()                # still starting: nothing to finish
-        try:
-            self.process.stdin.close()         # end of input: the helper exits
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
-        self.buffers = []
-        try:
-            self.area.close()
-        except BufferError:                    # a caller still holds a result view
-            pass
-
-
-class ProcessCompressing:
-    """Compresses each batch in ``helpers`` helper processes plus this one.
-
-    The batch's pages are split into one contiguous chunk per helper; a helper
-    compresses its chunk from the front, and the parent, once it wants the
-    results, compresses from the back of each chunk until it meets the helper.
-    A page both happen to compress (they race for the last one) is simply done
-    twice; the parent uses its own result, so correctness never depends on who
-    won.
-    """
-
-    def __init__(self, compressor: Compressor, helpers: int, page_size: int,
-                 batch: int) -> None:
-        self.page_size = page_size
-        self.per = -(-batch // max(helpers, 1))
-        self.compress = compressor.compress
-        self._next = 0
-        self._helpers: list[_Helper] = []
-        try:
-            for _ in range(helpers):
-                self._helpers.append(_Helper(compressor.clone(), self.per, page_size))
-        except BaseException:
-            self.__exit__()
-            raise
-
-    def __enter__(self) -> ProcessCompressing:
-        return self
-
-    def wait_ready(self, timeout: float = 10.0) -> bool:
-        """Wait up to ``timeout`` seconds for every helper to have started; True if all did.
-
-        Never needed for correctness (until a helper is ready this process
-        compresses its share); tests and benchmarks use it to see helpers at work.
-        """
-        deadline = time.monotonic() + timeout
-        while not all(helper.is_ready() for helper in self._helpers):
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.005)
-        return True
-
-    def __exit__(self, *exc_info) -> None:
-        for helper in self._helpers:
-            helper.close()
-        self._helpers = []
-
-    def start(self, pages: list) -> Pending:
-        """Copy ``pages`` into the helpers' next buffers and set them going."""
-        which = self._next
-        self._next ^= 1
-        size = self.page_size
-        chunks = []
-        ready = [helper for helper in self._helpers if helper.is_ready()]
-        for k, helper in enumerate(ready):
-            chunk = pages[k * self.per:(k + 1) * self.per]
-            helper.settle(which)                  # done with this buffer's last batch
-            _fill(helper.buffers[which], chunk, size)
-            buffer = helper.buffers[which]
-            buffer.control[STARTED] = 0
-            buffer.control[STOP] = len(chunk)
-            helper.go(which)
-            chunks.append(chunk)
-        rest = pages[len(ready) * self.per:]
-        return lambda: self._finish(which, ready, chunks, rest)
-
-    def _finish(self, which: int, helpers: list[_Helper], chunks: list[list],
-                rest: list) -> list:
-        mine = [self._steal(helper.buffers[which], chunk)
-                for helper, chunk in zip(helpers, chunks)]
-        out: list = []
-        for helper, chunk, stolen in zip(helpers, chunks, mine):
-            buffer = helper.buffers[which]
-            lengths, pages_out = buffer.lengths, buffer.pages_out
-            done = len(chunk) - len(stolen)
-            if done:
-                helper.settle(which)              # its pages are all written
-            at = 0
-            for i in range(done):
-                n = lengths[i]
-                out.append(pages_out[at:at + n] if n >= 0 else None)
-                at += self.page_size
-            out.extend(reversed(stolen))
-        out.extend(_compress_each(self.compress, rest))
-        return out
-
-    def _steal(self, buffer: _Buffer, chunk: list) -> list:
-        """Compress ``chunk`` from the back until the helper's front; last page first."""
-        control, compress = buffer.control, self.compress
-        stolen: list = []
-        while True:
-            j = control[STOP] - 1
-            if j < control[STARTED]:
-                return stolen
-            control[STOP] = j                     # claim page j before doing it
-            try:
-                stolen.append(compress(chunk[j]) if buffer.lengths[j] >= 0 else None)
-            except Exception:
-                stolen.append(None)
-
-
-def _fill(buffer: _Buffer, pages: list, size: int) -> None:
-    """Copy ``pages`` into ``buffer``; a page that is not ``size`` bytes gets length -1.
-
-    The usual batch (every page a page-sized ``bytes``) is copied in one join:
-    ~0.3 us a page against ~1.2 us for a Python loop over the pages.
-    """
-    n = len(pages)
-    if all(type(page) is bytes for page in pages) and set(map(len, pages)) <= {size}:
-        buffer.pages_in[:n * size] = b"".join(pages)
-        buffer.lengths[:n] = _zeros(n)
-        return
-    for i, page in enumerate(pages):
-        if type(page) is bytes and len(page) == size:
-            buffer.pages_in[i * size:(i + 1) * size] = page
-            buffer.lengths[i] = 0
-        else:
-            buffer.lengths[i] = -1          # left for the applying thread
-
-
-def _zeros(n: int) -> memoryview:
-    return memoryview(array("i", bytes(4 * n)))
-
-
-def serve() -> None:
-    """A helper's life: compress the chunk of each batch from the front until told to stop.
-
-    Reads the parent's ``sys.path`` and its setup (pickled), then one byte per
-    batch (which buffer) from stdin, answers each batch with 4 bytes on stdout,
-    and ends at end of input.
-    """
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.path[:] = pickle.load(stdin)             # the parent's: its compressor's module too
-    fd, size, per, page_size, compressor = pickle.load(stdin)
-    area = mmap.mmap(fd, size)
-    buffers = _buffers(memoryview(area), per, page_size)
-    compress = compressor.compress
-    stdout.write(bytes(4))                      # ready
-    stdout.flush()
-    while (message := stdin.read(1)):
-        buffer = buffers[message[0]]
-        control, lengths = buffer.control, buffer.lengths
-        pages_in, pages_out = buffer.pages_in, buffer.pages_out
-        i = 0
-        while i < control[STOP]:
-            control[STARTED] = i + 1
-            if lengths[i] >= 0:
-                at = i * page_size
-                try:
-                    data = compress(bytes(pages_in[at:at + page_size]))
-                    pages_out[at:at + len(data)] = data
-                    lengths[i] = len(data)
-                except Exception:
-                    lengths[i] = -1
-            i += 1
-        stdout.write(i.to_bytes(4, "little"))
-        stdout.flush()
