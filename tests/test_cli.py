@@ -211,9 +211,10 @@ def test_replay_explain_narrates_every_event_then_reports(tmp_path):
     assert lines[-1].split() == ["4096", "0", "0", "0", "12288", "1", "0", "0", "0"]
 
 
-def test_workers_give_identical_results():
-    one = json.loads(run("replay", "-q", "--format", "json", "--algo", "zstd").stdout)
-    two = json.loads(run("replay", "-q", "--format", "json", "--algo", "zstd",
+@pytest.mark.parametrize("algorithm", ["zstd", "lz4"])     # threads; a helper process
+def test_workers_give_identical_results(algorithm):
+    one = json.loads(run("replay", "-q", "--format", "json", "--algo", algorithm).stdout)
+    two = json.loads(run("replay", "-q", "--format", "json", "--algo", algorithm,
                          "--workers", "2").stdout)
     assert two["config"]["workers"] == 2
     assert one["mm_stat"] == two["mm_stat"] and one["classes"] == two["classes"]
