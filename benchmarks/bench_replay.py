@@ -271,7 +271,7 @@ def run(quick: bool) -> list[dict]:
     repeat = 2 if quick else 5
     pages = real_pages(n)
     rows = bench_lz4(pages, repeat)
-    rows.append(bench_lz4_kernel(pages[:300 if quick else 1000], 2))
+    rows.append(bench_lz4_kernel(pages[:300 if quick else 2000], 2))
     rows += bench_zstd(pages, repeat)
     rows += bench_sizes(100_000 if quick else 1_000_000, repeat)
     rows.append(bench_memory(200_000 if quick else 1_000_000))

@@ -15,6 +15,7 @@ import pytest
 
 from zramsim import Replay, ZramDevice
 from zramsim.compressors import Lz4, Zstd
+from zramsim.replay import _batches
 from zramsim.lz4_kernel import Lz4Kernel
 from zramsim.parallel import (HelperFailed, ProcessCompressing, ThreadCompressing,
                               compressing)
@@ -143,3 +144,9 @@ def test_replay_with_helpers_equals_serial_replay(algorithm):
     first = devices[0].stats().as_dict()
     assert [d.stats().as_dict() for d in devices[1:]] == [first, first]
     assert [devices[2].read(i) for i in range(32)] == [devices[0].read(i) for i in range(32)]
+
+
+def test_batches_start_short_and_double_up_to_the_batch_size():
+    sizes = [len(b) for b in _batches(range(1000), 256, first=64)]
+    assert sizes == [64, 128, 256, 256, 256, 40]
+    assert [len(b) for b in _batches(range(10), 4)] == [4, 4, 2]

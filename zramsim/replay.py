@@ -122,13 +122,19 @@ class Replay:
         return self.applied
 
 
-def _batches(events: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
-    """Lists of ``size`` events; if reading fails, the events read so far come first."""
+def _batches(events: Iterable[tuple], size: int, first: int = 64) -> Iterator[list[tuple]]:
+    """Lists of events, ``first`` long and doubling up to ``size``: 64, 128, ..., size.
+
+    Short batches at the start let a helper process that is still starting
+    (~0.2 s) take part early: a batch is shared only with helpers ready when it
+    starts. If reading fails, the events read so far come first.
+    """
     iterator = iter(events)
+    length = min(first, size)
     while True:
         batch: list[tuple] = []
         try:
-            batch.extend(islice(iterator, size))
+            batch.extend(islice(iterator, length))
         except Exception:
             if batch:
                 yield batch
@@ -136,6 +142,7 @@ def _batches(events: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         if not batch:
             return
         yield batch
+        length = min(2 * length, size)
 
 
 def replay(device: ZramDevice, events: Iterable[tuple]) -> int:
