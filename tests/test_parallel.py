@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import random
+import sys
+import types
 
 import pytest
 
@@ -128,6 +130,23 @@ def test_a_compressor_a_helper_cannot_load_falls_back_to_threads(compressor):
         assert isinstance(ahead, ThreadCompressing)
         pages = _pages(5)
         assert ahead.start(pages)() == [Lz4().compress(p) for p in pages]
+
+
+def test_a_helper_that_cannot_start_leaves_the_work_here():
+    """Its compressor's module exists only in this process: the helper dies starting."""
+    phantom = types.ModuleType("zramsim_phantom_compressors")
+    exec("from zramsim.compressors import Lz4\n"
+         "class Phantom(Lz4):\n"
+         "    def clone(self):\n"
+         "        return Phantom()\n", phantom.__dict__)
+    sys.modules[phantom.__name__] = phantom
+    try:
+        with ProcessCompressing(phantom.Phantom(), 1, PAGE, 8) as ahead:
+            assert not ahead.wait_ready(timeout=5)
+            pages = _pages(6)
+            assert [bytes(d) for d in ahead.start(pages)()] == [Lz4().compress(p) for p in pages]
+    finally:
+        del sys.modules[phantom.__name__]
 
 
 @pytest.mark.parametrize("algorithm", ["lz4", "lz4-kernel"])

@@ -130,7 +130,7 @@ class _Helper:
             os.close(fd)
         # No waiting for the helper to start: it says when it is ready, and
         # until then this process compresses every page itself.
-        self.ready = False
+        self.ready = self.failed = False
         self.owed: deque[int] = deque()          # buffers sent and not yet answered
         self._send(pickle.dumps(sys.path) + pickle.dumps((fd, size, per, page_size, compressor)))
 
@@ -142,10 +142,16 @@ class _Helper:
             raise HelperFailed(self._why()) from None
 
     def is_ready(self) -> bool:
-        """Has the helper said it is ready? Never waits."""
-        if not self.ready and select.select([self.process.stdout], [], [], 0)[0]:
-            self._answer()
-            self.ready = True
+        """Has the helper said it is ready? Never waits.
+
+        A helper that dies before it is ready (it could not import the
+        compressor, say) was never given work: it is simply never ready, and
+        this process compresses its share.
+        """
+        if not self.ready and not self.failed and \
+                select.select([self.process.stdout], [], [], 0)[0]:
+            self.ready = len(self.process.stdout.read(4)) == 4
+            self.failed = not self.ready
         return self.ready
 
     def _answer(self) -> None:
@@ -217,14 +223,14 @@ class ProcessCompressing:
         return self
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
-        """Wait up to ``timeout`` seconds for every helper to have started; True if all did.
+        """Wait up to ``timeout`` seconds for every helper to start; False if one did not.
 
         Never needed for correctness (until a helper is ready this process
         compresses its share); tests and benchmarks use it to see helpers at work.
         """
         deadline = time.monotonic() + timeout
         while not all(helper.is_ready() for helper in self._helpers):
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or any(h.failed for h in self._helpers):
                 return False
             time.sleep(0.005)
         return True
