@@ -26,9 +26,35 @@ def ops_per_second(loop: Callable[[], object], ops: int, clock=time.perf_counter
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    """Peak resident set size of this process, in MiB, since ``reset_peak_rss``.
+
+    Linux: ``VmHWM`` of /proc/self/status, which ``reset_peak_rss`` can lower to
+    the current size; elsewhere the whole run's peak from getrusage. Helper
+    processes (lz4 ``workers=2``) are not counted.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kib / 1024 if sys.platform != "darwin" else kib / 2**20
+
+
+def reset_peak_rss() -> bool:
+    """Start a new peak: the next ``peak_rss_mb`` counts from now. False if not possible.
+
+    Writing 5 to /proc/self/clear_refs resets the kernel's high-water mark of
+    this process (Linux 4.0 and later).
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def make_row(name: str, ops_per_s: float | None, baseline_per_s: float | None = None,

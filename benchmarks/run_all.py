@@ -2,8 +2,9 @@
 
 Each ``benchmarks/bench_*.py`` module exposing ``run(quick: bool) -> list[dict]``
 contributes its rows (``name, ops_per_s, baseline_per_s, ratio, peak_rss_mb,
-note``; see ``common``). Modules run in name order, in this one process, so
-``peak_rss_mb`` is the running peak of the whole run, not of each benchmark.
+note``; see ``common``). Modules run in name order, in this one process; the
+peak RSS is reset before each module (Linux), so ``peak_rss_mb`` is the peak
+since that module started, up to the moment its row was made.
 
     python -m benchmarks.run_all --quick      # seconds
     python benchmarks/run_all.py              # the full sizes, minutes
@@ -20,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from benchmarks.common import format_table   # noqa: E402
+from benchmarks.common import format_table, reset_peak_rss   # noqa: E402
 
 
 def bench_modules() -> list[str]:
@@ -38,6 +39,7 @@ def run_all(quick: bool, only: list[str] | None = None) -> list[dict]:
             continue
         module = importlib.import_module(f"benchmarks.{name}")
         if callable(getattr(module, "run", None)):
+            reset_peak_rss()
             rows.extend(module.run(quick))
     return rows
 
