@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import gc
 import os
-import resource
 import sys
 import time
 from collections import OrderedDict
@@ -48,6 +47,7 @@ from collections import OrderedDict
 if __name__ == "__main__":       # run as a script from anywhere: the repo root on the path
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from benchmarks.common import make_row  # noqa: E402
 from workloads.address_space import mix_workload  # noqa: E402
 from zramsim.pressure import MemoryModel, PressureConfig  # noqa: E402
 
@@ -69,10 +69,6 @@ def bare_lru(stream: list, frames: int) -> int:
     return faults
 
 
-def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def _timed(fn) -> tuple[float, object]:
     gc.collect()
     start = time.perf_counter()
@@ -86,11 +82,10 @@ def bench(name: str, contents, stream: list, config: PressureConfig) -> dict:
     model_s, result = _timed(lambda: model.run(stream))
     s = result.summary
     n = len(stream)
-    return {"name": name, "ops_per_s": round(n / model_s), "baseline_per_s": round(n / base_s),
-            "ratio": round(base_s / model_s, 3), "peak_rss_mb": _peak_rss_mb(),
-            "note": (f"{n} accesses, fault rate {s.fault_rate:.4f} (bare LRU: "
-                     f"{(bare_faults - s.pages) / n:.4f}), OOM at {s.oom_at}, "
-                     f"compress {s.compress_ns / 1e9:.2f}s, decompress {s.decompress_ns / 1e9:.2f}s")}
+    return make_row(name, round(n / model_s), round(n / base_s),
+                    f"{n} accesses, fault rate {s.fault_rate:.4f} (bare LRU: "
+                    f"{(bare_faults - s.pages) / n:.4f}), OOM at {s.oom_at}, compress "
+                    f"{s.compress_ns / 1e9:.2f}s, decompress {s.decompress_ns / 1e9:.2f}s")
 
 
 def run(quick: bool) -> list[dict]:
