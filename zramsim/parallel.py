@@ -16,13 +16,14 @@ so the results are those of a serial replay). How depends on the compressor:
   stealing"), so neither side idles whichever is faster on the day.
 
 Worked example (lz4, ``workers=2``: one helper, this 2-core machine): a page
-costs ~10 us to compress, ~6 us to apply and ~1.5 us to pass through shared
-memory. A helper alone would need ~11.5 us a page, leaving the applier idle a
-third of the time; with stealing the ~17.5 us of work a page is shared out,
-ideally ~8.8 us a page on each core. This machine's two cores together give
-only ~1.4x one core (two bare lz4 loops side by side each slow down), so
-measured it is ~12-13 us a page: 0.73-0.83 of a bare lz4 loop, against 0.58
-for one thread (docs/performance.md). lz4-kernel (~0.8 ms a page) gains 1.7-1.9x.
+costs ~10 us to compress, ~6 us to apply and ~1 us to pass through shared
+memory. A helper alone would need ~11 us a page, leaving the applier idle
+almost half the time; with stealing the ~17 us of work a page is shared out,
+ideally ~8.5 us a page on each core. This machine's two cores together give
+only ~1.4x one core (two bare lz4 loops side by side each slow down), so the
+measured cost is ~11-13 us a page: 0.78-0.91 of a bare lz4 loop, against
+0.57-0.61 for one thread (docs/performance.md). lz4-kernel (~0.7 ms a page)
+gains 1.6-2.1x.
 
 Both return, per page of a batch, the compressed bytes or None where the page
 could not be compressed ahead (not a page-sized ``bytes``, or the compressor
