@@ -18,7 +18,7 @@ so the results are those of a serial replay). How depends on the compressor:
 Worked example (lz4, ``workers=2``: one helper, this 2-core machine): a page
 costs ~10 us to compress, ~6 us to apply and ~1 us to pass through shared
 memory. A helper alone would need ~11 us a page, leaving the applier idle
-almost half the time; with stealing the ~17 us of work a page is shared out,
+a third of the time; with stealing the ~17 us of work a page is shared out,
 ideally ~8.5 us a page on each core. This machine's two cores together give
 only ~1.4x one core (two bare lz4 loops side by side each slow down), so the
 measured cost is ~11-13 us a page: 0.78-0.91 of a bare lz4 loop, against
