@@ -16,6 +16,11 @@ shared counters arbitrate: STARTED (pages the helper has begun) and STOP
 compressing it; if the helper began page j in the same instant, both compress
 it and the parent keeps its own result, so no outcome of the race is wrong.
 
+A helper needs ~0.2 s to start (a fresh interpreter importing zramsim). The
+parent does not wait: a helper gets work only once it has said it is ready,
+and until then the parent compresses every page itself, so a short replay
+costs no more than with one thread.
+
 Worked example of a buffer for ``per`` = 1024 pages of 4096 bytes: 16 bytes
 of counters, 4096 bytes of lengths (4 each), 4 MiB of pages in and 4 MiB of
 compressed pages out (a compressed page is at most a page): 8,392,720 bytes,
@@ -34,7 +39,6 @@ import tempfile
 import time
 from array import array
 from collections import deque
-
 from typing import Callable, Sequence
 
 from zramsim.compressors import Compressor
