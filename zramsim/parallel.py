@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -56,12 +57,18 @@ def compressing(compressor: Compressor, workers: int, page_size: int,
     if not hasattr(compressor, "clone"):
         raise ConfigError(f"compressor {compressor.name!r} cannot be cloned "
                           f"for parallel replay")
-    if os.name == "posix" and not hasattr(compressor, "compress_many") and _sendable(compressor):
+    if not hasattr(compressor, "compress_many") and _can_start_helpers() \
+            and _sendable(compressor):
         try:
             return ProcessCompressing(compressor, workers - 1, page_size, batch)
         except OSError:           # no memory file or no process to be had: use threads
             pass
     return ThreadCompressing(compressor, workers)
+
+
+def _can_start_helpers() -> bool:
+    """Helper processes need POSIX (descriptor passing) and a Python to run them with."""
+    return os.name == "posix" and bool(sys.executable)
 
 
 def _sendable(compressor: Compressor) -> bool:
