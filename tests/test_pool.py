@@ -83,7 +83,7 @@ def test_malloc_takes_the_head_of_a_group_and_unchanged_groups_keep_position():
     pool = Pool()
     a = _fill(pool, 256, 100)
     b = _fill(pool, 256, 100)
-    za, zb = _zid(pool, a[0]), _zid(pool, b[0])
+    za = _zid(pool, a[0])
     for h in b[:200]:              # b: 56/256 = 21% -> group 3, inserted first
         pool.free(h)
     for h in a[:200]:              # a: 56/256 -> group 3, inserted later: the head
@@ -97,7 +97,7 @@ def test_free_that_changes_group_inserts_at_head():
     pool = Pool()
     a = _fill(pool, OBJS)
     b = _fill(pool, OBJS)
-    za, zb = _zid(pool, a[0]), _zid(pool, b[0])
+    zb = _zid(pool, b[0])
     for h in a[:7]:                # a: 6/13 = 46% -> group 5
         pool.free(h)
     for h in b[:7]:                # b: 6/13 -> group 5, now the head

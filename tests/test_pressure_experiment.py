@@ -14,8 +14,8 @@ from cli import main
 from workloads.address_space import (Workload, contents_from_events, mix_workload,
                                      trace_workload)
 from workloads.events import PageEvent
-from zramsim.pressure import (PressureConfig, knee, locate, resolve_ram, resolve_rams,
-                              run_pressure, sweep)
+from zramsim.pressure import (PressureConfig, knee, resolve_ram, resolve_rams, run_pressure,
+                              sweep)
 from zramsim.pressure import results as res
 
 
