@@ -20,7 +20,6 @@ switch of the kernel tests).
 
 from __future__ import annotations
 
-import mmap
 import os
 import sys
 import time
@@ -41,15 +40,11 @@ CHUNK = 256                      # pages per write: 1 MiB, as dd bs=1M
 
 def kernel_seconds(pages: list[bytes], device: str = "/dev/zram0") -> tuple[float, tuple]:
     """Seconds to write ``pages`` into a fresh lz4 zram device, and its mm_stat after."""
-    buffer = mmap.mmap(-1, CHUNK * PAGE)             # page-aligned, as O_DIRECT needs
     with KernelZram(device) as kernel:
         kernel.configure("lz4", len(pages) * PAGE)
-        fd = kernel._open_fd()
         start = time.perf_counter()
         for at in range(0, len(pages), CHUNK):
-            chunk = pages[at:at + CHUNK]
-            buffer[:len(chunk) * PAGE] = b"".join(chunk)
-            os.pwrite(fd, memoryview(buffer)[:len(chunk) * PAGE], at * PAGE)
+            kernel.write_pages(at, pages[at:at + CHUNK])
         elapsed = time.perf_counter() - start
         return elapsed, kernel.mm_stat()
 

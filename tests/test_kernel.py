@@ -356,6 +356,21 @@ def test_real_device_counts_same_huge_and_discards():
 
 @pytest.mark.kernel
 @kernel_only
+def test_real_device_takes_a_run_of_pages_in_one_write():
+    pages = [bytes(PAGE), (b"zram write_pages " * 241)[:PAGE], (7).to_bytes(8, "little") * 512]
+    with KernelZram() as kernel:
+        kernel.configure("lz4", 8 * PAGE)
+        assert kernel.write_pages(2, pages)
+        assert [kernel.read(i) for i in range(2, 5)] == pages
+        mm = kernel.mm_stat()
+        assert (mm[0], mm[5]) == (3 * PAGE, 2)
+        with pytest.raises(KernelDeviceError, match="must be 4096 bytes"):
+            kernel.write_pages(0, [b"short"])
+    assert disksize() == 0
+
+
+@pytest.mark.kernel
+@kernel_only
 def test_real_device_is_reset_after_an_exception():
     with pytest.raises(KeyError):
         with KernelZram() as kernel:

@@ -70,17 +70,23 @@ class _Buffer:
 
     __slots__ = ("control", "lengths", "pages_in", "pages_out")
 
+    LENGTHS_AT = 16                             # after STARTED and STOP
+
     def __init__(self, view: memoryview, per: int, page_size: int) -> None:
-        lengths_at = 16
-        pages_at = lengths_at + -(-4 * per // 8) * 8
-        self.control = view[:lengths_at].cast("q")
-        self.lengths = view[lengths_at:lengths_at + 4 * per].cast("i")
+        pages_at = self._pages_at(per)
+        self.control = view[:self.LENGTHS_AT].cast("q")
+        self.lengths = view[self.LENGTHS_AT:self.LENGTHS_AT + 4 * per].cast("i")
         self.pages_in = view[pages_at:pages_at + per * page_size]
         self.pages_out = view[pages_at + per * page_size:pages_at + 2 * per * page_size]
 
-    @staticmethod
-    def size(per: int, page_size: int) -> int:
-        return 16 + -(-4 * per // 8) * 8 + 2 * per * page_size
+    @classmethod
+    def _pages_at(cls, per: int) -> int:
+        """The pages start after the lengths, rounded up to 8 bytes."""
+        return cls.LENGTHS_AT + -(-4 * per // 8) * 8
+
+    @classmethod
+    def size(cls, per: int, page_size: int) -> int:
+        return cls._pages_at(per) + 2 * per * page_size
 
 
 def _buffers(view: memoryview, per: int, page_size: int) -> list[_Buffer]:
@@ -254,8 +260,8 @@ class ProcessCompressing:
         for k, helper in enumerate(ready):
             chunk = pages[k * self.per:(k + 1) * self.per]
             helper.settle(which)                  # done with this buffer's last batch
-            _fill(helper.buffers[which], chunk, size)
             buffer = helper.buffers[which]
+            _fill(buffer, chunk, size)
             buffer.control[STARTED] = 0
             buffer.control[STOP] = len(chunk)
             helper.go(which)
