@@ -45,11 +45,20 @@ def test_workloads_import_nothing_of_ours(path):
         assert name.split(".")[0] != "click", f"{path.name} imports click"
 
 
+ENTRY_POINT = ROOT / "zramsim" / "__main__.py"   # `python -m zramsim`: hands over to cli.py
+
+
 @pytest.mark.parametrize("path", package_files("zramsim"), ids=str)
 def test_zramsim_uses_the_allocator_and_only_the_event_record(path):
     for name in imports(path):
         top = ours(name)
+        if path == ENTRY_POINT and name == "cli":
+            continue
         assert top in (None, "allocator", "zramsim", "workloads"), f"{path.name}: {name}"
         if top == "workloads":
             assert name == "workloads.events", f"{path.name} imports {name}"
         assert name.split(".")[0] != "click", f"{path.name} imports click"
+
+
+def test_the_entry_point_only_hands_over_to_cli():
+    assert imports(ENTRY_POINT) == {"cli"}
