@@ -13,10 +13,40 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import asdict
 
+from zramsim import zramctl
+from zramsim.device import ZramDevice
 from zramsim.sizes import human_size
 from zramsim.stats import DeviceStats
+from zramsim.sysfs import DEBUGFS_VIEWS, sysfs_texts, view, view_names
+
+ZRAMCTL_FORMATS = zramctl.FORMATS
+
+
+def replay_formats() -> list[str]:
+    """``replay --format`` choices: ours, zramctl's, then every sysfs and debugfs view."""
+    return ["table", "json", "csv", *ZRAMCTL_FORMATS, *view_names()]
+
+
+def render_view(device: ZramDevice, fmt: str,
+                options: zramctl.ZramctlOptions = zramctl.ZramctlOptions()) -> str:
+    """``zramctl``'s output, its JSON form, or one kernel file's exact text."""
+    if fmt in ZRAMCTL_FORMATS:
+        files = sysfs_texts(device)
+        if fmt == "zramctl-json":
+            return json.dumps(zramctl.as_json(files, options.name, options.columns),
+                              indent=2) + "\n"
+        return zramctl.render(files, options.name, options.columns, in_bytes=options.in_bytes,
+                              raw=options.raw, noheadings=options.noheadings)
+    return view(device, fmt)
+
+
+def views_as_json(device: ZramDevice) -> dict:
+    """The JSON's ``sysfs`` and ``debugfs`` objects: every file's exact text by name."""
+    return {"sysfs": sysfs_texts(device),
+            "debugfs": {name: text(device) for name, text in DEBUGFS_VIEWS.items()}}
 
 
 def _ratio(value: float | None) -> str:
