@@ -114,6 +114,11 @@ def test_one_object_worked_out_by_hand():
         "mem-limit": 0, "mem-used": 3 * PAGE, "migrated": 0, "mountpoint": None}]}
 
 
+def test_raw_escapes_blanks_and_backslashes_as_util_linux_does():
+    assert render(REAL_LLVM, "my zram\\1", ("NAME", "ALGORITHM"), raw=True, noheadings=True) \
+        == "my\\x20zram\\x5c1 lz4\n"
+
+
 def test_an_uninitialised_device_is_not_listed():
     dev = one_object_device()
     dev.reset()

@@ -64,8 +64,6 @@ from zramsim.sizes import human_size
 
 Files = Mapping[str, str]
 
-MM_STAT = {"DATA": 0, "COMPR": 1, "TOTAL": 2, "MEM-LIMIT": 3, "MEM-USED": 4,
-           "ZERO-PAGES": 5, "MIGRATED": 6}
 MAX_COLUMNS = 24            # zramctl's column array holds twice its 12 columns
 
 
@@ -73,20 +71,46 @@ class ZramctlUsageError(ValueError):
     """zramctl options that cannot be: an unknown column in ``-o``, a name with blanks."""
 
 
+def _mm_stat(field: int) -> Callable[[Files, str], str]:
+    return lambda files, name: files["mm_stat"].split()[field]
+
+
+def _algorithm(files: Files, name: str) -> str | None:
+    text = files["comp_algorithm"].rstrip("\n")
+    left, right = text.rfind("["), text.rfind("]")
+    return text[left + 1:right] if left >= 0 and right - left > 1 else None
+
+
+def _streams(files: Files, name: str) -> str | None:
+    streams = files.get("max_comp_streams")        # absent since Linux 6.15
+    return None if streams is None else streams.rstrip("\n")
+
+
 @dataclass(frozen=True)
 class Column:
-    """One zramctl column: its header, libsmartcols width hint and alignment."""
+    """One zramctl column: header, libsmartcols width hint, alignment, where its text comes from."""
 
     name: str
     hint: float          # >= 1: a width to widen to (see the module text); < 1: relative
     right: bool
+    read: Callable[[Files, str], str | None]    # the text zramctl reads (None: nothing)
+    size: bool = False   # printed as a size unless -b
+    number: bool = False  # a count in the JSON form
 
 
 COLUMNS: dict[str, Column] = {c.name: c for c in (
-    Column("NAME", 0.25, False), Column("DISKSIZE", 5, True), Column("DATA", 5, True),
-    Column("COMPR", 5, True), Column("ALGORITHM", 3, False), Column("STREAMS", 3, True),
-    Column("ZERO-PAGES", 3, True), Column("TOTAL", 5, True), Column("MEM-LIMIT", 5, True),
-    Column("MEM-USED", 5, True), Column("MIGRATED", 5, True), Column("MOUNTPOINT", 0.10, False),
+    Column("NAME", 0.25, False, lambda files, name: name),
+    Column("DISKSIZE", 5, True, lambda files, name: files["disksize"].rstrip("\n"), size=True),
+    Column("DATA", 5, True, _mm_stat(0), size=True),
+    Column("COMPR", 5, True, _mm_stat(1), size=True),
+    Column("ALGORITHM", 3, False, _algorithm),
+    Column("STREAMS", 3, True, _streams, number=True),
+    Column("ZERO-PAGES", 3, True, _mm_stat(5), number=True),
+    Column("TOTAL", 5, True, _mm_stat(2), size=True),
+    Column("MEM-LIMIT", 5, True, _mm_stat(3), size=True),
+    Column("MEM-USED", 5, True, _mm_stat(4), size=True),
+    Column("MIGRATED", 5, True, _mm_stat(6), size=True),     # pages, printed as a size
+    Column("MOUNTPOINT", 0.10, False, lambda files, name: None),
 )}
 DEFAULT_COLUMNS = ("NAME", "ALGORITHM", "DISKSIZE", "DATA", "COMPR", "TOTAL", "STREAMS",
                    "MOUNTPOINT")
@@ -104,6 +128,10 @@ def parse_columns(text: str) -> tuple[str, ...]:
             raise ZramctlUsageError(f"unknown column: {name}" if name else
                                     f"{text!r}: an empty column name")
     return tuple(name.upper() for name in names)
+
+
+OUTPUT_ALL = "\0all"       # --output-all, given to parse() in place of a -o list
+FORMATS = ("zramctl", "zramctl-json")
 
 
 @dataclass(frozen=True)
@@ -143,34 +171,11 @@ class ZramctlOptions:
         return self != ZramctlOptions()
 
 
-OUTPUT_ALL = "\0all"       # --output-all, given to parse() in place of a -o list
-FORMATS = ("zramctl", "zramctl-json")
-
-
-def _algorithm(files: Files) -> str | None:
-    text = files["comp_algorithm"].rstrip("\n")
-    left, right = text.rfind("["), text.rfind("]")
-    return text[left + 1:right] if left >= 0 and right - left > 1 else None
-
-
-def _mm_stat(files: Files) -> list[str]:
-    return files["mm_stat"].split()
-
-
 def cell(files: Files, column: str, name: str, in_bytes: bool) -> str | None:
     """The text zramctl puts in ``column`` (None: it leaves the cell empty)."""
-    if column == "NAME":
-        return name
-    if column == "ALGORITHM":
-        return _algorithm(files)
-    if column == "STREAMS":
-        streams = files.get("max_comp_streams")
-        return streams.rstrip("\n") if streams is not None else None
-    if column == "MOUNTPOINT":
-        return None
-    raw = (files["disksize"].rstrip("\n") if column == "DISKSIZE"
-           else _mm_stat(files)[MM_STAT[column]])
-    return raw if in_bytes or column == "ZERO-PAGES" else human_size(int(raw))
+    col = COLUMNS[column]
+    text = col.read(files, name)
+    return human_size(int(text)) if col.size and not in_bytes and text is not None else text
 
 
 def listed(files: Files) -> bool:
@@ -222,15 +227,6 @@ def _nonblank(text: str) -> str:
                    else "".join(f"\\x{b:02x}" for b in ch.encode()) for ch in text)
 
 
-JSON_CELL: dict[str, Callable[[Files, str], object]] = {
-    "NAME": lambda files, name: name,
-    "ALGORITHM": lambda files, name: _algorithm(files),
-    "STREAMS": lambda files, name: (int(files["max_comp_streams"])
-                                    if "max_comp_streams" in files else None),
-    "MOUNTPOINT": lambda files, name: None,
-}
-
-
 def as_json(files: Files, name: str = "/dev/zram0",
             columns: tuple[str, ...] = DEFAULT_COLUMNS) -> dict:
     """The same columns for scripts: ``{"devices": [{"name": ..., "disksize": 67108864}]}``.
@@ -242,7 +238,7 @@ def as_json(files: Files, name: str = "/dev/zram0",
         return {"devices": []}
     row = {}
     for column in columns:
-        value = JSON_CELL.get(column)
-        row[column.lower()] = (value(files, name) if value is not None
-                               else int(cell(files, column, name, True)))
+        col = COLUMNS[column]
+        text = col.read(files, name)
+        row[column.lower()] = int(text) if text is not None and (col.size or col.number) else text
     return {"devices": [row]}
