@@ -263,7 +263,7 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
 
-    Example: zramsim replay image.bin --disksize 64M --format zramctl --output-all
+    Example: zramsim replay disk.img --disksize 64M --format zramctl
     """
     reader, events, source = open_events(trace, seed, allow_outside, page_size)
     try:
