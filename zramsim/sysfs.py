@@ -65,7 +65,7 @@ def comp_algorithm_text(selected: str, offered=None) -> str:
 SysfsView = Callable[[ZramDevice], str]
 
 SYSFS_VIEWS: dict[str, SysfsView] = {
-    "disksize": lambda dev: f"{dev.disksize if dev.initialised else 0}\n",
+    "disksize": lambda dev: f"{dev.disksize}\n",
     "initstate": lambda dev: f"{int(dev.initialised)}\n",
     "comp_algorithm": lambda dev: comp_algorithm_text(dev.algorithm),
     "mem_limit": lambda dev: f"{dev.mm_stat().mem_limit}\n",

@@ -51,8 +51,8 @@ Worked example, default columns, a 64 MiB lz4 device holding 1,800 pages
     NAME       ALGORITHM DISKSIZE DATA COMPR TOTAL STREAMS MOUNTPOINT
     /dev/zram0 lz4            64M   7M  3.1M  4.2M
 
-where the row really ends in 9 spaces: STREAMS' 7, a separator, the empty
-MOUNTPOINT, and the header's separator before MOUNTPOINT is the other one.
+where the row really ends in 9 blanks after ``4.2M``: a separator, STREAMS' 7,
+and the separator before the empty MOUNTPOINT.
 """
 
 from __future__ import annotations
