@@ -8,6 +8,7 @@ refused); 2 a usage error (click's own); 3 a verify mismatch; 130 interrupted
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -20,7 +21,9 @@ from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
 from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
-from zramsim.report import render_csv, render_geometry, render_table
+from zramsim.report import (render_csv, render_geometry, render_table, render_view,
+                            replay_formats, views_as_json)
+from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
@@ -216,6 +219,30 @@ def main():
     """
 
 
+def zramctl_options(func):
+    """zramctl's options (for --format zramctl / zramctl-json), handed on as ``zramctl``."""
+    @functools.wraps(func)
+    def wrapper(*args, output, in_bytes, noheadings, raw, name, **kwargs):
+        try:
+            kwargs["zramctl"] = ZramctlOptions.parse(output, in_bytes, raw, noheadings, name,
+                                                     fmt=kwargs["fmt"])
+        except ZramctlUsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        return func(*args, **kwargs)
+    options = [
+        click.option("-o", "--output", "output", metavar="LIST",
+                     help="zramctl columns, e.g. NAME,DATA,TOTAL (see docs/zramctl.md)."),
+        click.option("--output-all", "output", flag_value=OUTPUT_ALL, help="All zramctl columns."),
+        click.option("-b", "--bytes", "in_bytes", is_flag=True, help="zramctl sizes in bytes."),
+        click.option("-n", "--noheadings", is_flag=True, help="No zramctl header line."),
+        click.option("--raw", is_flag=True, help="zramctl's raw format: no alignment."),
+        click.option("--name", help="Device name in zramctl's NAME column [/dev/zram0]."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 @main.command()
 @trace_options
 @device_options
@@ -225,16 +252,18 @@ def main():
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Compress on N workers: zstd threads, or for lz4 N-1 helper "
                    "processes beside this one; results are identical.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
-              default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(replay_formats()), default="table",
+              show_default=True, help="Our table, json or csv; zramctl's output; or one "
+              "kernel file (mm_stat, io_stat, ...) exactly.")
+@zramctl_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, explain, workers, fmt, quiet):
+           page_size, chain_size, chain_rule, verify, explain, workers, fmt, zramctl, quiet):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
 
-    Example: zramsim replay traces/mixed.trace --algo zstd --format json
+    Example: zramsim replay disk.img --disksize 64M --format zramctl
     """
     reader, events, source = open_events(trace, seed, allow_outside, page_size)
     try:
@@ -252,17 +281,18 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     config = {**device.config(), **source, "verify": verify, "workers": workers}
     if fmt == "json":
         doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
-               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}
+               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated],
+               **views_as_json(device)}
         if message is not None:
             doc["error"] = message
         click.echo(json.dumps(doc, indent=2))
-    elif fmt == "mm_stat":
-        click.echo(stats.mm_stat.text(), nl=False)
     elif fmt == "csv":
         click.echo(render_csv(stats, config), nl=False)
-    else:
+    elif fmt == "table":
         name = source["trace"] or f"default workload (seed {seed})"
         click.echo(render_table(stats, config, f"{name}: {replayer.applied} events"), nl=False)
+    else:
+        click.echo(render_view(device, fmt, zramctl), nl=False)
     finish(message, code)
 
 

@@ -294,9 +294,34 @@ def test_reset_zeroes_every_statistic_and_the_limit():
     dev.reset()
     assert _mm(dev) == (0,) * 9
     assert _io(dev) == (0,) * 4
-    assert (dev.reads, dev.writes, dev.disksize) == (0, 0, 8 * PAGE)
+    assert (dev.reads, dev.writes, dev.disksize, dev.initialised) == (0, 0, 0, False)
+    dev.set_disksize(8 * PAGE)
     assert dev.read(0) == bytes(PAGE)
     assert dev.write(1, RANDOM2) and dev.write(2, RANDOM)   # no limit any more
+    dev.check()
+
+
+def test_reset_leaves_an_uninitialised_device_with_the_defaults():
+    """Spec §2.1: disksize 0, I/O fails, algorithm and mem_limit back to their defaults."""
+    dev = ZramDevice(8 * PAGE, "zstd", level=5, mem_limit=4 * PAGE)
+    assert dev.write(0, RANDOM) and dev.initialised
+    with pytest.raises(ConfigError, match="disksize cannot change while the device is "
+                                          "initialised"):
+        dev.set_disksize(16 * PAGE)
+    dev.reset()
+    assert (dev.disksize, dev.slots, dev.algorithm, dev.level) == (0, 0, "lz4", None)
+    assert dev.compressor.name == "lz4" and dev.mm_stat().mem_limit == 0
+    for action in (lambda: dev.write(0, RANDOM), lambda: dev.read(0),
+                   lambda: dev.write_size(3, 100), lambda: dev.discard(0)):
+        with pytest.raises(SlotOutOfRange, match="slot [03]: the device is not initialised"):
+            action()
+    assert dev.writes == 0 and _io(dev) == (0,) * 4      # nothing reached the device
+    dev.set_algorithm("zstd")
+    dev.set_disksize(5000)                                # rounded up to 2 pages
+    assert (dev.disksize, dev.compressor.name) == (2 * PAGE, "zstd")
+    assert dev.write(1, RANDOM2) and dev.read(1) == RANDOM2
+    with pytest.raises(ConfigError, match="comp_algorithm cannot change"):
+        dev.set_algorithm("lz4")
     dev.check()
 
 
@@ -419,7 +444,6 @@ def test_a_corrupt_object_fails_the_read_and_counts_it():
 
 def test_slots_beyond_what_can_be_simulated_are_refused_clearly():
     from zramsim.device import MAX_SLOTS
-    from zramsim.errors import ConfigError, SlotOutOfRange
     dev = ZramDevice()
     with pytest.raises(SlotOutOfRange, match="beyond the largest device"):
         dev.write_size(MAX_SLOTS, 100)
@@ -440,4 +464,4 @@ def test_a_large_device_builds_its_slot_table_only_as_slots_are_used():
     with pytest.raises(SlotOutOfRange, match="outside the device"):
         dev.read(dev.slots)
     dev.reset()
-    assert dev.disksize == 10 << 40 and dev.mm_stat().orig_data_size == 0
+    assert dev.disksize == 0 and dev.mm_stat().orig_data_size == 0

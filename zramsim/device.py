@@ -76,15 +76,9 @@ class ZramDevice:
         self.dictionary = dictionary
         self.compressor = compressor or make_compressor(algorithm, level, dictionary)
         self.huge_class_size = self.geometry.huge_class_size
-        if disksize is not None and disksize <= 0:
-            raise ConfigError(f"disksize must be positive, not {disksize}")
-        if disksize is not None and -(-disksize // page_size) > MAX_SLOTS:
-            raise ConfigError(f"disksize {disksize} is more than the {MAX_SLOTS} slots of "
-                              f"{page_size} bytes zramsim simulates")
-        # The kernel rounds disksize up to whole pages. The slot table itself is
-        # built lazily, up to the highest slot touched: a 1 TiB device costs
-        # nothing until it is used.
-        self._disk_slots = -(-disksize // page_size) if disksize is not None else None
+        # The slot table is built lazily, up to the highest slot touched: a
+        # 1 TiB device costs nothing until it is used.
+        self._disk_slots = None if disksize is None else self._slots_for(disksize)
         self._slots = 0               # slots with storage: the highest touched + 1
         self._handle = array("Q")     # zsmalloc handle, or the same-filled word
         self._size = array("I")       # stored object size: comp_len, page size if huge
@@ -136,12 +130,53 @@ class ZramDevice:
         self.max_used_pages = self.pool.total_pages
 
     def reset(self) -> None:
-        """Writing ``1`` to reset: every slot, the pool, all stats and mem_limit go."""
+        """Writing ``1`` to reset (spec §2.1): back to an uninitialised device.
+
+        Every slot, the pool and all statistics go; disksize becomes 0 and the
+        defaults return (mem_limit 0, lz4 at its default level, no dictionary).
+        Until ``set_disksize``, every slot is outside the device, as on the
+        kernel, where the disk has no sectors and a write fails (ENOSPC).
+        """
+        self._disk_slots = 0
         self._slots = 0
         self._handle, self._size, self._flags = array("Q"), array("I"), bytearray()
         self._expected = bytearray()
         self.limit_pages = 0
+        self.algorithm, self.level, self.dictionary = "lz4", None, None
+        self.compressor = make_compressor("lz4")
         self._reset_state()
+
+    @property
+    def initialised(self) -> bool:
+        """``initstate``: a disksize is set (a device growing to fit always is)."""
+        return self._disk_slots != 0
+
+    def set_algorithm(self, algorithm: str, level: int | None = None,
+                      dictionary: bytes | None = None) -> None:
+        """Writing ``comp_algorithm`` (and its params): only before ``set_disksize``."""
+        self._refuse_if_initialised("comp_algorithm")
+        self.compressor = make_compressor(algorithm, level, dictionary)
+        self.algorithm, self.level, self.dictionary = algorithm, level, dictionary
+
+    def set_disksize(self, disksize: int) -> None:
+        """Writing ``disksize``: initialise a reset device (rounded up to whole pages)."""
+        self._refuse_if_initialised("disksize")
+        self._disk_slots = self._slots_for(disksize)
+
+    def _refuse_if_initialised(self, attribute: str) -> None:
+        if self.initialised:
+            raise ConfigError(f"{attribute} cannot change while the device is initialised "
+                              f"(the kernel says EBUSY); reset it first")
+
+    def _slots_for(self, disksize: int) -> int:
+        """Slots of a disk of ``disksize`` bytes: the kernel rounds up to whole pages."""
+        if disksize <= 0:
+            raise ConfigError(f"disksize must be positive, not {disksize}")
+        slots = -(-disksize // self.page_size)
+        if slots > MAX_SLOTS:
+            raise ConfigError(f"disksize {disksize} is more than the {MAX_SLOTS} slots of "
+                              f"{self.page_size} bytes zramsim simulates")
+        return slots
 
     def _grow(self, slots: int) -> None:
         """Make slots 0 .. slots-1 exist; storage grows by doubling, size exactly.
@@ -171,6 +206,9 @@ class ZramDevice:
     def _require(self, index: int) -> None:
         """SlotOutOfRange unless the device has slot ``index`` (a growing one has any)."""
         if index < 0 or (self._disk_slots is not None and index >= self._disk_slots):
+            if self._disk_slots == 0:
+                raise SlotOutOfRange(f"slot {index}: the device is not initialised (disksize "
+                                     f"0, as after a reset); set a disksize first")
             raise SlotOutOfRange(f"slot {index} is outside the device "
                                  f"({self.slots} slots of {self.page_size} bytes)")
 

@@ -35,8 +35,10 @@ import errno
 import fcntl
 import mmap
 import os
+import shutil
 import stat
 import struct
+import subprocess
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
@@ -231,6 +233,25 @@ class KernelZram:
     def io_stat(self) -> tuple[int, ...]:
         """The 4 ``io_stat`` integers, see IO_STAT_FIELDS."""
         return parse_io_stat(self.io_stat_text())
+
+    def zramctl(self, *options: str, program: str | None = None) -> str | None:
+        """What the system's ``zramctl`` prints for this device; None if it is not installed.
+
+        ``program`` defaults to ``zramctl`` on the PATH (or /usr/sbin/zramctl).
+        Its output goes to a pipe, so it is zramctl's non-terminal layout.
+        """
+        program = program or shutil.which("zramctl") or shutil.which("zramctl", path="/usr/sbin")
+        if program is None:
+            return None
+        try:
+            done = subprocess.run([program, *options, self.device], capture_output=True,
+                                  text=True, timeout=30, env={**os.environ, "LC_ALL": "C"})
+        except OSError as exc:
+            raise KernelDeviceError(f"{program}: {exc.strerror}") from exc
+        if done.returncode:
+            raise KernelDeviceError(f"{program} {' '.join(options)} failed "
+                                    f"({done.returncode}): {done.stderr.strip()}")
+        return done.stdout
 
     def selected_algorithm(self) -> str:
         """The bracketed name in ``comp_algorithm``."""

@@ -16,6 +16,13 @@ one page short of compaction.
 The trace itself is read by the caller (``workloads.open_trace``), so this
 module sees only events; ``fixture_config`` reads the ``# config`` comment of
 a fixture trace to build a device with the kernel's settings.
+
+A live run also asks the system's ``zramctl`` about the real device before it
+is reset (``--output-all --raw``, with and without ``--bytes``) and compares
+it cell by cell with what ``zramsim.zramctl`` prints for the simulated one:
+``ZramctlCell('DATA', False, '7M', '7M')`` is a cell that agrees. NAME is the
+real device's path on both sides; STREAMS is empty on Linux 6.15+ and
+MOUNTPOINT on an unmounted device, as ours always are.
 """
 
 from __future__ import annotations
@@ -23,11 +30,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import asdict, astuple, dataclass
 
 from workloads.events import PageEvent
+from zramsim import zramctl
 from zramsim.device import ZramDevice
 from zramsim.replay import Replay
+from zramsim.sysfs import sysfs_texts
 from zramsim.kernel import (
     HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot,
     check_replayable, parse_io_stat, parse_mm_stat, replay_on_kernel,
@@ -112,6 +121,36 @@ def diff_rows(trace_events: Iterable[PageEvent], kernel: Sequence[KernelSnapshot
 KERNEL_ALGORITHM = {"lz4": "lz4", "lz4-kernel": "lz4"}   # ours -> the kernel's name
 
 
+ZRAMCTL_VIEWS = {False: ("--output-all", "--raw"), True: ("--output-all", "--raw", "--bytes")}
+
+
+@dataclass(frozen=True)
+class ZramctlCell:
+    """One zramctl column, human-readable or ``--bytes``, as each side printed it."""
+
+    column: str
+    in_bytes: bool
+    simulator: str
+    kernel: str
+
+    @property
+    def same(self) -> bool:
+        return self.simulator == self.kernel
+
+
+def zramctl_cells(ours: dict[bool, str], theirs: dict[bool, str]) -> list[ZramctlCell]:
+    """Cells of ``--output-all --raw`` outputs (keyed by ``--bytes``), side by side."""
+    cells = []
+    for in_bytes in ZRAMCTL_VIEWS:
+        our_lines, their_lines = ours[in_bytes].splitlines(), theirs[in_bytes].splitlines()
+        if len(our_lines) != 2 or len(their_lines) != 2 or our_lines[0] != their_lines[0]:
+            raise KernelDeviceError(f"zramctl printed {theirs[in_bytes]!r}, "
+                                    f"expected a header and one row like {ours[in_bytes]!r}")
+        cells += [ZramctlCell(column, in_bytes, a, b) for column, a, b in
+                  zip(our_lines[0].split(" "), our_lines[1].split(" "), their_lines[1].split(" "))]
+    return cells
+
+
 @dataclass(frozen=True)
 class KernelDiff:
     """A trace replayed on the kernel and on the simulator, compared at the same points."""
@@ -120,6 +159,7 @@ class KernelDiff:
     rows: list                           # (op, field, simulator, kernel, difference), all fields
     final_simulator: tuple[int, ...]
     final_kernel: tuple[int, ...]
+    zramctl: list | None = None          # ZramctlCells at the end; None: no zramctl installed
 
     @property
     def differing(self) -> list:
@@ -128,10 +168,13 @@ class KernelDiff:
 
 
 def run_kernel_diff(events: list[PageEvent], kernel, algorithm: str, *, disksize: int,
-                    mem_limit: int = 0, every: int = 1) -> KernelDiff:
+                    mem_limit: int = 0, every: int = 1, zramctl_program: str | None = None,
+                    ) -> KernelDiff:
     """Replay ``events`` on the real ``kernel`` and on a new simulated device.
 
     The kernel is configured and always reset afterwards, whatever happens.
+    The system's zramctl (``zramctl_program``, default: found on the PATH) is
+    asked about the kernel's device at the end, before the reset.
     """
     if algorithm not in KERNEL_ALGORITHM:
         raise KernelDeviceError(f"the kernel side needs lz4; {algorithm!r} has no kernel twin "
@@ -140,11 +183,19 @@ def run_kernel_diff(events: list[PageEvent], kernel, algorithm: str, *, disksize
     with kernel:
         kernel.configure(KERNEL_ALGORITHM[algorithm], disksize, mem_limit)
         snapshots = replay_on_kernel(events, kernel, every)
+        theirs = {b: kernel.zramctl(*options, program=zramctl_program)
+                  for b, options in ZRAMCTL_VIEWS.items()}
     device = ZramDevice(disksize, algorithm, mem_limit=mem_limit)
     rows = diff_rows(events, snapshots, device, all_fields=True)
+    cells = None
+    if None not in theirs.values():
+        files = sysfs_texts(device)
+        ours = {b: zramctl.render(files, kernel.device, zramctl.ALL_COLUMNS, in_bytes=b, raw=True)
+                for b in ZRAMCTL_VIEWS}
+        cells = zramctl_cells(ours, theirs)
     width = len(FIELDS)
     return KernelDiff(len(snapshots), rows, tuple(r[2] for r in rows[-width:]),
-                      tuple(r[3] for r in rows[-width:]))
+                      tuple(r[3] for r in rows[-width:]), cells)
 
 
 @dataclass(frozen=True)
@@ -198,12 +249,14 @@ def render_agreement(results: dict[str, PageAgreement]) -> str:
 
 
 def diff_as_dict(diff: KernelDiff) -> dict:
-    """JSON-ready: the final values side by side and every differing value."""
+    """JSON-ready: the final values side by side, every differing value, zramctl's cells."""
     return {"snapshots": diff.snapshots,
             "final": {f: {"simulator": s, "kernel": k}
                       for f, s, k in zip(FIELDS, diff.final_simulator, diff.final_kernel)},
             "differences": [dict(zip(("op", "field", "simulator", "kernel", "difference"), r))
-                            for r in diff.differing]}
+                            for r in diff.differing],
+            "zramctl": None if diff.zramctl is None else
+            [{**asdict(c), "same": c.same} for c in diff.zramctl]}
 
 
 def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
@@ -214,4 +267,16 @@ def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
     lines.append(f"{len(diff.differing)} differing values over all compared points")
     lines.extend(f"  after op {op}: {field} simulator {s} kernel {k} ({d:+d})"
                  for op, field, s, k, d in diff.differing[:shown])
+    if diff.zramctl is None:
+        lines.append("zramctl: not installed, not compared")
+        return "\n".join(lines) + "\n"
+    lines.append(f"zramctl --output-all, at the end: {sum(not c.same for c in diff.zramctl)} "
+                 f"differing cells")
+    lines.append(f"{'column':<12}{'simulator':>12}{'kernel':>12}{'bytes':>14}{'kernel':>14}")
+    human = {c.column: c for c in diff.zramctl if not c.in_bytes}
+    for c in (c for c in diff.zramctl if c.in_bytes):
+        h = human[c.column]
+        mark = "" if c.same and h.same else "  <- differs"
+        lines.append(f"{c.column:<12}{h.simulator:>12}{h.kernel:>12}{c.simulator:>14}"
+                     f"{c.kernel:>14}{mark}")
     return "\n".join(lines) + "\n"

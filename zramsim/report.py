@@ -1,39 +1,52 @@
-"""Text renderings of a replay's results: a zramctl-like table, CSV, sizes for humans.
+"""Text renderings of a replay's results: the summary table, CSV, the class geometry.
 
 The library never prints; these functions return strings for the command line
-to print. The table speaks zramctl's column names (DISKSIZE, DATA, COMPR,
-TOTAL, ...) and sizes the way zramctl prints them, then shows where the pool's
-bytes went and the kernel's own ``mm_stat`` / ``io_stat`` lines.
-
-Worked example of the size format (powers of 1024, one decimal when there is a
-remainder): 4096 -> ``4K``; 1610612736 = 1.5 x 2**30 -> ``1.5G``; 5000 -> 4.88K,
-which prints as ``4.9K``.
+to print. The summary speaks zramctl's column names (DISKSIZE, DATA, COMPR,
+TOTAL) and sizes (``zramsim.sizes``: 7,286,784 bytes is ``6.9M``, as zramctl
+says), says in words what same-filled and huge pages are and which number is
+the memory now and which the peak, shows where the pool's bytes went, and ends
+with the kernel's own ``mm_stat`` / ``io_stat`` lines. ``--format zramctl``
+(``zramsim.zramctl``) prints zramctl's own table instead.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import asdict
 
+from zramsim import zramctl
+from zramsim.device import ZramDevice
+from zramsim.sizes import human_size
 from zramsim.stats import DeviceStats
+from zramsim.sysfs import DEBUGFS_VIEWS, sysfs_texts, view, view_names
 
-_SUFFIXES = "BKMGTPE"
+ZRAMCTL_FORMATS = zramctl.FORMATS
 
 
-def human_size(n: int) -> str:
-    """zramctl's size format: ``4K``, ``1.5G``, ``0B``."""
-    exp = 0
-    while exp < 60 and n >= 1 << (exp + 10):
-        exp += 10
-    whole, rem = n >> exp, n & ((1 << exp) - 1)
-    if rem:
-        digit = ((rem >> (exp - 10)) + 50) // 100
-        if digit == 10:
-            whole, digit = whole + 1, 0
-        if digit:
-            return f"{whole}.{digit}{_SUFFIXES[exp // 10]}"
-    return f"{whole}{_SUFFIXES[exp // 10]}"
+def replay_formats() -> list[str]:
+    """``replay --format`` choices: ours, zramctl's, then every sysfs and debugfs view."""
+    return ["table", "json", "csv", *ZRAMCTL_FORMATS, *view_names()]
+
+
+def render_view(device: ZramDevice, fmt: str,
+                options: zramctl.ZramctlOptions = zramctl.ZramctlOptions()) -> str:
+    """``zramctl``'s output, its JSON form, or one kernel file's exact text."""
+    if fmt in ZRAMCTL_FORMATS:
+        files = sysfs_texts(device)
+        if fmt == "zramctl-json":
+            return json.dumps(zramctl.as_json(files, options.name, options.columns),
+                              indent=2) + "\n"
+        return zramctl.render(files, options.name, options.columns, in_bytes=options.in_bytes,
+                              raw=options.raw, noheadings=options.noheadings)
+    return view(device, fmt)
+
+
+def views_as_json(device: ZramDevice) -> dict:
+    """The JSON's ``sysfs`` and ``debugfs`` objects: every file's exact text by name."""
+    return {"sysfs": sysfs_texts(device),
+            "debugfs": {name: text(device) for name, text in DEBUGFS_VIEWS.items()}}
 
 
 def _ratio(value: float | None) -> str:
@@ -41,30 +54,33 @@ def _ratio(value: float | None) -> str:
 
 
 def render_table(stats: DeviceStats, config: dict, header: str = "") -> str:
-    """The default report: zramctl-style summary, page kinds, bytes by use, kernel lines."""
+    """The default report: a summary row, pages and memory in words, bytes by use, kernel lines."""
     m = stats.mm_stat
     ratios = stats.ratios()
     cols = [("DISKSIZE", human_size(stats.disksize)), ("DATA", human_size(m.orig_data_size)),
             ("COMPR", human_size(m.compr_data_size)), ("TOTAL", human_size(m.mem_used_total)),
-            ("MEM-USED", human_size(m.mem_used_max)), ("SAME", str(m.same_pages)),
+            ("PEAK", human_size(m.mem_used_max)), ("SAME", str(m.same_pages)),
             ("HUGE", str(m.huge_pages)), ("COMP-RATIO", _ratio(ratios["effective_ratio"]))]
     widths = [max(len(k), len(v)) for k, v in cols]
     out = [header] if header else []
     out.append(" ".join(k.rjust(w) for (k, _), w in zip(cols, widths)))
     out.append(" ".join(v.rjust(w) for (_, v), w in zip(cols, widths)))
     out.append("")
-    out.append(f"algorithm {config['algorithm']} {config['params']}, page size "
-               f"{config['page_size']}, chain size {config['chain_size']}, "
-               f"huge threshold {config['huge_class_size']} bytes")
-    out.append(f"pages stored {stats.pages_stored}: {stats.normal_pages} compressed, "
-               f"{m.same_pages} same-filled, {m.huge_pages} huge")
-    out.append(f"compression ratio {_ratio(ratios['compression_ratio'])} (orig/compr), "
-               f"effective {_ratio(ratios['effective_ratio'])} (orig/mem_used_total), "
-               f"allocator efficiency {_ratio(ratios['allocator_efficiency'])} "
-               f"(compr/mem_used_total)")
+    out.append(f"pages   {stats.pages_stored} stored = {stats.normal_pages} compressed"
+               f" + {m.same_pages} same-filled (one 8-byte word repeated: no memory)")
+    out.append(f"        + {m.huge_pages} huge (compressed to {config['huge_class_size']} "
+               f"bytes or more: kept raw, a page each)")
+    out.append(f"memory  {human_size(m.mem_used_total)} now (TOTAL, mem_used_total), "
+               f"{human_size(m.mem_used_max)} at the peak (PEAK, mem_used_max, "
+               f"zramctl's MEM-USED)")
+    out.append(f"ratios  {_ratio(ratios['compression_ratio'])} compression (DATA/COMPR), "
+               f"{_ratio(ratios['effective_ratio'])} effective (DATA/TOTAL), "
+               f"{_ratio(ratios['allocator_efficiency'])} packing (COMPR/TOTAL)")
+    out.append(f"device  {config['algorithm']} {config['params']}, page size "
+               f"{config['page_size']}, chain size {config['chain_size']}")
     out.append("")
     frag = stats.fragmentation
-    out.append(f"zsmalloc pages hold {frag.total} bytes:")
+    out.append(f"zsmalloc pages hold {human_size(frag.total)} ({frag.total} bytes):")
     for name, value in asdict(frag).items():
         share = 100 * value / frag.total if frag.total else 0.0
         out.append(f"  {name.replace('_', ' '):<16}{value:>14} {share:6.2f}%")

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 
 from allocator import HANDLE_SIZE, Geometry, ObjectSizeError, class_index
 from allocator.single_page import SinglePageAllocator
+from zramsim.sizes import human_size
 
 
 @dataclass(frozen=True)
@@ -123,10 +124,6 @@ def explain(size: int, geometry: Geometry | None = None, count: int = 1000) -> E
     )
 
 
-def _kib(n: int) -> str:
-    return f"{n / 1024:g} KiB"
-
-
 def render_text(e: Explanation) -> str:
     """The explanation in words, one decision per paragraph."""
     lines = [f"object of {e.size} bytes ({e.page_size}-byte pages, "
@@ -162,8 +159,8 @@ def render_text(e: Explanation) -> str:
     else:
         lines.append(f"  huge: no (huge from {e.huge_class_size} bytes)")
     lines.append(f"  {e.count} such objects: {e.zspages} zspages = {e.pages} pages "
-                 f"({_kib(e.bytes_used)})")
+                 f"({human_size(e.bytes_used)})")
     lines.append(f"  without spanning (single 0-order pages): {e.single_objs_per_page} per "
                  f"page in class {e.single_class_size} -> {e.single_pages} pages "
-                 f"({_kib(e.single_bytes_used)})")
+                 f"({human_size(e.single_bytes_used)})")
     return "\n".join(lines) + "\n"
