@@ -51,7 +51,8 @@ def _render(device: GeneratedDevice) -> str:
         elif attribute == "mem_limit":
             note = f"zram-resident-limit = {device.zram_resident_limit}"
         where = device.origin.get(option, "default")
-        lines.append(f"  {attribute:<17} {value:<24} {note}  [{where}]".rstrip())
+        note = f"{note}  " if note else ""
+        lines.append(f"  {attribute:<17} {value:<26} {note}[{where}]")
     if device.algorithm is None:
         lines.append(f"  (comp_algorithm not written: the kernel's default, "
                      f"{device.primary_algorithm})")
