@@ -101,6 +101,37 @@ def device_options(func):
     return func
 
 
+def generator_options(func, with_ram: bool = True):
+    """--config/--ram/--device: the device a zram-generator.conf would create."""
+    func = click.option("--device", "zram_device", default="zram0", show_default=True,
+                        help="The [zramN] section of --config to simulate.")(func)
+    if with_ram:
+        func = click.option("--ram", type=SIZE, default=None,
+                            help="MemTotal of the simulated machine, for --config "
+                                 "(default: this machine's).")(func)
+    return click.option("--config", "configs", multiple=True, type=click.Path(),
+                        help="zram-generator.conf, a drop-in, or a folder of them "
+                             "(repeatable; later ones override).")(func)
+
+
+def from_generator(configs, ram, name, page_size) -> tuple[dict, dict | None]:
+    """Device options from zram-generator.conf, except those given on the command line."""
+    if not configs:
+        return {}, None
+    from click.core import ParameterSource
+    from zramsim.zram_generator import device_settings, machine_ram, read_device
+    try:
+        device, warnings = read_device(list(configs), ram or machine_ram(), name)
+        settings = device_settings(device, COMPRESSORS, page_size)
+    except (DeviceError, OSError) as exc:
+        raise Failure(str(exc)) from None
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    source = click.get_current_context().get_parameter_source
+    return ({key: value for key, value in settings.items()
+             if source(key) is not ParameterSource.COMMANDLINE}, device.as_dict())
+
+
 def trace_options(func):
     func = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
                         help="Seed of the built-in default workload.")(func)
@@ -257,8 +288,10 @@ def zramctl_options(func):
               "kernel file (mm_stat, io_stat, ...) exactly.")
 @zramctl_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@generator_options
 def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, explain, workers, fmt, zramctl, quiet):
+           page_size, chain_size, chain_rule, verify, explain, workers, fmt, zramctl, quiet,
+           configs, ram, zram_device):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
@@ -267,9 +300,14 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     """
     reader, events, source = open_events(trace, seed, allow_outside, page_size)
     try:
-        device = build_device(algorithm, level, dict_path, disksize, mem_limit,
-                              page_size or (reader.page_size if reader else 4096),
-                              chain_size, chain_rule, verify)
+        page_size = page_size or (reader.page_size if reader else 4096)
+        options = dict(algorithm=algorithm, level=level, dict_path=dict_path,
+                       disksize=disksize, mem_limit=mem_limit)
+        generated, generator = from_generator(configs, ram, zram_device, page_size)
+        if generator:
+            source["zram_generator"] = generator
+        device = build_device(**{**options, **generated}, page_size=page_size,
+                              chain_size=chain_size, chain_rule=chain_rule, verify=verify)
     except Failure:
         if reader is not None:
             reader.close()
@@ -357,6 +395,33 @@ def algorithms(fmt):
     for r in rows:
         extra = ", dict=FILE" if r["dictionary"] else ""
         click.echo(f"{r['name']:<6} {r['parameter']}={r['default']}{extra}  ({r['note']})")
+
+
+@main.command("config")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--ram", type=SIZE, default=None,
+              help="MemTotal of the simulated machine (default: this machine's).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def config_command(paths, ram, fmt):
+    """The zram devices a zram-generator configuration creates, in sysfs terms.
+
+    PATHS are zram-generator.conf files, drop-ins, or folders laid out as the
+    generator reads them; later ones override earlier ones.
+
+    Example: zramsim config docs/examples/zram-generator.conf --ram 16G
+    """
+    from zramsim.zram_generator import machine_ram, read_devices
+    from zramsim.zram_generator.render import render_devices
+    try:
+        devices, warnings = read_devices(list(paths), ram or machine_ram())
+    except (DeviceError, OSError) as exc:
+        raise Failure(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps({"devices": [d.as_dict() for d in devices.values()],
+                               "warnings": warnings}, indent=2))
+    else:
+        click.echo(render_devices(devices, warnings), nl=False)
 
 
 @main.command()
@@ -689,13 +754,17 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
               show_default=True)
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
+@functools.partial(generator_options, with_ram=False)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, every, fmt, plot_path):
+             disk_latency_us, no_baselines, every, fmt, plot_path, configs, zram_device):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
     reports faults, effective memory, the thrashing knee and the OOM point.
+
+    With --config, each RAM size is the MemTotal a zram-generator configuration
+    sees: it sets the device's disksize, mem_limit and algorithm per size.
 
     Example: zramsim pressure --pages 8192 --ram 30%,50%,70%,90% --accesses 200000 -o knee.svg
     """
@@ -709,6 +778,11 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
                                  accesses=accesses, seed=seed, write_fraction=write_fraction,
                                  populate=not no_populate, **params)
         rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
+        per_ram = None
+        if configs:
+            from zramsim.zram_generator import settings_by_ram
+            per_ram = settings_by_ram(list(configs), zram_device, COMPRESSORS)
+            algos = [per_ram(rams[0])["algorithm"]]
         base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
                               on_full=on_full, disksize=disksize, mem_limit=mem_limit,
                               disk_latency_ns=round(disk_latency_us * 1000))
@@ -717,7 +791,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
             text = {"table": res.timeline_table, "json": res.to_json,
                     "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
         else:
-            result = sweep(workload, rams, algorithms=algos, base=base,
+            result = sweep(workload, rams, algorithms=algos, base=base, per_ram=per_ram,
                            baselines=() if no_baselines else BASELINES)
             text = {"table": res.sweep_table, "json": res.to_json,
                     "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)

@@ -70,11 +70,14 @@ def sweep(workload, ram_sizes: Iterable[int], *,
           algorithms: Sequence[str] = ("lz4", "zstd"), baselines: Sequence[str] = BASELINES,
           base: PressureConfig | None = None,
           clock: Callable[[], int] = time.perf_counter_ns,
-          progress: Callable[[Summary], None] | None = None) -> SweepResult:
+          progress: Callable[[Summary], None] | None = None,
+          per_ram: Callable[[int], dict] | None = None) -> SweepResult:
     """Every RAM size x (each zram algorithm, then each baseline).
 
     ``base`` supplies every other knob (policy, limits, latencies); its
     ``ram_pages``, ``swap`` and ``algorithm`` are replaced per run.
+    ``per_ram(ram_pages)`` may replace more of it for each RAM size (a
+    zram-generator configuration sizes the device from the machine's RAM).
     ``progress`` is called with each summary as it is made.
     """
     sizes = sorted(set(ram_sizes))
@@ -82,8 +85,9 @@ def sweep(workload, ram_sizes: Iterable[int], *,
     setups = [("zram", a) for a in algorithms] + [(b, base.algorithm) for b in baselines]
     summaries = []
     for ram in sizes:
+        sized = replace(base, **per_ram(ram)) if per_ram else base
         for swap, algorithm in setups:
-            config = replace(base, ram_pages=ram, swap=swap, algorithm=algorithm)
+            config = replace(sized, ram_pages=ram, swap=swap, algorithm=algorithm)
             summary = run_pressure(workload, config, clock=clock).summary
             summaries.append(summary)
             if progress is not None:
