@@ -20,7 +20,7 @@ from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
 from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
-from zramsim.report import render_csv, render_geometry, render_table
+from zramsim.report import render_csv, render_geometry, render_table, replay_document
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
@@ -251,11 +251,8 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     stats = device.stats()
     config = {**device.config(), **source, "verify": verify, "workers": workers}
     if fmt == "json":
-        doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
-               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}
-        if message is not None:
-            doc["error"] = message
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(json.dumps(replay_document(stats, config, replayer.applied,
+                                              device.pool.class_stats(), message), indent=2))
     elif fmt == "mm_stat":
         click.echo(stats.mm_stat.text(), nl=False)
     elif fmt == "csv":
@@ -263,6 +260,33 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     else:
         name = source["trace"] or f"default workload (seed {seed})"
         click.echo(render_table(stats, config, f"{name}: {replayer.applied} events"), nl=False)
+    finish(message, code)
+
+
+@main.command()
+@trace_options
+@device_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The HTML file to write (replaced if it exists).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def report(trace, seed, allow_outside, output, quiet, **device):
+    """Replay TRACE as `replay` does and write one self-contained HTML report.
+
+    Example: zramsim report docs/tutorial.trace -o report.html
+    """
+    from zramsim.html_report import ReplayRecorder, replay_page, write_page
+    reader, events, source = open_events(trace, seed, allow_outside, device["page_size"])
+    device["page_size"] = device["page_size"] or (reader.page_size if reader else 4096)
+    dev = build_device(**device)
+    recorder = ReplayRecorder(dev, lambda: build_device(**device))
+    replayer, message, code = run_replay(dev, reader, recorder.watch(events), quiet)
+    doc = replay_document(dev.stats(), {**dev.config(), **source}, replayer.applied,
+                          dev.pool.class_stats(), message)
+    try:
+        write_page(output, replay_page(dev, doc, source["trace"] or "default workload", recorder))
+    except OSError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"report written to {output}", err=True)
     finish(message, code)
 
 
