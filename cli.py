@@ -683,9 +683,11 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
               show_default=True)
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML report.")
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, every, fmt, plot_path):
+             disk_latency_us, no_baselines, every, fmt, plot_path, html_path):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -718,6 +720,9 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
         if plot_path:
             from zramsim.pressure.plot import plot_sweep, plot_timeline
             (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
+        if html_path:
+            from zramsim.html_report import pressure_page, write_page
+            write_page(html_path, pressure_page(result, workload.name))
     except (*DOMAIN_ERRORS, RuntimeError) as exc:
         raise Failure(str(exc)) from None
     click.echo(text, nl=not text.endswith("\n"))

@@ -61,7 +61,7 @@ var Z = (function () {
         columns.forEach(function (c) {
           var v = typeof c.key === "function" ? c.key(row) : row[c.key];
           tr.appendChild(h("td", { class: c.text ? "text" : null, "data-col": c.name || c.key },
-                           c.fmt ? c.fmt(v, row) : num(v)));
+                           c.fmt ? c.fmt(v, row) : num(v, Number.isInteger(v) ? undefined : c.digits === undefined ? 4 : c.digits)));
         });
         tbody.appendChild(tr);
       });
@@ -94,8 +94,8 @@ var Z = (function () {
     }
     var step = Math.pow(10, Math.floor(Math.log10((hi - lo) / n || 1)));
     [1, 2, 5, 10].some(function (m) { if ((hi - lo) / (step * m) <= n) { step *= m; return true; } });
-    var first = Math.ceil(lo / step) * step, res = [];
-    for (var v = first; v <= hi + step * 1e-9; v += step) res.push(v);
+    var res = [];
+    for (var i = Math.ceil(lo / step - 1e-9); i * step <= hi + step * 1e-9; i++) res.push(parseFloat((i * step).toPrecision(12)));
     return res;
   }
 
@@ -110,6 +110,7 @@ var Z = (function () {
     var y1 = Math.max.apply(null, ys);
     if (x1 === x0) x1 = x0 + 1;
     if (!(y1 > y0)) y1 = y0 + 1;
+    if (!o.ylog) y1 += (y1 - y0) * 0.05;
     if (o.ylog) { y0 = Math.pow(10, Math.floor(Math.log10(y0))); y1 = Math.pow(10, Math.ceil(Math.log10(y1))); }
     var X = function (x) { return L + (x - x0) / (x1 - x0) * (W - L - R); };
     var Y = o.ylog ? function (y) { return T + (1 - (Math.log10(y) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * (H - T - B); }

@@ -72,7 +72,7 @@
      ["effective_ratio", "effective ratio", "orig_data_size / mem_used_total: what the RAM saw (zramctl COMP-RATIO)"],
      ["allocator_efficiency", "allocator efficiency", "compr_data_size / mem_used_total: how well zsmalloc packed"]
     ].forEach(function (r) {
-      cards.appendChild(h("div", { class: "card", title: r[2] }, h("b", { "data-key": r[0], text: num(doc[r[0]]) }),
+      cards.appendChild(h("div", { class: "card", title: r[2] }, h("b", { "data-key": r[0], text: num(doc[r[0]], 4) }),
                           h("span", { text: r[1] }), h("div", { class: "note", text: r[2] })));
     });
     sec.appendChild(cards);
