@@ -212,6 +212,7 @@ var Z = (function () {
     var only = hashParams().only;
     if (only) [].forEach.call(app.children, function (sec) { sec.hidden = sec.id !== only; });
     document.body.setAttribute("data-ready", "1");
+    document.body.setAttribute("data-ready-ms", Math.round(performance.now()));   /* since navigation */
   }
   function hashParams() {
     var out = {};
