@@ -277,7 +277,11 @@ def report(trace, seed, allow_outside, output, quiet, **device):
     from zramsim.html_report import ReplayRecorder, replay_page, write_page
     reader, events, source = open_events(trace, seed, allow_outside, device["page_size"])
     device["page_size"] = device["page_size"] or (reader.page_size if reader else 4096)
-    dev = build_device(**device)
+    try:
+        dev = build_device(**device)
+    except Failure:
+        reader and reader.close()
+        raise
     recorder = ReplayRecorder(dev, lambda: build_device(**device))
     replayer, message, code = run_replay(dev, reader, recorder.watch(events), quiet)
     doc = replay_document(dev.stats(), {**dev.config(), **source}, replayer.applied,

@@ -1,4 +1,4 @@
-"""The HTML reports' data and files, without a browser (tests/test_html_report_browser.py opens them)."""
+"""The HTML reports' data and files, without a browser (test_html_report_browser opens them)."""
 
 from __future__ import annotations
 
@@ -183,6 +183,18 @@ def test_pressure_html_embeds_the_json_of_the_same_run(tmp_path):
     data = page_data(out.read_text())
     assert data["doc"] == json.loads(done.output)
     assert data["labels"] == ["zram-lz4", "disk", "none"] and data["mode"] == "sweep"
+
+
+def test_pressure_timeline_html_embeds_its_timeline(tmp_path):
+    out = tmp_path / "t.html"
+    done = CliRunner().invoke(main, ["pressure", "--pages", "256", "--ram", "80%", "--algo",
+                                     "zstd", "--mix", "text", "--accesses", "2000",
+                                     "--timeline", "500", "--format", "json", "--html", str(out)])
+    assert done.exit_code == 0, done.output
+    data = page_data(out.read_text())
+    assert data["mode"] == "timeline" and data["doc"] == json.loads(done.output)
+    # the 256 populating accesses count too: a sample every 500, the last after all 2256
+    assert [s["access"] for s in data["doc"]["timeline"]] == [500, 1000, 1500, 2000, 2256]
 
 
 def test_every_kind_renders_with_its_scripts():

@@ -104,7 +104,8 @@ def reports(tmp_path_factory):
         path = folder / f"{name}.html"
         done = runner.invoke(main, ["report", str(trace), "-o", str(path)])
         assert done.exit_code == 0, done.output
-        json_doc = json.loads(runner.invoke(main, ["replay", str(trace), "--format", "json"]).output)
+        printed = runner.invoke(main, ["replay", str(trace), "--format", "json"]).output
+        json_doc = json.loads(printed)
         table = runner.invoke(main, ["replay", str(trace)]).output
         out[name] = (path, json_doc, table)
     path = folder / "pressure.html"
@@ -113,6 +114,12 @@ def reports(tmp_path_factory):
                                 "--html", str(path)])
     assert done.exit_code == 0, done.output
     out["pressure"] = (path, json.loads(done.output), None)
+    path = folder / "timeline.html"
+    done = runner.invoke(main, ["pressure", "--pages", "256", "--ram", "80%", "--algo", "zstd",
+                                "--mix", "text", "--accesses", "2000", "--timeline", "500",
+                                "--html", str(path)])
+    assert done.exit_code == 0, done.output
+    out["timeline"] = (path, None, None)
     rows = [{"trace": "t.trace", "algorithm": a, "level": None, "chain_size": c,
              "page_size": 4096, "mem_limit": 0, "orig_data_size": 4096 * 100,
              "compr_data_size": 1000 * c, "mem_used_total": 4096 * (20 + c),
@@ -125,7 +132,7 @@ def reports(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("kind", ["tutorial", "mixed", "pressure", "sweep"])
+@pytest.mark.parametrize("kind", ["tutorial", "mixed", "pressure", "timeline", "sweep"])
 def test_page_runs_its_scripts_without_a_console_message(reports, kind):
     dom, console = opened(reports[kind][0])
     assert console == []
@@ -139,7 +146,8 @@ def test_visible_numbers_are_replay_json(reports, kind):
     dom, _ = opened(path)
     page = Page(dom)
     cells = page.keyed
-    assert len(cells) == 9 + 4 + 4 + 4 + 3 + 6        # mm_stat, io_stat, pages, misc, ratios, fragm.
+    # mm_stat, io_stat, pages, (disksize, reads, writes, spanning_reads), ratios, fragmentation
+    assert len(cells) == 9 + 4 + 4 + 4 + 3 + 6
     for key, text in cells.items():
         expected = lookup(doc, key)
         if isinstance(expected, float):
@@ -155,7 +163,8 @@ def test_visible_numbers_are_replay_json(reports, kind):
     classes = page.tables["classes"][1:]
     assert [int(r[0]) for r in classes] == [c["index"] for c in doc["classes"]]
     assert [int(r[2].replace(",", "")) for r in classes] == [c["obj_used"] for c in doc["classes"]]
-    assert [int(r[5].replace(",", "")) for r in classes] == [c["pages_used"] for c in doc["classes"]]
+    assert [int(r[5].replace(",", "")) for r in classes] == [c["pages_used"]
+                                                             for c in doc["classes"]]
 
 
 def live_in_map(dom: str, element_id: str) -> int:

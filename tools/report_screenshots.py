@@ -73,7 +73,8 @@ def main() -> None:
         zramsim("pressure", "--pages", "4096", "--ram", "30%,40%,50%,60%,70%,80%,90%",
                 "--accesses", "100000", "--html", str(pages["pressure"]))
         pages["sweep"] = Path(tmp) / "sweep.html"
-        write_page(str(pages["sweep"]), sweep_page(sweep_rows(), "default workload: 4 configurations"))
+        rows = sweep_rows()
+        write_page(str(pages["sweep"]), sweep_page(rows, "default workload: 4 configurations"))
         shots = {"replay": ("1100,1500", ""), "steps": ("1100,560", "steps=17&only=steps"),
                  "pressure": ("1100,1000", ""), "sweep": ("1100,560", "")}
         for name, (size, fragment) in shots.items():
