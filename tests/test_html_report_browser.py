@@ -186,6 +186,12 @@ def test_step_through_advances_and_changes_the_map(reports):
     assert len({maps[0], maps[5], maps[17]}) == 3
     assert "no zspages" in maps[0]
     assert 'data-change="new"' in maps[5]
+    # tooltips: class 1216 slot 3 covers bytes 3648..4863, across the first frame boundary;
+    # slot 4 (4864..6079) lies in frame 1
+    assert ("<title>zspage 1 slot 3: zram slot 3, object 1200 B, class 74 (1216 B), "
+            "spans frames 0-1</title>") in maps[5]
+    assert ("<title>zspage 1 slot 4: zram slot 4, object 1200 B, class 74 (1216 B), "
+            "in frame 1 [new]</title>") in maps[5]
     # compaction moved zram slot 9 out of zspage 1, which it released: only the arrival shows
     assert 'data-change="moved_to"' in maps[17] and 'data-change="moved_from"' not in maps[17]
     # compaction released zspage 1: only zspage 2 of class 1216 and the huge page remain
