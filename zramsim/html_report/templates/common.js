@@ -86,7 +86,13 @@ var Z = (function () {
     return t;
   }
 
-  function ticks(lo, hi, n, log) {
+  /* Round axis values from lo to hi, about n of them; byte axes step in K, M, G (of 1024). */
+  function ticks(lo, hi, n, log, bytes) {
+    if (bytes) {
+      var unit = 1;
+      while (hi / unit >= 1024) unit *= 1024;
+      return ticks(lo / unit, hi / unit, n).map(function (v) { return v * unit; });
+    }
     if (log) {
       var out = [];
       for (var e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(Math.pow(10, e));
@@ -117,7 +123,7 @@ var Z = (function () {
                    : function (y) { return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B); };
     var svg = s("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img" });
     var grid = s("g", { class: "grid" }), axis = s("g", { class: "axis" });
-    ticks(y0, y1, 5, o.ylog).forEach(function (v) {
+    ticks(y0, y1, 5, o.ylog, o.bytes).forEach(function (v) {
       grid.appendChild(s("line", { x1: L, x2: W - R, y1: Y(v), y2: Y(v) }));
       axis.appendChild(s("text", { x: L - 5, y: Y(v) + 4, "text-anchor": "end", text: (o.yfmt || num)(v) }));
     });
@@ -133,7 +139,8 @@ var Z = (function () {
     o.series.forEach(function (se) {
       if (!se.points.length) return;
       var d = se.points.map(function (p, i) { return (i ? "L" : "M") + X(p[0]).toFixed(1) + " " + Y(p[1]).toFixed(1); }).join("");
-      svg.appendChild(s("path", { d: d, fill: "none", stroke: se.color, "stroke-width": 2, "data-series": se.name }));
+      svg.appendChild(s("path", { d: d, fill: "none", stroke: se.color, "stroke-width": 2, "data-series": se.name,
+                                  "stroke-dasharray": se.dashed ? "6,4" : null }));
       if (se.dots) se.points.forEach(function (p) {
         svg.appendChild(s("circle", { cx: X(p[0]), cy: Y(p[1]), r: 2.5, fill: se.color },
                           s("title", { text: se.name + ": " + (o.xfmt || num)(p[0]) + " -> " + (o.yfmt || num)(p[1]) })));
@@ -186,7 +193,7 @@ var Z = (function () {
     var bw = Math.max(2, (W2 - L2 - 10) / Math.max(n, 1) - 2);
     svg = s("svg", { width: W2, height: H2, viewBox: "0 0 " + W2 + " " + H2 });
     var axis = s("g", { class: "axis" });
-    ticks(0, top, 4).forEach(function (v) {
+    ticks(0, top, 4, false, o.bytes).forEach(function (v) {
       var y = T2 + (1 - v / top) * (H2 - T2 - B2);
       axis.appendChild(s("line", { x1: L2, x2: W2 - 10, y1: y, y2: y, stroke: "#eee" }));
       axis.appendChild(s("text", { x: L2 - 5, y: y + 4, "text-anchor": "end", text: fmt(v) }));

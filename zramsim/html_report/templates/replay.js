@@ -12,7 +12,7 @@
   Z.drawMap = function (rows, pageSize, changes) {
     var G = D.drawing, maxPages = 1;
     rows.forEach(function (r) { maxPages = Math.max(maxPages, r[3]); });
-    var W = G.LEFT * 2 + maxPages * (G.FRAME_W + G.GAP), H = G.TOP * 2 + Math.max(rows.length, 1) * G.ROW_H;
+    var W = Math.max(G.LEFT * 2 + maxPages * (G.FRAME_W + G.GAP), 480), H = G.TOP * 2 + Math.max(rows.length, 1) * G.ROW_H;
     var svg = s("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, "data-zspages": rows.length });
     svg.appendChild(s("rect", { width: W, height: H, fill: "white" }));
     if (!rows.length) svg.appendChild(s("text", { x: G.LEFT, y: G.TOP + 14, text: "no zspages" }));
@@ -109,7 +109,7 @@
     var rows = doc.classes.map(function (c, i) { return Object.assign({}, c, D.class_extra[i]); });
     sec.appendChild(Z.bars({ labels: rows.map(function (r) { return String(r.size); }),
                              title: function (i) { return "class " + rows[i].index + " (" + rows[i].size + " B)"; },
-                             fmt: Z.bytes,
+                             fmt: Z.bytes, bytes: true,
                              parts: D.fragmentation_parts.map(function (k) {
                                return { name: label(k), color: PART_COLORS[k], values: rows.map(function (r) { return r.fragmentation[k]; }) };
                              }) }));
@@ -138,9 +138,10 @@
     function chart(fields, ylabel, yfmt) {
       var series = fields.map(function (f, i) {
         var col = S.fields.indexOf(f);
-        return { name: f, color: SERIES_COLORS[i], points: S.events.map(function (e, j) { return [e, S.values[j][col]]; }) };
+        return { name: f, color: SERIES_COLORS[i], dashed: /_max$|_since$/.test(f), points: S.events.map(function (e, j) { return [e, S.values[j][col]]; }) };
       });
       var box = h("div", {}, Z.lineChart({ series: series, xlabel: "events applied", ylabel: ylabel, yfmt: yfmt, width: 560,
+        bytes: yfmt === Z.bytes,
         readout: readout, readfmt: function (j) {
           return "after " + num(S.events[j]) + " events: " + S.fields.map(function (f, c) { return f + " " + num(S.values[j][c]); }).join(", ");
         } }), Z.legend(series));
@@ -167,7 +168,9 @@
       var r = byClass[ci][0];
       pick.appendChild(h("option", { value: ci, text: "class " + ci + " (" + r[2] + " B): " + byClass[ci].length + " of " + total[ci] + " zspages" }));
     });
-    var best = order.reduce(function (a, b) { return pages[b] > pages[a] ? b : a; }, order[0]);
+    /* open on the class with the most pages, preferring one that packs several objects a zspage */
+    var rank = function (ci) { return (byClass[ci][0][4] > 1 ? 1e12 : 0) + pages[ci]; };
+    var best = order.reduce(function (a, b) { return rank(b) > rank(a) ? b : a; }, order[0]);
     pick.value = best;
     var holder = h("div", { class: "map", id: "map" });
     function draw() { holder.textContent = ""; holder.appendChild(Z.drawMap(byClass[pick.value], M.page_size)); }
