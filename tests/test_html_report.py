@@ -122,6 +122,9 @@ def test_sweep_rows_are_labelled_by_what_differs():
     data = sweep_data(rows, "s")
     assert data["labels"] == ["lz4 chain 4", "lz4 chain 8", "zstd chain 4", "zstd chain 8"]
     assert data["rows"] == rows and data["columns"][:2] == ["trace", "algorithm"]
+    infinite = sweep_data([{"algorithm": "lz4", "compression_ratio": float("inf")}], "s")
+    assert infinite["rows"] == [{"algorithm": "lz4", "compression_ratio": None}]
+    assert infinite["labels"] == ["lz4"]            # nothing differs: the algorithm names it
 
 
 def test_package_data_ships_every_template():

@@ -15,6 +15,7 @@ rows ``lz4 chain 8`` and ``zstd chain 8`` are labelled ``lz4`` and ``zstd``.
 from __future__ import annotations
 
 import json
+import math
 
 from zramsim.pressure.results import PressureResult, SweepResult, to_json
 
@@ -39,7 +40,12 @@ def config_label(row: dict, varying: list[str]) -> str:
 
 
 def sweep_data(rows: list[dict], title: str) -> dict:
-    """The sweep page's dict: the rows as given, a label per row, and the columns."""
+    """The sweep page's dict: the rows as given, a label per row, and the columns.
+
+    A float that is not finite (an infinite ratio) becomes None, as in replay's JSON.
+    """
+    rows = [{k: None if isinstance(v, float) and not math.isfinite(v) else v
+             for k, v in row.items()} for row in rows]
     varying = [k for k in SETTINGS if len({json.dumps(r.get(k)) for r in rows}) > 1]
     columns = list(dict.fromkeys(k for r in rows for k in r))
     return {"kind": "sweep", "title": title, "columns": columns, "rows": rows,
