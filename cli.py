@@ -280,7 +280,8 @@ def report(trace, seed, allow_outside, output, quiet, **device):
     try:
         dev = build_device(**device)
     except Failure:
-        reader and reader.close()
+        if reader is not None:
+            reader.close()
         raise
     recorder = ReplayRecorder(dev, lambda: build_device(**device))
     replayer, message, code = run_replay(dev, reader, recorder.watch(events), quiet)
@@ -290,7 +291,8 @@ def report(trace, seed, allow_outside, output, quiet, **device):
         write_page(output, replay_page(dev, doc, source["trace"] or "default workload", recorder))
     except OSError as exc:
         raise Failure(str(exc)) from None
-    click.echo(f"report written to {output}", err=True)
+    if not quiet:
+        click.echo(f"report written to {output}", err=True)
     finish(message, code)
 
 
