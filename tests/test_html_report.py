@@ -206,3 +206,22 @@ def test_every_kind_renders_with_its_scripts():
     for name in SCRIPTS["sweep"]:
         assert (TEMPLATES / name).read_text() in html
     assert "{{" not in html.replace((TEMPLATES / "common.js").read_text(), "")
+
+
+def test_a_100000_page_report_stays_far_under_2_mb():
+    import random
+    rng = random.Random(20)
+    events = [PageEvent("W", i, rng.randrange(40, 4096)) for i in range(100_000)]
+    events += [PageEvent("D", i, 1) for i in range(0, 100_000, 7)] + [PageEvent("C", 0, 0)]
+    device, recorder, doc = replayed(events)
+    html = render(replay_data(device, doc, "big", recorder))
+    data = page_data(html)
+    assert len(html.encode()) < 2 << 20
+    assert len(data["samples"]["events"]) <= 401 and data["steps"] is None
+    # a class adds zspages while it holds fewer than max(256, objs) slots
+    slots = {}
+    for row in data["map"]["zspages"]:
+        slots[row[1]] = slots.get(row[1], 0) + row[4]
+    for c in doc["classes"]:
+        objs = c["objs_per_zspage"]
+        assert slots[c["index"]] <= max(256, objs) + objs - 1
