@@ -22,7 +22,7 @@ from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.report import (render_csv, render_geometry, render_table, render_view,
-                            replay_formats, views_as_json)
+                            replay_document, replay_formats, views_as_json)
 from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -318,12 +318,9 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     stats = device.stats()
     config = {**device.config(), **source, "verify": verify, "workers": workers}
     if fmt == "json":
-        doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
-               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated],
-               **views_as_json(device)}
-        if message is not None:
-            doc["error"] = message
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(json.dumps(replay_document(stats, config, replayer.applied,
+                                              device.pool.class_stats(), message,
+                                              views_as_json(device)), indent=2))
     elif fmt == "csv":
         click.echo(render_csv(stats, config), nl=False)
     elif fmt == "table":
@@ -331,6 +328,39 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         click.echo(render_table(stats, config, f"{name}: {replayer.applied} events"), nl=False)
     else:
         click.echo(render_view(device, fmt, zramctl), nl=False)
+    finish(message, code)
+
+
+@main.command()
+@trace_options
+@device_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The HTML file to write (replaced if it exists).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def report(trace, seed, allow_outside, output, quiet, **device):
+    """Replay TRACE as `replay` does and write one self-contained HTML report.
+
+    Example: zramsim report docs/tutorial.trace -o report.html
+    """
+    from zramsim.html_report import ReplayRecorder, replay_page, write_page
+    reader, events, source = open_events(trace, seed, allow_outside, device["page_size"])
+    device["page_size"] = device["page_size"] or (reader.page_size if reader else 4096)
+    try:
+        dev = build_device(**device)
+    except Failure:
+        if reader is not None:
+            reader.close()
+        raise
+    recorder = ReplayRecorder(dev, lambda: build_device(**device))
+    replayer, message, code = run_replay(dev, reader, recorder.watch(events), quiet)
+    doc = replay_document(dev.stats(), {**dev.config(), **source}, replayer.applied,
+                          dev.pool.class_stats(), message, views_as_json(dev))
+    try:
+        write_page(output, replay_page(dev, doc, source["trace"] or "default workload", recorder))
+    except OSError as exc:
+        raise Failure(str(exc)) from None
+    if not quiet:
+        click.echo(f"report written to {output}", err=True)
     finish(message, code)
 
 
@@ -754,10 +784,13 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
               show_default=True)
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML report.")
 @functools.partial(generator_options, with_ram=False)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, every, fmt, plot_path, configs, zram_device):
+             disk_latency_us, no_baselines, every, fmt, plot_path, html_path, configs,
+             zram_device):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -798,6 +831,9 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
         if plot_path:
             from zramsim.pressure.plot import plot_sweep, plot_timeline
             (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
+        if html_path:
+            from zramsim.html_report import pressure_page, write_page
+            write_page(html_path, pressure_page(result, workload.name))
     except (*DOMAIN_ERRORS, RuntimeError) as exc:
         raise Failure(str(exc)) from None
     click.echo(text, nl=not text.endswith("\n"))

@@ -53,14 +53,35 @@ def _ratio(value: float | None) -> str:
     return "inf" if value is None else f"{value:.4f}"
 
 
+def summary_columns(stats: DeviceStats) -> list[tuple[str, str]]:
+    """The summary row of the table, sizes as zramctl prints them: ``[("DISKSIZE", "16M"), ...]``."""
+    m = stats.mm_stat
+    return [("DISKSIZE", human_size(stats.disksize)), ("DATA", human_size(m.orig_data_size)),
+            ("COMPR", human_size(m.compr_data_size)), ("TOTAL", human_size(m.mem_used_total)),
+            ("PEAK", human_size(m.mem_used_max)), ("SAME", str(m.same_pages)),
+            ("HUGE", str(m.huge_pages)),
+            ("COMP-RATIO", _ratio(stats.ratios()["effective_ratio"]))]
+
+
+def replay_document(stats: DeviceStats, config: dict, events: int, classes: list,
+                    error: str | None = None, views: dict | None = None) -> dict:
+    """What ``replay --format json`` prints; the HTML report embeds this same dict.
+
+    ``classes`` are the pool's ``ClassStats`` rows; only classes holding objects go in;
+    ``views`` the kernel's sysfs/debugfs texts (``views_as_json``).
+    """
+    doc = {"config": config, "events": events, **stats.as_dict(),
+           "classes": [r.as_dict() for r in classes if r.obj_allocated], **(views or {})}
+    if error is not None:
+        doc["error"] = error
+    return doc
+
+
 def render_table(stats: DeviceStats, config: dict, header: str = "") -> str:
     """The default report: a summary row, pages and memory in words, bytes by use, kernel lines."""
     m = stats.mm_stat
     ratios = stats.ratios()
-    cols = [("DISKSIZE", human_size(stats.disksize)), ("DATA", human_size(m.orig_data_size)),
-            ("COMPR", human_size(m.compr_data_size)), ("TOTAL", human_size(m.mem_used_total)),
-            ("PEAK", human_size(m.mem_used_max)), ("SAME", str(m.same_pages)),
-            ("HUGE", str(m.huge_pages)), ("COMP-RATIO", _ratio(ratios["effective_ratio"]))]
+    cols = summary_columns(stats)
     widths = [max(len(k), len(v)) for k, v in cols]
     out = [header] if header else []
     out.append(" ".join(k.rjust(w) for (k, _), w in zip(cols, widths)))
