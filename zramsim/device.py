@@ -29,6 +29,8 @@ import hashlib
 from array import array
 
 from allocator import Geometry, Pool
+from zramsim.backing_dev import BackingDevice, BdStat
+from zramsim.clock import SimClock
 from zramsim.compressors import Compressor, make_compressor
 from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
                             VerifyMismatch)
@@ -40,6 +42,10 @@ SECTOR = 512
 # Slot flags (our own bit numbers; meanings as zram's slot flags).
 SAME, HUGE, NO_DATA = 1, 2, 4
 MAX_SLOTS = 1 << 32       # NO_DATA: a sizes-only object, no bytes behind it
+# Writeback, idle and recompression (spec §2.2): WB = the page is on the backing
+# device (handle = block); bits 6-7 = priority of the algorithm that stored it.
+IDLE, WB, INCOMPRESSIBLE = 8, 16, 32
+PRIO_SHIFT = 6
 
 
 def _digest(page: bytes) -> bytes:
@@ -65,7 +71,7 @@ class ZramDevice:
                  level: int | None = None, dictionary: bytes | None = None,
                  page_size: int = 4096, chain_size: int = 8, chain_rule: str = "min-waste",
                  mem_limit: int = 0, verify: bool = False,
-                 compressor: Compressor | None = None) -> None:
+                 compressor: Compressor | None = None, clock: SimClock | None = None) -> None:
         try:
             self.geometry = Geometry(page_size, chain_size, chain_rule)
         except ValueError as exc:
@@ -89,6 +95,10 @@ class ZramDevice:
         self._handle = array("Q")     # zsmalloc handle, or the same-filled word
         self._size = array("I")       # stored object size: comp_len, page size if huge
         self._flags = bytearray()
+        self._ac = array("Q")         # ac_time of each slot, ns on ``clock``
+        self.clock = clock if clock is not None else SimClock()
+        self.backing: BackingDevice | None = None
+        self.secondary: dict[int, Compressor] = {}    # recompression: priority -> algorithm
         self.verify = verify
         self._expected = bytearray()  # verify mode: 16-byte digest of each slot's contents
         self._zero_digest = _digest(bytes(page_size))
@@ -122,8 +132,9 @@ class ZramDevice:
 
     @property
     def pages_stored(self) -> int:
-        """Slots holding data: each is same-filled or owns exactly one zsmalloc object."""
-        return self.same_pages + self.pool.live_objects
+        """Slots holding data: same-filled, one zsmalloc object, or a backing block."""
+        written_back = self.backing.bd_count if self.backing is not None else 0
+        return self.same_pages + self.pool.live_objects + written_back
 
     def set_mem_limit(self, limit: int) -> None:
         """Limit zsmalloc's memory; rounded up to whole pages, 0 means unlimited."""
@@ -136,9 +147,15 @@ class ZramDevice:
         self.max_used_pages = self.pool.total_pages
 
     def reset(self) -> None:
-        """Writing ``1`` to reset: every slot, the pool, all stats and mem_limit go."""
+        """Writing ``1`` to reset: every slot, the pool, all stats and mem_limit go.
+
+        The backing device is detached and the secondary algorithms forgotten.
+        """
         self._slots = 0
         self._handle, self._size, self._flags = array("Q"), array("I"), bytearray()
+        self._ac = array("Q")
+        self.backing = None
+        self.secondary = {}
         self._expected = bytearray()
         self.limit_pages = 0
         self._reset_state()
@@ -159,10 +176,12 @@ class ZramDevice:
                 self._handle.frombytes(bytes(8 * extra))
                 self._size.frombytes(bytes(4 * extra))
                 self._flags.extend(bytes(extra))
+                self._ac.frombytes(bytes(8 * extra))
                 if self.verify:
                     self._expected.extend(self._zero_digest * extra)
             except MemoryError:
                 del self._handle[capacity:], self._size[capacity:], self._flags[capacity:]
+                del self._ac[capacity:]
                 raise ConfigError(f"not enough memory for a table of {slots} slots "
                                   f"({13 * slots / 2**30:.1f} GiB); a smaller disksize "
                                   f"or lower slot numbers would fit") from None
@@ -209,6 +228,7 @@ class ZramDevice:
                 self._free_slot(index)
             self._flags[index] = SAME
             self._handle[index] = int.from_bytes(word, "little")
+            self._ac[index] = self.clock.ns
             self.same_pages += 1
             if self.verify:
                 self._expected[index * 16:index * 16 + 16] = _digest(page)
@@ -256,6 +276,7 @@ class ZramDevice:
         self._handle[index] = handle
         self._size[index] = obj_size
         self._flags[index] = flags
+        self._ac[index] = self.clock.ns
         self.compr_data_size += obj_size
         if flags & HUGE:
             self.huge_pages += 1
@@ -267,8 +288,11 @@ class ZramDevice:
     def _free_slot(self, index: int) -> None:
         """zram_free_page: drop whatever the slot holds and its share of the counters."""
         flags = self._flags[index]
+        self._ac[index] = 0
         if flags & SAME:
             self.same_pages -= 1
+        elif flags & WB:
+            self.backing.free(self._handle[index])
         else:
             handle = self._handle[index]
             if not handle:
@@ -292,18 +316,26 @@ class ZramDevice:
         self.reads += 1
         flags = self._flags[index]
         handle = self._handle[index]
-        if flags & NO_DATA:
-            return None
-        if flags & SAME or not handle:
+        if flags & WB:
+            page = self.backing.read(handle)
+        elif flags & NO_DATA:
+            page = None
+        elif flags & SAME or not handle:
             page = handle.to_bytes(8, "little") * (self.page_size >> 3)
         elif flags & HUGE:
             page = self.pool.read(handle)
         else:
+            compressor = self.secondary[flags >> PRIO_SHIFT] if flags >> PRIO_SHIFT \
+                else self.compressor
             try:
-                page = self.compressor.decompress(self.pool.read(handle), self.page_size)
+                page = compressor.decompress(self.pool.read(handle), self.page_size)
             except Exception as exc:          # corrupt object: the bio fails
                 self.failed_reads += 1
                 raise ReadFailed(f"slot {index}: decompression failed ({exc})") from None
+        self._flags[index] = flags & ~IDLE    # accessed: no longer idle, stamped now
+        self._ac[index] = self.clock.ns
+        if page is None:
+            return None
         if self.verify:
             expected = self._expected[index * 16:index * 16 + 16]
             if expected != _digest(page):
@@ -411,7 +443,7 @@ class ZramDevice:
         """A frozen snapshot of every counter and derived metric."""
         return DeviceStats(
             disksize=self.disksize, page_size=self.page_size, mm_stat=self.mm_stat(),
-            io_stat=self.io_stat(), debug_stat=self.debug_stat(),
+            io_stat=self.io_stat(), debug_stat=self.debug_stat(), bd_stat=self.bd_stat(),
             pages_stored=self.pages_stored,
             normal_pages=self.pages_stored - self.same_pages - self.huge_pages,
             fragmentation=self.pool.fragmentation(), reads=self.reads, writes=self.writes,
@@ -419,13 +451,15 @@ class ZramDevice:
         )
 
     def slot_state(self, index: int) -> tuple[str, int]:
-        """(kind, stored size) of a slot: kind is empty, same, huge or normal."""
+        """(kind, stored size) of a slot: kind is empty, same, writeback, huge or normal."""
         self._require(index)
         if index >= self._slots:
             return "empty", 0
         flags, handle = self._flags[index], self._handle[index]
         if flags & SAME:
             return "same", 0
+        if flags & WB:
+            return "writeback", 0
         if not handle:
             return "empty", 0
         return ("huge" if flags & HUGE else "normal"), self._size[index]
@@ -435,18 +469,25 @@ class ZramDevice:
         self._require(index)
         if index >= self._slots:
             return 0
-        return 0 if self._flags[index] & SAME else self._handle[index]
+        return 0 if self._flags[index] & (SAME | WB) else self._handle[index]
 
     def check(self) -> None:
         """Slot table against pool against counters; raises AssertionError subclasses."""
         self.pool.check()
         same = huge = stored = compr = objects = 0
+        blocks: set[int] = set()
         for index in range(self._slots):
             flags, handle, size = self._flags[index], self._handle[index], self._size[index]
             if flags & SAME:
                 same += 1
                 stored += 1
                 _expect(size == 0 and flags == SAME, f"slot {index}: bad same-filled state")
+            elif flags & WB:
+                stored += 1
+                _expect(size == 0 and flags & ~NO_DATA == WB and handle not in blocks
+                        and self.backing is not None and 0 < handle < self.backing.nr_pages,
+                        f"slot {index}: bad written-back state (block {handle})")
+                blocks.add(handle)
             elif handle:
                 stored += 1
                 objects += 1
@@ -455,11 +496,20 @@ class ZramDevice:
                         f"slot {index}: object size {self.pool.size_of(handle)} != {size}")
                 if flags & HUGE:
                     huge += 1
-                    _expect(size == self.page_size, f"slot {index}: huge but {size} bytes")
+                    _expect(size == self.page_size and not flags >> PRIO_SHIFT,
+                            f"slot {index}: huge but {size} bytes")
+                elif flags >> PRIO_SHIFT:       # recompressed: a huge page may shrink
+                    _expect(flags >> PRIO_SHIFT in self.secondary and size < self.page_size,
+                            f"slot {index}: recompressed by an unknown priority")
                 else:
                     _expect(size < self.huge_class_size, f"slot {index}: {size} should be huge")
             else:
                 _expect(size == 0 and flags == 0, f"slot {index}: empty slot with state")
+        if self.backing is not None:
+            _expect(blocks == self.backing.used() and len(blocks) == self.backing.bd_count,
+                    f"bd_count {self.backing.bd_count}, written-back slots {len(blocks)}")
+        else:
+            _expect(not blocks, "written-back slots without a backing device")
         _expect(objects == self.pool.live_objects,
                 f"{objects} slots hold objects, pool has {self.pool.live_objects}")
         for name, found in (("same_pages", same), ("huge_pages", huge),
@@ -468,6 +518,59 @@ class ZramDevice:
                                                   f"slots say {found}")
         _expect(self.max_used_pages >= 0 and self.huge_pages_since >= self.huge_pages,
                 "huge_pages_since fell below huge_pages")
+
+    # -- hooks for writeback, recompression and idle (zramsim/writeback.py, ...) --
+
+    def slot_flags(self, index: int) -> int:
+        """The flag byte of a slot (IDLE, WB, HUGE, ... and the priority in bits 6-7)."""
+        return self._flags[index] if 0 <= index < self._slots else 0
+
+    def ac_time(self, index: int) -> int:
+        """When the slot was last read or written, ns on ``clock`` (0 after a free)."""
+        return self._ac[index] if 0 <= index < self._slots else 0
+
+    def set_slot_flag(self, index: int, flag: int, on: bool) -> None:
+        """Set or clear IDLE or INCOMPRESSIBLE on a slot (``idle``, ``recompress``)."""
+        self._flags[index] = self._flags[index] | flag if on else self._flags[index] & ~flag
+
+    def stored_page(self, index: int) -> bytes | None:
+        """A zsmalloc-resident slot's page, decompressed, without counting a read.
+
+        None for a sizes-only slot (no bytes were ever stored).
+        """
+        flags, handle = self._flags[index], self._handle[index]
+        if flags & NO_DATA:
+            return None
+        if flags & HUGE:
+            return self.pool.read(handle)
+        compressor = self.secondary[flags >> PRIO_SHIFT] if flags >> PRIO_SHIFT \
+            else self.compressor
+        return compressor.decompress(self.pool.read(handle), self.page_size)
+
+    def install_written_back(self, index: int, block: int) -> None:
+        """Writeback's last step: free the slot's object, point it at ``block``."""
+        no_data = self._flags[index] & NO_DATA
+        self._free_slot(index)
+        self._flags[index] = WB | no_data
+        self._handle[index] = block
+
+    def install_recompressed(self, index: int, handle: int, size: int, priority: int) -> None:
+        """Recompression's last step: the new object replaces the old (no mem_limit)."""
+        self._free_slot(index)
+        self._handle[index] = handle
+        self._size[index] = size
+        self._flags[index] = priority << PRIO_SHIFT
+        self.compr_data_size += size
+
+    def set_disksize(self, disksize: int) -> None:
+        """``disksize`` written before the first use: the slot count, rounded up."""
+        if self._slots or self.backing is not None and self.backing.bd_count:
+            raise ConfigError("disksize can only change before the device is used")
+        self._disk_slots = -(-disksize // self.page_size)
+
+    def bd_stat(self) -> BdStat:
+        """``bd_stat``; all zero without a backing device."""
+        return self.backing.bd_stat() if self.backing is not None else BdStat(0, 0, 0)
 
     def config(self) -> dict:
         """Everything needed to build the same device again."""
