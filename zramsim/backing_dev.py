@@ -35,16 +35,17 @@ class BdStat:
 
 
 class BackingDevice:
-    """``nr_pages`` blocks of ``BLOCK`` bytes; blocks 1 .. nr_pages - 1 are usable.
+    """``nr_pages`` blocks of one page each; blocks 1 .. nr_pages - 1 are usable.
 
     >>> bd = BackingDevice(64 * 1024)
     >>> bd.nr_pages, bd.capacity, bd.alloc(), bd.alloc()
     (16, 15, 1, 2)
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, block_size: int = BLOCK) -> None:
         self.size = size
-        self.nr_pages = size // BLOCK
+        self.block_size = block_size     # the device's page size
+        self.nr_pages = size // block_size
         self._next = 1                   # blocks >= _next were never handed out
         self._freed: list[int] = []      # heap of blocks below _next that are free again
         self._pages: dict[int, bytes | None] = {}
@@ -90,4 +91,6 @@ class BackingDevice:
         return set(self._pages)
 
     def bd_stat(self) -> BdStat:
-        return BdStat(self.bd_count, self.bd_reads, self.bd_writes)
+        """The counters in 4 KiB units: a 16 KiB page counts 4."""
+        unit = self.block_size // BLOCK
+        return BdStat(self.bd_count * unit, self.bd_reads * unit, self.bd_writes * unit)

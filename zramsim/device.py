@@ -562,11 +562,16 @@ class ZramDevice:
         self._flags[index] = priority << PRIO_SHIFT
         self.compr_data_size += size
 
-    def set_disksize(self, disksize: int) -> None:
+    @property
+    def fixed_slots(self) -> int | None:
+        """The configured slot count, or None for a device that grows to fit."""
+        return self._disk_slots
+
+    def set_disksize(self, disksize: int | None) -> None:
         """``disksize`` written before the first use: the slot count, rounded up."""
         if self._slots or self.backing is not None and self.backing.bd_count:
             raise ConfigError("disksize can only change before the device is used")
-        self._disk_slots = -(-disksize // self.page_size)
+        self._disk_slots = None if disksize is None else -(-disksize // self.page_size)
 
     def bd_stat(self) -> BdStat:
         """``bd_stat``; all zero without a backing device."""
