@@ -163,10 +163,13 @@ class Progress:
 
 
 def run_replay(device, reader, events, quiet, explain: bool = False,
-               workers: int = 1) -> tuple[Replay, str | None, int]:
+               workers: int = 1, strict: bool = False) -> tuple[Replay, str | None, int]:
     """Replay; returns (replay, error message or None, exit code) and never raises."""
     progress = Progress(quiet or explain, reader)
-    replayer = Replay(device, progress, workers=workers)
+    if getattr(reader, "version", "1") != "1":
+        workers = 1         # attribute warnings then name their own line
+    replayer = Replay(device, progress, workers=workers, strict=strict, on_attribute=lambda r:
+                      r.ok or strict or click.echo(f"Warning: {where()}: {r.describe()}", err=True))
     where = (lambda: reader.location()) if reader is not None else (
         lambda: f"<default workload>:{replayer.applied + 1}")
     message, code = None, 0
@@ -192,7 +195,7 @@ def run_replay(device, reader, events, quiet, explain: bool = False,
 def narrate_into(replayer: Replay, events) -> None:
     """Drive the device through the narrating replay, printing each step."""
     from zramsim.teach.narrate import narrate
-    for line in narrate(replayer.device, events):
+    for line in narrate(replayer.device, events, replayer.apply_attribute):
         click.echo(line)
         if not line.startswith(" "):     # one unindented line per event
             replayer.applied += 1
@@ -225,11 +228,13 @@ def main():
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Compress on N workers: zstd threads, or for lz4 N-1 helper "
                    "processes beside this one; results are identical.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv", "bd_stat",
+                                                     "block_state"]),
               default="table", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--strict", is_flag=True, help="Exit 1 at an attribute write (S) that fails.")
 def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, explain, workers, fmt, quiet):
+           page_size, chain_size, chain_rule, verify, explain, workers, fmt, quiet, strict):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
@@ -245,7 +250,7 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         if reader is not None:
             reader.close()
         raise
-    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers)
+    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers, strict)
     if explain:
         click.echo("")
     stats = device.stats()
@@ -256,8 +261,11 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         if message is not None:
             doc["error"] = message
         click.echo(json.dumps(doc, indent=2))
-    elif fmt == "mm_stat":
-        click.echo(stats.mm_stat.text(), nl=False)
+    elif fmt in ("mm_stat", "bd_stat"):
+        click.echo(getattr(stats, fmt).text(), nl=False)
+    elif fmt == "block_state":
+        from zramsim.idle import block_state
+        click.echo(block_state(device), nl=False)
     elif fmt == "csv":
         click.echo(render_csv(stats, config), nl=False)
     else:

@@ -529,6 +529,10 @@ class ZramDevice:
         """When the slot was last read or written, ns on ``clock`` (0 after a free)."""
         return self._ac[index] if 0 <= index < self._slots else 0
 
+    def block_of(self, index: int) -> int:
+        """The backing-device block of a written-back slot (0 if it is not one)."""
+        return self._handle[index] if self.slot_flags(index) & WB else 0
+
     def set_slot_flag(self, index: int, flag: int, on: bool) -> None:
         """Set or clear IDLE or INCOMPRESSIBLE on a slot (``idle``, ``recompress``)."""
         self._flags[index] = self._flags[index] | flag if on else self._flags[index] & ~flag

@@ -72,6 +72,7 @@ def recompress(device: ZramDevice, value: str, names: dict[int, str]) -> Outcome
         tried = _slot(device, index, threshold, prio, prio_max, active, out)
         if tried and max_pages:
             max_pages -= 1
+    out.reason = f"{out.done} of {len(order)} candidates recompressed"
     return out
 
 

@@ -86,15 +86,20 @@ class Replay:
             self.sysfs.started = True
             self.device.compact()
         elif op == SET:
-            result = self.sysfs.write(*arg)
-            if self.on_attribute is not None:
-                self.on_attribute(result)
-            if self.strict and not result.ok:
-                raise AttributeRefused(result)
+            self.apply_attribute(*arg)
         elif op == TIME:
             self.device.clock.advance(arg)
         else:
             raise BadRequest(f"unknown operation {op!r}")
+
+    def apply_attribute(self, name: str, value: str) -> AttributeResult:
+        """One ``S`` event: write it, report it, and in strict mode stop at a failure."""
+        result = self.sysfs.write(name, value)
+        if self.on_attribute is not None:
+            self.on_attribute(result)
+        if self.strict and not result.ok:
+            raise AttributeRefused(result)
+        return result
 
     def _run_parallel(self, events: Iterable[tuple]) -> int:
         dev = self.device

@@ -154,4 +154,6 @@ def writeback(device: ZramDevice, value: str, limit: WritebackLimit) -> Outcome:
             limit.pages = (limit.pages - units) & U64
     if block:
         backing.free(block)
+    if not out.errno:
+        out.reason = f"{out.done} of {len(order)} candidates written back"
     return out
