@@ -316,10 +316,13 @@ class ZramDevice:
         self.reads += 1
         flags = self._flags[index]
         handle = self._handle[index]
+        if flags & NO_DATA and not flags & WB:
+            if flags & IDLE:
+                self._flags[index] = flags ^ IDLE
+            self._ac[index] = self.clock.ns
+            return None
         if flags & WB:
             page = self.backing.read(handle)
-        elif flags & NO_DATA:
-            page = None
         elif flags & SAME or not handle:
             page = handle.to_bytes(8, "little") * (self.page_size >> 3)
         elif flags & HUGE:
@@ -332,7 +335,8 @@ class ZramDevice:
             except Exception as exc:          # corrupt object: the bio fails
                 self.failed_reads += 1
                 raise ReadFailed(f"slot {index}: decompression failed ({exc})") from None
-        self._flags[index] = flags & ~IDLE    # accessed: no longer idle, stamped now
+        if flags & IDLE:                      # accessed: no longer idle, stamped now
+            self._flags[index] = flags ^ IDLE
         self._ac[index] = self.clock.ns
         if page is None:
             return None
