@@ -7,6 +7,7 @@ Every expected number below is worked out by hand from the spec (§2.3, §2.9,
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -161,3 +162,16 @@ def test_convert_keeps_v2_as_text_and_refuses_binary(tmp_path):
     assert result.exit_code == 1
     assert "binary traces have no S or T records" in result.stderr
     assert not (tmp_path / "wb.ztrace").exists()
+
+
+def test_the_example_in_trace_format_md(tmp_path):
+    text = (Path(__file__).parent.parent / "docs" / "trace-format.md").read_text()
+    block = text.split("Example, worked through")[1].split("```")[1]
+    trace = tmp_path / "doc.trace"
+    trace.write_text(block.lstrip("\n"))
+    doc = replay_json(trace, "--verify")
+    # stored: slot 0 same-filled, slot 1 on block 1, slot 3 (1000 bytes, one 1024-class
+    # page); peak 2 huge pages + 1 = 3 pages; 2 pages written back, 1 read back, and the
+    # overwrite of slot 0 freed block 2.
+    assert [doc["mm_stat"][k] for k in MM] == [12288, 1000, 4096, 0, 12288, 1, 0, 0, 2]
+    assert doc["bd_stat"] == {"bd_count": 1, "bd_reads": 1, "bd_writes": 2}
