@@ -40,7 +40,6 @@ from zramsim.writeback import Outcome, WritebackLimit, writeback
 # The kernel's backends (6.12+ listing order); names it knows that zramsim cannot run
 # are refused with EINVAL and a reason that says so.
 KERNEL_ALGORITHMS = ("lzo-rle", "lzo", "lz4", "lz4hc", "zstd", "deflate", "842")
-SETUP = ("backing_dev", "comp_algorithm", "disksize", "recomp_algorithm")
 NEEDS_DEVICE = ("compact", "idle", "recompress", "writeback")
 READ_ONLY = ("bd_stat", "debug_stat", "initstate", "io_stat", "mm_stat", "block_state")
 

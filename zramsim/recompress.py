@@ -9,13 +9,14 @@ one (the class of the raw lengths, no handle header), and, with a
 memory, so it does not count.
 
 Worked example (chain 8): a huge page (4096 bytes, class 254) that zstd
-shrinks to 2100 bytes (class ceil((2100 - 32) / 16) = 130) succeeds: the slot
-now holds a 2100-byte object, priority 1, is no longer huge (huge_pages - 1),
-and compr_data_size drops by 4096 - 2100 = 1996. A 1000-byte object (class 61)
-that zstd brings to 990 bytes (class 60 merges into 61 ... or not) succeeds only
-if the class index really drops. A page no algorithm up to the highest active
-priority can shrink is marked INCOMPRESSIBLE and never tried again (until it is
-rewritten).
+shrinks to 2100 bytes (ceil((2100 - 32) / 16) = 130, merged into class 134)
+succeeds: the slot now holds a 2100-byte object, priority 1, is no longer huge
+(huge_pages - 1), and compr_data_size drops by 4096 - 2100 = 1996. A 1000-byte
+object (index 61, merged into class 62: 1 page, 4 objects) brought to 990
+bytes (index 60, class 992: 8 pages, 33 objects) succeeds for 10 bytes; brought
+to 1001 bytes (index 61 again) it fails. A page no algorithm up to the highest
+active priority can shrink is marked INCOMPRESSIBLE and never tried again
+(until it is rewritten).
 
 Every slot that reaches a try costs one of ``max_pages``, even a failed one;
 a slot skipped for ``threshold`` costs nothing. The candidates go in the same
