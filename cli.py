@@ -661,6 +661,13 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
 @click.option("--mem-limit", type=SIZE, default=0, show_default=True)
 @click.option("--disk-latency-us", type=float, default=100.0, show_default=True)
 @click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
+@click.option("--tiers", default="none", show_default=True,
+              help="Behind zram, comma-separated: none, writeback (to flash), recompress.")
+@click.option("--tier-period", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Accesses between the tier's daily jobs (idle marking, then the work).")
+@click.option("--flash-budget", type=click.IntRange(0), default=0, show_default=True,
+              help="Pages written back per job (writeback_limit); 0 is unlimited.")
+@click.option("--flash-latency-us", type=float, default=100.0, show_default=True)
 @click.option("--timeline", "every", type=click.IntRange(1), default=None,
               help="One run (first RAM size and algorithm) sampled every N accesses.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
@@ -669,7 +676,8 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, every, fmt, plot_path):
+             disk_latency_us, no_baselines, tiers, tier_period, flash_budget, flash_latency_us,
+             every, fmt, plot_path):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -689,14 +697,18 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
         rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
         base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
                               on_full=on_full, disksize=disksize, mem_limit=mem_limit,
-                              disk_latency_ns=round(disk_latency_us * 1000))
+                              disk_latency_ns=round(disk_latency_us * 1000),
+                              tier=tiers.split(",")[0], tier_period=tier_period,
+                              flash_budget=flash_budget,
+                              flash_read_ns=round(flash_latency_us * 1000))
         if every:
             result = run_pressure(workload, base, every=every)
             text = {"table": res.timeline_table, "json": res.to_json,
                     "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
         else:
             result = sweep(workload, rams, algorithms=algos, base=base,
-                           baselines=() if no_baselines else BASELINES)
+                           baselines=() if no_baselines else BASELINES,
+                           tiers=tiers.split(","))
             text = {"table": res.sweep_table, "json": res.to_json,
                     "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
         if plot_path:
