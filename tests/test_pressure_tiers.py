@@ -8,9 +8,13 @@ pages that stayed in zram since the job before.
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
+from click.testing import CliRunner
+
+from cli import main
 
 from zramsim.idle import block_state
 from zramsim.pressure import MemoryModel, PressureConfig
@@ -103,3 +107,18 @@ def test_tier_needs_zram():
         PressureConfig(ram_pages=4, swap="disk", tier="writeback")
     with pytest.raises(ValueError):
         PressureConfig(ram_pages=4, tier="flash")
+
+
+def test_cli_reports_flash_writes_per_access():
+    # 1024 pages, populate pass + 20,000 accesses = 21,024; jobs every 2,000: 10 jobs, the
+    # first only marks pages idle, the other 9 each write the budget of 50: 450 writes.
+    result = CliRunner().invoke(main, [
+        "pressure", "--pages", "1024", "--ram", "60%", "--accesses", "20000", "--algo", "lz4",
+        "--tiers", "writeback", "--tier-period", "2000", "--flash-budget", "50",
+        "--no-baselines", "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (summary,) = json.loads(result.stdout)["summaries"]
+    assert (summary["label"], summary["accesses"], summary["flash_writes"]) == (
+        "zram-lz4+writeback", 21024, 450)
+    assert summary["flash_writes_per_access"] == 450 / 21024
+    assert 0 < summary["flash_reads"] <= summary["zram_ins"]
