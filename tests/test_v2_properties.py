@@ -30,7 +30,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from tests.test_device_properties import make_page
 from workloads.text_trace import TextTraceReader
 from zramsim import Replay, ZramDevice
-from zramsim.device import IDLE, INCOMPRESSIBLE, PRIO_SHIFT, SAME, WB
+from zramsim.slot_flags import IDLE, INCOMPRESSIBLE, PRIO_SHIFT, SAME, WB
 
 PAGE = 4096
 SLOTS = 10

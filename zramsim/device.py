@@ -29,30 +29,27 @@ import hashlib
 from array import array
 
 from allocator import Geometry, Pool
-from zramsim.backing_dev import BackingDevice, BdStat
+from zramsim.backing_dev import BackingDevice
 from zramsim.clock import SimClock
 from zramsim.compressors import Compressor, make_compressor
 from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
                             VerifyMismatch)
+from zramsim.slot_flags import (HUGE, IDLE, INCOMPRESSIBLE, NO_DATA, PRIO_SHIFT, SAME, WB,
+                                SlotFlags)
 from zramsim.stats import DebugStat, DeviceStats, IoStat, MmStat
 
 LOGICAL_BLOCK = 4096        # zram's logical and physical block size, on every page size
 SECTOR = 512
 
-# Slot flags (our own bit numbers; meanings as zram's slot flags).
-SAME, HUGE, NO_DATA = 1, 2, 4
-MAX_SLOTS = 1 << 32       # NO_DATA: a sizes-only object, no bytes behind it
-# Writeback, idle and recompression (spec §2.2): WB = the page is on the backing
-# device (handle = block); bits 6-7 = priority of the algorithm that stored it.
-IDLE, WB, INCOMPRESSIBLE = 8, 16, 32
-PRIO_SHIFT = 6
+# Slot flags (our own bit numbers; meanings as zram's slot flags): zramsim/slot_flags.py.
+MAX_SLOTS = 1 << 32
 
 
 def _digest(page: bytes) -> bytes:
     return hashlib.blake2b(page, digest_size=16).digest()
 
 
-class ZramDevice:
+class ZramDevice(SlotFlags):
     """One zram device. ``disksize=None`` grows the slot table as slots are used.
 
     >>> dev = ZramDevice(disksize=1 << 20)
@@ -522,68 +519,6 @@ class ZramDevice:
                                                   f"slots say {found}")
         _expect(self.max_used_pages >= 0 and self.huge_pages_since >= self.huge_pages,
                 "huge_pages_since fell below huge_pages")
-
-    # -- hooks for writeback, recompression and idle (zramsim/writeback.py, ...) --
-
-    def slot_flags(self, index: int) -> int:
-        """The flag byte of a slot (IDLE, WB, HUGE, ... and the priority in bits 6-7)."""
-        return self._flags[index] if 0 <= index < self._slots else 0
-
-    def ac_time(self, index: int) -> int:
-        """When the slot was last read or written, ns on ``clock`` (0 after a free)."""
-        return self._ac[index] if 0 <= index < self._slots else 0
-
-    def block_of(self, index: int) -> int:
-        """The backing-device block of a written-back slot (0 if it is not one)."""
-        return self._handle[index] if self.slot_flags(index) & WB else 0
-
-    def set_slot_flag(self, index: int, flag: int, on: bool) -> None:
-        """Set or clear IDLE or INCOMPRESSIBLE on a slot (``idle``, ``recompress``)."""
-        self._flags[index] = self._flags[index] | flag if on else self._flags[index] & ~flag
-
-    def stored_page(self, index: int) -> bytes | None:
-        """A zsmalloc-resident slot's page, decompressed, without counting a read.
-
-        None for a sizes-only slot (no bytes were ever stored).
-        """
-        flags, handle = self._flags[index], self._handle[index]
-        if flags & NO_DATA:
-            return None
-        if flags & HUGE:
-            return self.pool.read(handle)
-        compressor = self.secondary[flags >> PRIO_SHIFT] if flags >> PRIO_SHIFT \
-            else self.compressor
-        return compressor.decompress(self.pool.read(handle), self.page_size)
-
-    def install_written_back(self, index: int, block: int) -> None:
-        """Writeback's last step: free the slot's object, point it at ``block``."""
-        no_data = self._flags[index] & NO_DATA
-        self._free_slot(index)
-        self._flags[index] = WB | no_data
-        self._handle[index] = block
-
-    def install_recompressed(self, index: int, handle: int, size: int, priority: int) -> None:
-        """Recompression's last step: the new object replaces the old (no mem_limit)."""
-        self._free_slot(index)
-        self._handle[index] = handle
-        self._size[index] = size
-        self._flags[index] = priority << PRIO_SHIFT
-        self.compr_data_size += size
-
-    @property
-    def fixed_slots(self) -> int | None:
-        """The configured slot count, or None for a device that grows to fit."""
-        return self._disk_slots
-
-    def set_disksize(self, disksize: int | None) -> None:
-        """``disksize`` written before the first use: the slot count, rounded up."""
-        if self._slots or self.backing is not None and self.backing.bd_count:
-            raise ConfigError("disksize can only change before the device is used")
-        self._disk_slots = None if disksize is None else -(-disksize // self.page_size)
-
-    def bd_stat(self) -> BdStat:
-        """``bd_stat``; all zero without a backing device."""
-        return self.backing.bd_stat() if self.backing is not None else BdStat(0, 0, 0)
 
     def config(self) -> dict:
         """Everything needed to build the same device again."""

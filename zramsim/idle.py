@@ -21,7 +21,8 @@ slot 1 (100 >= 90) does not. ``idle 200`` at the same time has a cutoff of
 from __future__ import annotations
 
 from zramsim.clock import NS_PER_SECOND
-from zramsim.device import HUGE, IDLE, INCOMPRESSIBLE, PRIO_SHIFT, SAME, WB, ZramDevice
+from zramsim.device import ZramDevice
+from zramsim.slot_flags import HUGE, IDLE, INCOMPRESSIBLE, PRIO_SHIFT, SAME, WB
 from zramsim.kernel_syntax import Refused, kstrtoull, sysfs_streq
 
 

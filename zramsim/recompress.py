@@ -25,7 +25,8 @@ a slot skipped for ``threshold`` costs nothing. The candidates go in the same
 
 from __future__ import annotations
 
-from zramsim.device import HUGE, IDLE, INCOMPRESSIBLE, NO_DATA, PRIO_SHIFT, SAME, WB, ZramDevice
+from zramsim.device import ZramDevice
+from zramsim.slot_flags import HUGE, IDLE, INCOMPRESSIBLE, NO_DATA, PRIO_SHIFT, SAME, WB
 from zramsim.kernel_syntax import U32, U64, Refused, kstrtoull, next_args
 from zramsim.writeback import Outcome, buckets
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zramsim.device import HUGE, IDLE, INCOMPRESSIBLE, MAX_SLOTS, SAME, WB, ZramDevice
+from zramsim.device import MAX_SLOTS, ZramDevice
+from zramsim.slot_flags import HUGE, IDLE, INCOMPRESSIBLE, SAME, WB
 from zramsim.kernel_syntax import U64, Refused, kstrtoull, next_args
 
 BUCKET_BYTES = 64            # PP_BUCKET_SIZE_RANGE
