@@ -96,6 +96,7 @@ def test_unknown_and_read_only_attributes():
     assert fs.write("mm_stat", "1").errno == "EACCES"
     assert fs.write("no_such", "1").errno == "ENOENT"
     assert fs.write("_reset", "1").errno == "ENOENT"
+    assert fs.write("before_init", "1").errno == "ENOENT"      # a method, not an attribute
     assert fs.write("recompress", "type=huge").errno == "EINVAL"      # no secondary algorithm
     assert fs.write("reset", "0").errno == "EINVAL"
     assert fs.write("reset", "65536").errno == "ERANGE"                # a u16

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cli import main
@@ -175,3 +176,9 @@ def test_the_example_in_trace_format_md(tmp_path):
     # overwrite of slot 0 freed block 2.
     assert [doc["mm_stat"][k] for k in MM] == [12288, 1000, 4096, 0, 12288, 1, 0, 0, 2]
     assert doc["bd_stat"] == {"bd_count": 1, "bd_reads": 1, "bd_writes": 2}
+
+
+def test_kernel_diff_refuses_v2_operations():
+    from zramsim.kernel import KernelDeviceError, check_replayable
+    with pytest.raises(KernelDeviceError, match="operation 2 .S. is not W, R, D or C"):
+        check_replayable([("W", 0, bytes(PAGE)), ("S", 0, ("idle", "all"))])

@@ -16,7 +16,6 @@ from click.testing import CliRunner
 
 from cli import main
 
-from zramsim.idle import block_state
 from zramsim.pressure import MemoryModel, PressureConfig
 
 PAGE = 4096

@@ -41,6 +41,9 @@ from zramsim.writeback import Outcome, WritebackLimit, writeback
 # are refused with EINVAL and a reason that says so.
 KERNEL_ALGORITHMS = ("lzo-rle", "lzo", "lz4", "lz4hc", "zstd", "deflate", "842")
 NEEDS_DEVICE = ("compact", "idle", "recompress", "writeback")
+WRITABLE = ("algorithm_params", "backing_dev", "comp_algorithm", "disksize", "mem_limit",
+            "mem_used_max", "recomp_algorithm", "reset", "writeback_limit",
+            "writeback_limit_enable", *NEEDS_DEVICE)
 READ_ONLY = ("bd_stat", "debug_stat", "initstate", "io_stat", "mm_stat", "block_state")
 
 
@@ -99,7 +102,7 @@ class Sysfs:
 
     def write(self, name: str, value: str) -> AttributeResult:
         """``echo value > name``; never raises for what the kernel would refuse."""
-        handler = getattr(self, "_" + name, None) if name.isidentifier() else None
+        handler = getattr(self, "_" + name) if name in WRITABLE else None
         try:
             if name in READ_ONLY:
                 raise Refused("EACCES", f"{name} is read-only")

@@ -21,6 +21,10 @@ and the next nine cost nothing more. A page compressing to 3700 bytes is
 
 A write may also carry only a compressed length (``write_size``): the same
 accounting and allocator run, without bytes. Such slots read back as ``None``.
+
+Every successful read or write stamps the slot with the injected clock
+(``ac_time``) and clears IDLE. A slot written back (WB, see ``writeback.py``)
+is read from the backing device (``bd_reads``); freeing it releases its block.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from zramsim.clock import SimClock
 from zramsim.compressors import Compressor, make_compressor
 from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
                             VerifyMismatch)
-from zramsim.slot_flags import (HUGE, IDLE, INCOMPRESSIBLE, NO_DATA, PRIO_SHIFT, SAME, WB,
+from zramsim.slot_flags import (HUGE, IDLE, NO_DATA, PRIO_SHIFT, SAME, WB,
                                 SlotFlags)
 from zramsim.stats import DebugStat, DeviceStats, IoStat, MmStat
 
@@ -526,6 +530,8 @@ class ZramDevice(SlotFlags):
                 "params": self.compressor.params(), "page_size": self.page_size,
                 "chain_size": self.geometry.chain_size, "chain_rule": self.geometry.rule,
                 "mem_limit": self.limit_pages * self.page_size,
+                "backing_dev": self.backing.size if self.backing is not None else None,
+                "recomp_algorithm": {p: c.name for p, c in sorted(self.secondary.items())},
                 "huge_class_size": self.huge_class_size}
 
 
