@@ -71,13 +71,23 @@ class V2Machine(RuleBasedStateMachine):
                 second=st.booleans())
     def setup(self, backing, second):
         self.device = ZramDevice(disksize=SLOTS * PAGE, verify=True)
-        self.replay = Replay(self.device, strict=False)
+        self.replay = Replay(self.device, strict=True)      # setup must never fail
         self.model: dict[int, bytes] = {}
-        events = [("S", 0, ("backing_dev", backing)),
-                  ("S", 0, ("recomp_algorithm", "algo=zstd priority=1"))]
+        self.setup_events = [("S", 0, ("backing_dev", backing)),
+                             ("S", 0, ("recomp_algorithm", "algo=zstd priority=1"))]
         if second:
-            events.append(("S", 0, ("recomp_algorithm", "algo=lz4 priority=2")))
-        self.run(*events)
+            self.setup_events.append(("S", 0, ("recomp_algorithm", "algo=lz4 priority=2")))
+        self.run(*self.setup_events)
+        self.replay.strict = False
+
+    @rule()
+    def reset(self):
+        """``reset``, then the same setup again: it must be accepted (uninitialised)."""
+        self.replay.strict = True
+        self.run(("S", 0, ("reset", "1")), *self.setup_events)
+        self.replay.strict = False
+        self.model.clear()
+        assert self.device.bd_stat().bd_writes == 0
 
     def run(self, *events):
         self.replay.run(events)
