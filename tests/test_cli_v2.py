@@ -65,6 +65,7 @@ def test_writeback_trace_exact_stats(tmp_path):
                               "notify_free": 1}
     # blocks 2 and 4 still hold pages; 4 pages were written, 1 read back
     assert doc["bd_stat"] == {"bd_count": 2, "bd_reads": 1, "bd_writes": 4}
+    assert doc["config"]["backing_dev"] == 32768 and "recomp_algorithm" not in doc["config"]
     assert run("replay", str(trace), "--format", "bd_stat").stdout == \
         "       2        1        4\n"
     # block_state: slot 1 was read at 10 s (after the free at writeback reset its time)

@@ -525,14 +525,16 @@ class ZramDevice(SlotFlags):
                 "huge_pages_since fell below huge_pages")
 
     def config(self) -> dict:
-        """Everything needed to build the same device again."""
+        """Everything needed to build the same device again (and, when set, the
+        backing device's size and the secondary algorithms)."""
+        extra = {"backing_dev": self.backing.size} if self.backing is not None else {}
+        if self.secondary:
+            extra["recomp_algorithm"] = {p: c.name for p, c in sorted(self.secondary.items())}
         return {"disksize": self.disksize, "algorithm": self.algorithm,
                 "params": self.compressor.params(), "page_size": self.page_size,
                 "chain_size": self.geometry.chain_size, "chain_rule": self.geometry.rule,
                 "mem_limit": self.limit_pages * self.page_size,
-                "backing_dev": self.backing.size if self.backing is not None else None,
-                "recomp_algorithm": {p: c.name for p, c in sorted(self.secondary.items())},
-                "huge_class_size": self.huge_class_size}
+                "huge_class_size": self.huge_class_size, **extra}
 
 
 class DeviceInvariantError(AssertionError):
