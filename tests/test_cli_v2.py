@@ -107,7 +107,7 @@ def test_failed_attribute_writes_warn_and_go_on(tmp_path):
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
         f"Warning: {trace}:7: writeback huge: ENOSPC (No space left on device): backing "
-        f"device full (1 pages) after 1 pages; 1 candidates left",
+        f"device full (1 page) after 1 page; 1 candidate left",
         f"Warning: {trace}:8: comp_algorithm zstd: EBUSY (Device or resource busy): "
         f"comp_algorithm can only be written before the device is used"]
     doc = json.loads(result.stdout)
@@ -118,8 +118,8 @@ def test_failed_attribute_writes_warn_and_go_on(tmp_path):
     strict = run("replay", str(trace), "--format", "bd_stat", "-q", "--strict")
     assert strict.exit_code == 1
     assert strict.stderr == (f"Error: {trace}:7: writeback huge: ENOSPC (No space left on "
-                             f"device): backing device full (1 pages) after 1 pages; "
-                             f"1 candidates left\n")
+                             f"device): backing device full (1 page) after 1 page; "
+                             f"1 candidate left\n")
     assert strict.stdout == "       1        0        1\n"     # what was done before
 
 

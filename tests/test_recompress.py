@@ -103,7 +103,7 @@ def test_order_is_largest_first_and_max_pages_counts_failures():
     out = recompress(dev, "max_pages=2", names)
     assert out.done == 1
     assert [dev.slot_state(i)[1] for i in range(3)] == [1000, 4096, 1500]
-    assert out.decisions[-1] == "max_pages reached: 1 candidates left"
+    assert out.decisions[-1] == "max_pages reached: 1 candidate left"
     assert recompress(dev, "max_pages=0", names).done == 0
 
 

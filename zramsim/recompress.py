@@ -28,7 +28,7 @@ from __future__ import annotations
 from zramsim.device import ZramDevice
 from zramsim.slot_flags import HUGE, IDLE, INCOMPRESSIBLE, NO_DATA, PRIO_SHIFT, SAME, WB
 from zramsim.kernel_syntax import U32, U64, Refused, kstrtoull, next_args
-from zramsim.writeback import Outcome, buckets
+from zramsim.writeback import Outcome, buckets, count
 
 MAX_COMPS = 4           # the primary and three secondary algorithms
 MODES = {"idle": IDLE, "huge": HUGE, "huge_idle": HUGE | IDLE}
@@ -68,8 +68,8 @@ def recompress(device: ZramDevice, value: str, names: dict[int, str]) -> Outcome
     out = Outcome()
     for index in order:
         if not max_pages:
-            out.decisions.append(f"max_pages reached: {len(order) - order.index(index)} "
-                                 f"candidates left")
+            left = len(order) - order.index(index)
+            out.decisions.append(f"max_pages reached: {count(left, 'candidate')} left")
             break
         tried = _slot(device, index, threshold, prio, prio_max, active, out)
         if tried and max_pages:

@@ -99,6 +99,11 @@ def parse_writeback(device: ZramDevice, value: str) -> list[tuple[int, int, int]
     return scans
 
 
+def count(n: int, noun: str) -> str:
+    """``1 page``, ``2 pages``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _mode(word: str) -> int:
     if word not in MODES:
         raise Refused("EINVAL", f"unknown writeback mode {word!r} "
@@ -131,15 +136,16 @@ def writeback(device: ZramDevice, value: str, limit: WritebackLimit) -> Outcome:
     block = 0
     for n, index in enumerate(order):
         if limit.enable and limit.pages == 0:
-            out.errno, out.reason = "EIO", (f"writeback_limit spent after {out.done} pages; "
-                                            f"{len(order) - n} candidates left")
+            out.errno, out.reason = "EIO", (f"writeback_limit spent after "
+                                            f"{count(out.done, 'page')}; "
+                                            f"{count(len(order) - n, 'candidate')} left")
             break
         if not block:
             block = backing.alloc()
             if not block:
                 out.errno, out.reason = "ENOSPC", (
-                    f"backing device full ({backing.capacity} pages) after {out.done} pages; "
-                    f"{len(order) - n} candidates left")
+                    f"backing device full ({count(backing.capacity, 'page')}) after "
+                    f"{count(out.done, 'page')}; {count(len(order) - n, 'candidate')} left")
                 break
         if index not in pending:       # listed twice: done already
             continue
