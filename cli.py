@@ -197,10 +197,13 @@ class Progress:
 
 
 def run_replay(device, reader, events, quiet, explain: bool = False,
-               workers: int = 1) -> tuple[Replay, str | None, int]:
+               workers: int = 1, strict: bool = False) -> tuple[Replay, str | None, int]:
     """Replay; returns (replay, error message or None, exit code) and never raises."""
     progress = Progress(quiet or explain, reader)
-    replayer = Replay(device, progress, workers=workers)
+    if getattr(reader, "version", "1") != "1":
+        workers = 1         # attribute warnings then name their own line
+    replayer = Replay(device, progress, workers=workers, strict=strict, on_attribute=lambda r:
+                      r.ok or strict or click.echo(f"Warning: {where()}: {r.describe()}", err=True))
     where = (lambda: reader.location()) if reader is not None else (
         lambda: f"<default workload>:{replayer.applied + 1}")
     message, code = None, 0
@@ -226,7 +229,7 @@ def run_replay(device, reader, events, quiet, explain: bool = False,
 def narrate_into(replayer: Replay, events) -> None:
     """Drive the device through the narrating replay, printing each step."""
     from zramsim.teach.narrate import narrate
-    for line in narrate(replayer.device, events):
+    for line in narrate(replayer.device, events, replayer.apply_attribute):
         click.echo(line)
         if not line.startswith(" "):     # one unindented line per event
             replayer.applied += 1
@@ -285,13 +288,14 @@ def zramctl_options(func):
                    "processes beside this one; results are identical.")
 @click.option("--format", "fmt", type=click.Choice(replay_formats()), default="table",
               show_default=True, help="Our table, json or csv; zramctl's output; or one "
-              "kernel file (mm_stat, io_stat, ...) exactly.")
+              "kernel file (mm_stat, io_stat, bd_stat, block_state, ...) exactly.")
 @zramctl_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--strict", is_flag=True, help="Exit 1 at an attribute write (S) that fails.")
 @generator_options
 def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
            page_size, chain_size, chain_rule, verify, explain, workers, fmt, zramctl, quiet,
-           configs, ram, zram_device):
+           strict, configs, ram, zram_device):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
@@ -312,7 +316,7 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         if reader is not None:
             reader.close()
         raise
-    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers)
+    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers, strict)
     if explain:
         click.echo("")
     stats = device.stats()
@@ -778,6 +782,13 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
 @click.option("--mem-limit", type=SIZE, default=0, show_default=True)
 @click.option("--disk-latency-us", type=float, default=100.0, show_default=True)
 @click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
+@click.option("--tiers", default="none", show_default=True,
+              help="Behind zram, comma-separated: none, writeback (to flash), recompress.")
+@click.option("--tier-period", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Accesses between the tier's daily jobs (idle marking, then the work).")
+@click.option("--flash-budget", type=click.IntRange(0), default=0, show_default=True,
+              help="Pages written back per job (writeback_limit); 0 is unlimited.")
+@click.option("--flash-latency-us", type=float, default=100.0, show_default=True)
 @click.option("--timeline", "every", type=click.IntRange(1), default=None,
               help="One run (first RAM size and algorithm) sampled every N accesses.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
@@ -789,8 +800,8 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
 @functools.partial(generator_options, with_ram=False)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, every, fmt, plot_path, html_path, configs,
-             zram_device):
+             disk_latency_us, no_baselines, tiers, tier_period, flash_budget, flash_latency_us,
+             every, fmt, plot_path, html_path, configs, zram_device):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -818,14 +829,18 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
             algos = [per_ram(rams[0])["algorithm"]]
         base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
                               on_full=on_full, disksize=disksize, mem_limit=mem_limit,
-                              disk_latency_ns=round(disk_latency_us * 1000))
+                              disk_latency_ns=round(disk_latency_us * 1000),
+                              tier=tiers.split(",")[0], tier_period=tier_period,
+                              flash_budget=flash_budget,
+                              flash_read_ns=round(flash_latency_us * 1000))
         if every:
             result = run_pressure(workload, base, every=every)
             text = {"table": res.timeline_table, "json": res.to_json,
                     "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
         else:
             result = sweep(workload, rams, algorithms=algos, base=base, per_ram=per_ram,
-                           baselines=() if no_baselines else BASELINES)
+                           baselines=() if no_baselines else BASELINES,
+                           tiers=tiers.split(","))
             text = {"table": res.sweep_table, "json": res.to_json,
                     "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
         if plot_path:

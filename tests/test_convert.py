@@ -42,7 +42,7 @@ def test_detection(tmp_path):
     with pytest.raises(TraceFormatError) as info:
         open_trace(tmp_path / "t")
     assert (info.value.line, info.value.reason) == (
-        3, "unsupported version '9' (this reader knows 1)")
+        3, "unsupported version '9' (this reader knows 1 and 2)")
     assert events_of(tmp_path / "e") == []
 
 

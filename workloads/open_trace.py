@@ -73,13 +73,21 @@ def open_trace(path: str | os.PathLike, *, allow_outside: bool = False,
     return RawImageReader(path, page_size=page_size)
 
 
-def writer_for(path: str | os.PathLike, page_size: int):
-    """A text or binary writer chosen by the suffix of ``path``."""
+def writer_for(path: str | os.PathLike, page_size: int, version: str = "1"):
+    """A text or binary writer chosen by the suffix of ``path``.
+
+    Binary traces are version 1 only: a version 2 source (S and T operations)
+    is refused up front rather than converted with its attribute writes lost.
+    """
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix in BINARY_SUFFIXES:
+        if version != "1":
+            raise WorkloadError(
+                f"binary traces have no S or T records: keep a version {version} trace "
+                f"as text (.trace or .txt), not {os.fspath(path)!r}")
         return BinaryTraceWriter(path, page_size)
     if suffix in TEXT_SUFFIXES:
-        return TextTraceWriter(path, page_size)
+        return TextTraceWriter(path, page_size, version)
     raise WorkloadError(
         f"cannot tell the output format of {os.fspath(path)!r}: use a name ending in"
         f" {', '.join(BINARY_SUFFIXES)} (binary) or {', '.join(TEXT_SUFFIXES)} (text)")
@@ -97,7 +105,7 @@ def convert(src: str | os.PathLike, dst: str | os.PathLike, *, allow_outside: bo
         raise WorkloadError(f"cannot convert {os.fspath(src)!r} onto itself")
     count = 0
     with open_trace(src, allow_outside=allow_outside, page_size=page_size) as reader:
-        with writer_for(dst, reader.page_size) as writer:
+        with writer_for(dst, reader.page_size, getattr(reader, "version", "1")) as writer:
             write = writer.write
             for event in reader:
                 write(event)

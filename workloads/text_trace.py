@@ -14,6 +14,12 @@ A text trace is one operation per line, after a magic line::
     D 0 2                   # discard slots 0 and 1
     C                       # compact
 
+Version 2 (``zramsim-trace 2``) adds two operations; version 1 lines mean the
+same in both::
+
+    S writeback type=huge_idle   # echo 'type=huge_idle' > /sys/block/zram0/writeback
+    T 3600                       # 3600 simulated seconds pass (a decimal: T 0.25)
+
 The reader streams: it holds one line at a time, reads the header (magic and
 ``page_size``) in its constructor, and yields ``PageEvent`` records.  Every
 malformed line raises ``TraceFormatError(path, line, reason)``.  Contents are
@@ -44,17 +50,19 @@ from workloads.contents import (
     same_filled_word,
 )
 from workloads.errors import TraceFormatError
-from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE, PageEvent
 
 MAGIC = "zramsim-trace"
 VERSION = "1"
+VERSIONS = ("1", "2")       # 2 = 1 plus S (attribute write) and T (clock)
+NS_PER_SECOND = 10 ** 9
 SIDE_SUFFIX = ".pages"
 # Digests of side-file pages remembered for sharing; past this the map restarts.
 SIDE_DEDUP_ENTRIES = 1 << 16
 
 
 class TextTraceReader:
-    """Streams the ``PageEvent`` records of a version 1 text trace (single pass)."""
+    """Streams the ``PageEvent`` records of a version 1 or 2 text trace (single pass)."""
 
     format = "text"
 
@@ -62,6 +70,7 @@ class TextTraceReader:
                  page_size: int | None = None) -> None:
         self.path = os.fspath(path)
         self.page_size = DEFAULT_PAGE_SIZE
+        self.version = VERSION
         self._line = 0
         self._last = 0
         self._pending: list[str] | None = None
@@ -107,10 +116,13 @@ class TextTraceReader:
             raise self._fail(f"missing magic line '{MAGIC} {VERSION}' (found {tokens[0]!r})")
         if len(tokens) < 2:
             raise self._fail(f"missing version after '{MAGIC}'")
-        if tokens[1] != VERSION:
-            raise self._fail(f"unsupported version {tokens[1]!r} (this reader knows {VERSION})")
+        if tokens[1] not in VERSIONS:
+            raise self._fail(f"unsupported version {tokens[1]!r} (this reader knows "
+                             f"{' and '.join(VERSIONS)})")
         if len(tokens) > 2:
-            raise self._fail(f"extra tokens after '{MAGIC} {VERSION}': {' '.join(tokens[2:])!r}")
+            raise self._fail(f"extra tokens after '{MAGIC} {tokens[1]}': "
+                             f"{' '.join(tokens[2:])!r}")
+        self.version = tokens[1]
         self._magic_line = self._line
         self._page_size_line = self._line       # where the page size was decided
         tokens = self._next_tokens()
@@ -177,7 +189,32 @@ class TextTraceReader:
             raise self._fail(str(exc)) from None
         if op == "page_size":
             raise self._fail("page_size must come before the first operation")
+        if op in (SET, TIME):
+            return self._parse_v2(tokens)
         raise self._fail(f"unknown operation {op!r} (expected W, R, D or C)")
+
+    def _parse_v2(self, tokens: list[str]) -> PageEvent:
+        """``S <attribute> <value...>`` and ``T <seconds>``, only in version 2."""
+        if self.version == "1":
+            raise self._fail(f"operation {tokens[0]!r} needs '{MAGIC} 2' (this trace is "
+                             f"version 1)")
+        if tokens[0] == SET:
+            if len(tokens) < 3:
+                raise self._fail("expected 'S <attribute> <value>'" + _extra(tokens, 3))
+            return PageEvent(SET, 0, (tokens[1], " ".join(tokens[2:])))
+        self._arity(tokens, 2, "T <seconds>")
+        return PageEvent(TIME, 0, self._seconds(tokens[1]))
+
+    def _seconds(self, text: str) -> int:
+        """Nanoseconds from a non-negative decimal: ``1.5`` -> 1500000000."""
+        whole, dot, fraction = text.partition(".")
+        if not (whole.isascii() and whole.isdigit()) or (
+                dot and not (fraction.isascii() and fraction.isdigit())):
+            raise self._fail(f"bad seconds {text!r}: expected a non-negative decimal "
+                             f"such as 60 or 0.25")
+        if len(fraction) > 9:
+            raise self._fail(f"bad seconds {text!r}: finer than a nanosecond")
+        return int(whole) * NS_PER_SECOND + int(fraction.ljust(9, "0") or 0)
 
     def _arity(self, tokens: list[str], count: int, form: str) -> None:
         if len(tokens) != count:
@@ -206,14 +243,18 @@ def _extra(tokens: list[str], allowed: int) -> str:
 
 
 class TextTraceWriter:
-    """Writes ``PageEvent`` records as a version 1 text trace.
+    """Writes ``PageEvent`` records as a text trace (version 1, or 2 for S and T).
 
     Pages that are not same-filled go to the side file ``<path>.pages`` (created
     only when needed) and are referenced by ``file:`` with the side file's name,
     which sits in the same folder as the trace, so the pair can be moved together.
     """
 
-    def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE,
+                 version: str = VERSION) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"no text trace version {version!r}")
+        self.version = version
         problem = page_size_problem(page_size)
         if problem:
             raise ValueError(problem)
@@ -228,7 +269,7 @@ class TextTraceWriter:
         self._side_pages = 0
         self._seen: dict[bytes, int] = {}
         self._out = open(self.path, "w", encoding="utf-8", newline="\n")
-        self._out.write(f"{MAGIC} {VERSION}\npage_size {page_size}\n")
+        self._out.write(f"{MAGIC} {version}\npage_size {page_size}\n")
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
@@ -241,6 +282,11 @@ class TextTraceWriter:
             self._out.write(f"D {index}\n" if arg == 1 else f"D {index} {arg}\n")
         elif op == COMPACT:
             self._out.write("C\n")
+        elif op in (SET, TIME) and self.version != VERSION:
+            self._out.write(f"S {arg[0]} {arg[1]}\n" if op == SET else
+                            f"T {arg // NS_PER_SECOND}.{arg % NS_PER_SECOND:09d}\n")
+        elif op in (SET, TIME):
+            raise ValueError(f"operation {op!r} needs a version 2 text trace")
         else:
             raise ValueError(f"unknown operation {op!r}")
 

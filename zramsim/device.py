@@ -21,6 +21,10 @@ and the next nine cost nothing more. A page compressing to 3700 bytes is
 
 A write may also carry only a compressed length (``write_size``): the same
 accounting and allocator run, without bytes. Such slots read back as ``None``.
+
+Every successful read or write stamps the slot with the injected clock
+(``ac_time``) and clears IDLE. A slot written back (WB, see ``writeback.py``)
+is read from the backing device (``bd_reads``); freeing it releases its block.
 """
 
 from __future__ import annotations
@@ -29,24 +33,27 @@ import hashlib
 from array import array
 
 from allocator import Geometry, Pool
+from zramsim.backing_dev import BackingDevice
+from zramsim.clock import SimClock
 from zramsim.compressors import Compressor, make_compressor
 from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
                             VerifyMismatch)
+from zramsim.slot_flags import (HUGE, IDLE, NO_DATA, PRIO_SHIFT, SAME, WB,
+                                SlotFlags)
 from zramsim.stats import DebugStat, DeviceStats, IoStat, MmStat
 
 LOGICAL_BLOCK = 4096        # zram's logical and physical block size, on every page size
 SECTOR = 512
 
-# Slot flags (our own bit numbers; meanings as zram's slot flags).
-SAME, HUGE, NO_DATA = 1, 2, 4
-MAX_SLOTS = 1 << 32       # NO_DATA: a sizes-only object, no bytes behind it
+# Slot flags (our own bit numbers; meanings as zram's slot flags): zramsim/slot_flags.py.
+MAX_SLOTS = 1 << 32
 
 
 def _digest(page: bytes) -> bytes:
     return hashlib.blake2b(page, digest_size=16).digest()
 
 
-class ZramDevice:
+class ZramDevice(SlotFlags):
     """One zram device. ``disksize=None`` grows the slot table as slots are used.
 
     >>> dev = ZramDevice(disksize=1 << 20)
@@ -65,7 +72,7 @@ class ZramDevice:
                  level: int | None = None, dictionary: bytes | None = None,
                  page_size: int = 4096, chain_size: int = 8, chain_rule: str = "min-waste",
                  mem_limit: int = 0, verify: bool = False,
-                 compressor: Compressor | None = None) -> None:
+                 compressor: Compressor | None = None, clock: SimClock | None = None) -> None:
         try:
             self.geometry = Geometry(page_size, chain_size, chain_rule)
         except ValueError as exc:
@@ -83,6 +90,10 @@ class ZramDevice:
         self._handle = array("Q")     # zsmalloc handle, or the same-filled word
         self._size = array("I")       # stored object size: comp_len, page size if huge
         self._flags = bytearray()
+        self._ac = array("Q")         # ac_time of each slot, ns on ``clock``
+        self.clock = clock if clock is not None else SimClock()
+        self.backing: BackingDevice | None = None
+        self.secondary: dict[int, Compressor] = {}    # recompression: priority -> algorithm
         self.verify = verify
         self._expected = bytearray()  # verify mode: 16-byte digest of each slot's contents
         self._zero_digest = _digest(bytes(page_size))
@@ -116,8 +127,9 @@ class ZramDevice:
 
     @property
     def pages_stored(self) -> int:
-        """Slots holding data: each is same-filled or owns exactly one zsmalloc object."""
-        return self.same_pages + self.pool.live_objects
+        """Slots holding data: same-filled, one zsmalloc object, or a backing block."""
+        written_back = self.backing.bd_count if self.backing is not None else 0
+        return self.same_pages + self.pool.live_objects + written_back
 
     def set_mem_limit(self, limit: int) -> None:
         """Limit zsmalloc's memory; rounded up to whole pages, 0 means unlimited."""
@@ -133,13 +145,17 @@ class ZramDevice:
         """Writing ``1`` to reset (spec §2.1): back to an uninitialised device.
 
         Every slot, the pool and all statistics go; disksize becomes 0 and the
-        defaults return (mem_limit 0, lz4 at its default level, no dictionary).
+        defaults return (mem_limit 0, lz4 at its default level, no dictionary);
+        the backing device is detached and the secondary algorithms forgotten.
         Until ``set_disksize``, every slot is outside the device, as on the
         kernel, where the disk has no sectors and a write fails (ENOSPC).
         """
         self._disk_slots = 0
         self._slots = 0
         self._handle, self._size, self._flags = array("Q"), array("I"), bytearray()
+        self._ac = array("Q")
+        self.backing = None
+        self.secondary = {}
         self._expected = bytearray()
         self.limit_pages = 0
         self.algorithm, self.level, self.dictionary = "lz4", None, None
@@ -158,13 +174,19 @@ class ZramDevice:
         self.compressor = make_compressor(algorithm, level, dictionary)
         self.algorithm, self.level, self.dictionary = algorithm, level, dictionary
 
-    def set_disksize(self, disksize: int) -> None:
-        """Writing ``disksize``: initialise a reset device (rounded up to whole pages)."""
+    def set_disksize(self, disksize: int | None) -> None:
+        """Writing ``disksize`` before the device is used (rounded up to whole pages).
+
+        ``None`` makes a device that grows to fit. The command line's options
+        build the device the way a udev rule would, so until the first write
+        they may still be changed, as a trace's ``S disksize`` does.
+        """
         self._refuse_if_initialised("disksize")
-        self._disk_slots = self._slots_for(disksize)
+        self._disk_slots = None if disksize is None else self._slots_for(disksize)
 
     def _refuse_if_initialised(self, attribute: str) -> None:
-        if self.initialised:
+        in_use = self._slots or (self.backing is not None and self.backing.bd_count)
+        if self.initialised and in_use:
             raise ConfigError(f"{attribute} cannot change while the device is initialised "
                               f"(the kernel says EBUSY); reset it first")
 
@@ -194,10 +216,12 @@ class ZramDevice:
                 self._handle.frombytes(bytes(8 * extra))
                 self._size.frombytes(bytes(4 * extra))
                 self._flags.extend(bytes(extra))
+                self._ac.frombytes(bytes(8 * extra))
                 if self.verify:
                     self._expected.extend(self._zero_digest * extra)
             except MemoryError:
                 del self._handle[capacity:], self._size[capacity:], self._flags[capacity:]
+                del self._ac[capacity:]
                 raise ConfigError(f"not enough memory for a table of {slots} slots "
                                   f"({13 * slots / 2**30:.1f} GiB); a smaller disksize "
                                   f"or lower slot numbers would fit") from None
@@ -247,6 +271,7 @@ class ZramDevice:
                 self._free_slot(index)
             self._flags[index] = SAME
             self._handle[index] = int.from_bytes(word, "little")
+            self._ac[index] = self.clock.ns
             self.same_pages += 1
             if self.verify:
                 self._expected[index * 16:index * 16 + 16] = _digest(page)
@@ -294,6 +319,7 @@ class ZramDevice:
         self._handle[index] = handle
         self._size[index] = obj_size
         self._flags[index] = flags
+        self._ac[index] = self.clock.ns
         self.compr_data_size += obj_size
         if flags & HUGE:
             self.huge_pages += 1
@@ -305,8 +331,11 @@ class ZramDevice:
     def _free_slot(self, index: int) -> None:
         """zram_free_page: drop whatever the slot holds and its share of the counters."""
         flags = self._flags[index]
+        self._ac[index] = 0
         if flags & SAME:
             self.same_pages -= 1
+        elif flags & WB:
+            self.backing.free(self._handle[index])
         else:
             handle = self._handle[index]
             if not handle:
@@ -330,18 +359,30 @@ class ZramDevice:
         self.reads += 1
         flags = self._flags[index]
         handle = self._handle[index]
-        if flags & NO_DATA:
+        if flags & NO_DATA and not flags & WB:
+            if flags & IDLE:
+                self._flags[index] = flags ^ IDLE
+            self._ac[index] = self.clock.ns
             return None
-        if flags & SAME or not handle:
+        if flags & WB:
+            page = self.backing.read(handle)
+        elif flags & SAME or not handle:
             page = handle.to_bytes(8, "little") * (self.page_size >> 3)
         elif flags & HUGE:
             page = self.pool.read(handle)
         else:
+            compressor = self.secondary[flags >> PRIO_SHIFT] if flags >> PRIO_SHIFT \
+                else self.compressor
             try:
-                page = self.compressor.decompress(self.pool.read(handle), self.page_size)
+                page = compressor.decompress(self.pool.read(handle), self.page_size)
             except Exception as exc:          # corrupt object: the bio fails
                 self.failed_reads += 1
                 raise ReadFailed(f"slot {index}: decompression failed ({exc})") from None
+        if flags & IDLE:                      # accessed: no longer idle, stamped now
+            self._flags[index] = flags ^ IDLE
+        self._ac[index] = self.clock.ns
+        if page is None:
+            return None
         if self.verify:
             expected = self._expected[index * 16:index * 16 + 16]
             if expected != _digest(page):
@@ -449,7 +490,7 @@ class ZramDevice:
         """A frozen snapshot of every counter and derived metric."""
         return DeviceStats(
             disksize=self.disksize, page_size=self.page_size, mm_stat=self.mm_stat(),
-            io_stat=self.io_stat(), debug_stat=self.debug_stat(),
+            io_stat=self.io_stat(), debug_stat=self.debug_stat(), bd_stat=self.bd_stat(),
             pages_stored=self.pages_stored,
             normal_pages=self.pages_stored - self.same_pages - self.huge_pages,
             fragmentation=self.pool.fragmentation(), reads=self.reads, writes=self.writes,
@@ -457,13 +498,15 @@ class ZramDevice:
         )
 
     def slot_state(self, index: int) -> tuple[str, int]:
-        """(kind, stored size) of a slot: kind is empty, same, huge or normal."""
+        """(kind, stored size) of a slot: kind is empty, same, writeback, huge or normal."""
         self._require(index)
         if index >= self._slots:
             return "empty", 0
         flags, handle = self._flags[index], self._handle[index]
         if flags & SAME:
             return "same", 0
+        if flags & WB:
+            return "writeback", 0
         if not handle:
             return "empty", 0
         return ("huge" if flags & HUGE else "normal"), self._size[index]
@@ -473,18 +516,25 @@ class ZramDevice:
         self._require(index)
         if index >= self._slots:
             return 0
-        return 0 if self._flags[index] & SAME else self._handle[index]
+        return 0 if self._flags[index] & (SAME | WB) else self._handle[index]
 
     def check(self) -> None:
         """Slot table against pool against counters; raises AssertionError subclasses."""
         self.pool.check()
         same = huge = stored = compr = objects = 0
+        blocks: set[int] = set()
         for index in range(self._slots):
             flags, handle, size = self._flags[index], self._handle[index], self._size[index]
             if flags & SAME:
                 same += 1
                 stored += 1
                 _expect(size == 0 and flags == SAME, f"slot {index}: bad same-filled state")
+            elif flags & WB:
+                stored += 1
+                _expect(size == 0 and flags & ~NO_DATA == WB and handle not in blocks
+                        and self.backing is not None and 0 < handle < self.backing.nr_pages,
+                        f"slot {index}: bad written-back state (block {handle})")
+                blocks.add(handle)
             elif handle:
                 stored += 1
                 objects += 1
@@ -493,11 +543,20 @@ class ZramDevice:
                         f"slot {index}: object size {self.pool.size_of(handle)} != {size}")
                 if flags & HUGE:
                     huge += 1
-                    _expect(size == self.page_size, f"slot {index}: huge but {size} bytes")
+                    _expect(size == self.page_size and not flags >> PRIO_SHIFT,
+                            f"slot {index}: huge but {size} bytes")
+                elif flags >> PRIO_SHIFT:       # recompressed: a huge page may shrink
+                    _expect(flags >> PRIO_SHIFT in self.secondary and size < self.page_size,
+                            f"slot {index}: recompressed by an unknown priority")
                 else:
                     _expect(size < self.huge_class_size, f"slot {index}: {size} should be huge")
             else:
                 _expect(size == 0 and flags == 0, f"slot {index}: empty slot with state")
+        if self.backing is not None:
+            _expect(blocks == self.backing.used() and len(blocks) == self.backing.bd_count,
+                    f"bd_count {self.backing.bd_count}, written-back slots {len(blocks)}")
+        else:
+            _expect(not blocks, "written-back slots without a backing device")
         _expect(objects == self.pool.live_objects,
                 f"{objects} slots hold objects, pool has {self.pool.live_objects}")
         for name, found in (("same_pages", same), ("huge_pages", huge),
@@ -508,12 +567,16 @@ class ZramDevice:
                 "huge_pages_since fell below huge_pages")
 
     def config(self) -> dict:
-        """Everything needed to build the same device again."""
+        """Everything needed to build the same device again (and, when set, the
+        backing device's size and the secondary algorithms)."""
+        extra = {"backing_dev": self.backing.size} if self.backing is not None else {}
+        if self.secondary:
+            extra["recomp_algorithm"] = {p: c.name for p, c in sorted(self.secondary.items())}
         return {"disksize": self.disksize, "algorithm": self.algorithm,
                 "params": self.compressor.params(), "page_size": self.page_size,
                 "chain_size": self.geometry.chain_size, "chain_rule": self.geometry.rule,
                 "mem_limit": self.limit_pages * self.page_size,
-                "huge_class_size": self.huge_class_size}
+                "huge_class_size": self.huge_class_size, **extra}
 
 
 class DeviceInvariantError(AssertionError):

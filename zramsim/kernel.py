@@ -282,6 +282,10 @@ def check_replayable(events: Iterable[PageEvent]) -> list[PageEvent]:
     """The events as a list; KernelDeviceError if a write carries no page bytes."""
     events = list(events)
     for number, (op, index, arg) in enumerate(events, 1):
+        if op not in (WRITE, READ, DISCARD, COMPACT):
+            raise KernelDeviceError(
+                f"operation {number} ({op}) is not W, R, D or C: the attribute writes and "
+                f"clock of a version 2 trace cannot be replayed on a kernel")
         if op == WRITE and not isinstance(arg, (bytes, bytearray, memoryview)):
             raise KernelDeviceError(
                 f"operation {number} (W {index}) is a sizes-only write: a real kernel "

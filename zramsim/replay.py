@@ -19,7 +19,8 @@ from __future__ import annotations
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
-from workloads.events import COMPACT, DISCARD, READ, WRITE
+from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE
+from zramsim.attributes import AttributeRefused, AttributeResult, Sysfs
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
 from zramsim.parallel import Pending, compressing
@@ -30,10 +31,16 @@ class Replay:
 
     ``workers`` > 1 compresses pages on that many threads, ``batch`` events at a
     time; the results are the same as with one worker.
+
+    Attribute writes (``S``, trace version 2) go through ``sysfs``; each result
+    is passed to ``on_attribute``, and with ``strict`` one the kernel refuses
+    (or that fails after partial work) raises ``AttributeRefused``.
     """
 
     def __init__(self, device: ZramDevice, progress: Callable[[int], None] | None = None,
-                 every: int = 8192, *, workers: int = 1, batch: int = 1024) -> None:
+                 every: int = 8192, *, workers: int = 1, batch: int = 1024,
+                 on_attribute: Callable[[AttributeResult], None] | None = None,
+                 strict: bool = False) -> None:
         if workers < 1 or batch < 1:
             raise ConfigError(f"workers and batch must be >= 1, not {workers} and {batch}")
         self.device = device
@@ -43,6 +50,9 @@ class Replay:
         self.batch = batch
         self.applied = 0
         self.failed_writes = 0
+        self.sysfs = Sysfs(device)
+        self.on_attribute = on_attribute
+        self.strict = strict
 
     def run(self, events: Iterable[tuple]) -> int:
         """Apply every event; returns the number applied (also kept in ``applied``)."""
@@ -73,15 +83,30 @@ class Replay:
         if op == DISCARD:
             self.device.discard(index, arg)
         elif op == COMPACT:
+            self.sysfs.started = True
             self.device.compact()
+        elif op == SET:
+            self.apply_attribute(*arg)
+        elif op == TIME:
+            self.device.clock.advance(arg)
         else:
             raise BadRequest(f"unknown operation {op!r}")
+
+    def apply_attribute(self, name: str, value: str) -> AttributeResult:
+        """One ``S`` event: write it, report it, and in strict mode stop at a failure."""
+        result = self.sysfs.write(name, value)
+        if self.on_attribute is not None:
+            self.on_attribute(result)
+        if self.strict and not result.ok:
+            raise AttributeRefused(result)
+        return result
 
     def _run_parallel(self, events: Iterable[tuple]) -> int:
         dev = self.device
         write_size, read = dev.write_size, dev.read
         write_compressed = dev.write_compressed
         progress, every = self.progress, self.every
+        primary = dev.compressor        # pages are compressed ahead with this one
         failure: Exception | None = None     # from the events, raised after what came before
         with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead_of_us:
 
@@ -106,7 +131,8 @@ class Replay:
                         if type(arg) is int:
                             ok = write_size(index, arg)
                         else:
-                            ok = write_compressed(index, arg, compressed[n])
+                            ok = write_compressed(index, arg, compressed[n] if
+                                                  dev.compressor is primary else None)
                             n += 1
                         if not ok:
                             self.failed_writes += 1

@@ -108,6 +108,8 @@ def render_table(stats: DeviceStats, config: dict, header: str = "") -> str:
     out.append("")
     out.append("mm_stat " + stats.mm_stat.text().rstrip("\n"))
     out.append("io_stat " + stats.io_stat.text().rstrip("\n"))
+    if any(asdict(stats.bd_stat).values()):
+        out.append("bd_stat " + stats.bd_stat.text().rstrip("\n"))
     return "\n".join(out) + "\n"
 
 

@@ -45,6 +45,7 @@ from typing import Callable
 from allocator import render_classes
 from zramsim.compressors import COMPRESSORS
 from zramsim.device import ZramDevice
+from zramsim.idle import block_state
 
 KERNEL_ORDER = ("lzo-rle", "lzo", "lz4", "lz4hc", "zstd", "deflate", "842")
 
@@ -73,10 +74,12 @@ SYSFS_VIEWS: dict[str, SysfsView] = {
     "mm_stat": lambda dev: dev.mm_stat().text(),
     "io_stat": lambda dev: dev.io_stat().text(),
     "debug_stat": lambda dev: dev.debug_stat().text(),
+    "bd_stat": lambda dev: dev.bd_stat().text(),
 }
 
 DEBUGFS_VIEWS: dict[str, SysfsView] = {
     "classes": lambda dev: render_classes(dev.pool.class_stats()),
+    "block_state": block_state,
 }
 
 

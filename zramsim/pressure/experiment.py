@@ -71,8 +71,9 @@ def sweep(workload, ram_sizes: Iterable[int], *,
           base: PressureConfig | None = None,
           clock: Callable[[], int] = time.perf_counter_ns,
           progress: Callable[[Summary], None] | None = None,
+          tiers: Sequence[str] = ("none",),
           per_ram: Callable[[int], dict] | None = None) -> SweepResult:
-    """Every RAM size x (each zram algorithm, then each baseline).
+    """Every RAM size x (each zram algorithm x each tier, then each baseline).
 
     ``base`` supplies every other knob (policy, limits, latencies); its
     ``ram_pages``, ``swap`` and ``algorithm`` are replaced per run.
@@ -82,12 +83,13 @@ def sweep(workload, ram_sizes: Iterable[int], *,
     """
     sizes = sorted(set(ram_sizes))
     base = base or PressureConfig(ram_pages=1)
-    setups = [("zram", a) for a in algorithms] + [(b, base.algorithm) for b in baselines]
+    setups = [("zram", a, t) for a in algorithms for t in tiers] + [
+        (b, base.algorithm, "none") for b in baselines]
     summaries = []
     for ram in sizes:
         sized = replace(base, **per_ram(ram)) if per_ram else base
-        for swap, algorithm in setups:
-            config = replace(sized, ram_pages=ram, swap=swap, algorithm=algorithm)
+        for swap, algorithm, tier in setups:
+            config = replace(sized, ram_pages=ram, swap=swap, algorithm=algorithm, tier=tier)
             summary = run_pressure(workload, config, clock=clock).summary
             summaries.append(summary)
             if progress is not None:

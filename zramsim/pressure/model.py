@@ -81,6 +81,7 @@ from dataclasses import dataclass
 from zramsim.device import ZramDevice
 from zramsim.pressure.policies import make_policy
 from zramsim.pressure.results import PressureResult, Sample, Summary
+from zramsim.pressure.tiers import TIERS, Tier
 
 UNTOUCHED, RESIDENT, IN_ZRAM, ON_DISK = 0, 1, 2, 3
 SWAPS = ("zram", "disk", "none")
@@ -109,6 +110,12 @@ class PressureConfig:
     reserve: int | None = None      # frames a swap-out may borrow; None: no bound
     shrinker: bool = True           # compact zsmalloc once per reclaim round and before OOM
     seed: int = 0                   # drives the write mutations
+    tier: str = "none"              # behind zram: none, writeback (to flash) or recompress
+    tier_period: int = 10_000       # accesses between the tier's jobs ("a day")
+    flash_pages: int | None = None  # flash for writeback; None: the address space
+    flash_budget: int = 0           # pages written back per job (writeback_limit); 0: no limit
+    flash_read_ns: int = 100_000    # a fault on a written-back page reads flash
+    recomp_algorithm: str = "zstd"
 
     def __post_init__(self) -> None:
         if self.ram_pages < 1:
@@ -118,13 +125,17 @@ class PressureConfig:
         if self.on_full not in ON_FULL:
             raise ValueError(f"on_full must be one of {', '.join(ON_FULL)}, "
                              f"not {self.on_full!r}")
-        if self.disk_latency_ns < 0 or self.ram_access_ns < 0:
+        if self.disk_latency_ns < 0 or self.ram_access_ns < 0 or self.flash_read_ns < 0:
             raise ValueError("latencies can not be negative")
+        if self.tier not in TIERS or (self.tier != "none" and self.swap != "zram"):
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}, and behind zram")
 
     @property
     def label(self) -> str:
         """``zram-<algorithm>``, ``disk`` or ``none``: how results name the run."""
-        return f"zram-{self.algorithm}" if self.swap == "zram" else self.swap
+        if self.swap != "zram":
+            return self.swap
+        return f"zram-{self.algorithm}" + ("" if self.tier == "none" else f"+{self.tier}")
 
 
 class MemoryModel:
@@ -158,6 +169,10 @@ class MemoryModel:
                                      mem_limit=config.mem_limit)
             self._free_slots = list(range(self.device.slots))   # sorted: already a heap
             self._limit_pages = self.device.limit_pages
+        self.tier = None if config.tier == "none" else Tier(
+            config.tier, self.device, period=config.tier_period,
+            flash_pages=config.flash_pages or self.pages, budget=config.flash_budget,
+            recomp_algorithm=config.recomp_algorithm, after_job=self._after_job)
         self.reserve = config.reserve
         self.accesses = self.first_touches = 0
         self.zram_ins = self.zram_outs = self.disk_reads = self.disk_writes = 0
@@ -204,6 +219,8 @@ class MemoryModel:
     def run(self, accesses: Iterable[tuple[int, bool | bytes]], every: int = 0) -> PressureResult:
         """Serve every access (stopping at OOM); a timeline sample every ``every``
         accesses (none if 0) and one at the end."""
+        if self.tier is not None:
+            accesses = self.tier.interleave(accesses, self.accesses)
         state, touch, fault, resident = self._state, self.policy.touch, self._fault, RESIDENT
         timeline: list[Sample] = []
         mark = self.accesses + every if every > 0 else -1
@@ -271,6 +288,14 @@ class MemoryModel:
             if not self._shrink():          # the last chance before OOM
                 return False
         return True
+
+    def _after_job(self, served: int) -> bool:
+        """After a tier's job (which may grow the pool): reclaim as a fault would; if
+        even that cannot balance the books, the run is out of memory after ``served``."""
+        if self._make_room():
+            return True
+        self.oom_at = served
+        return False
 
     def _shrink(self) -> int:
         """zsmalloc's shrinker: compact the pool; frames freed."""
@@ -380,7 +405,11 @@ class MemoryModel:
             mem_used_total=s.mem_used_total, orig_data_size=s.orig_data_size,
             compr_data_size=s.compr_data_size, compress_ns=self.compress_ns,
             decompress_ns=self.decompress_ns, disk_latency_ns=cfg.disk_latency_ns,
-            ram_access_ns=cfg.ram_access_ns)
+            ram_access_ns=cfg.ram_access_ns,
+            flash_reads=dev.bd_stat().bd_reads if dev else 0,
+            flash_writes=dev.bd_stat().bd_writes if dev else 0,
+            recompressed=self.tier.recompressed if self.tier else 0,
+            flash_read_ns=cfg.flash_read_ns if self.tier else 0)
 
     def peek(self, page: int) -> bytes | int:
         """Page p's current contents wherever it is (a zram read, for checks and tests)."""

@@ -21,15 +21,22 @@ group holds, as it holds every ratio from 10 to 19.) Compaction lists every
 object it moved, from which zspage and slot to which, found by comparing every
 live handle's location before and after.
 
+Trace version 2 adds attribute writes and the clock: ``S writeback huge`` is
+told with its outcome (or the errno it fails with) and one indented line per
+decision, e.g. ``slot 19 (huge, 4096 bytes, bucket 64) -> block 1`` or
+``slot 3 (huge, 4096 bytes, class 254): zstd (priority 1) 2100 bytes, class 130
+< 254: recompressed``; ``T 60`` tells the new time.
+
 The narration only reads the device; numbers it prints are the device's own.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from allocator import GROUP_LABELS, HANDLE_SIZE, fullness_group
-from workloads.events import COMPACT, DISCARD, READ, WRITE
+from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE
+from zramsim.attributes import AttributeResult, Sysfs
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest
 
@@ -91,6 +98,8 @@ def _describe_slot(device: ZramDevice, index: int, snap: _Snapshot) -> str:
         return "empty"
     if kind == "same":
         return "same-filled"
+    if kind == "writeback":
+        return f"written back to block {device.block_of(index)}"
     zid, slot = snap.where[device.handle_of(index)]
     return f"{kind} object of {size} bytes in zspage {zid} slot {slot}"
 
@@ -157,6 +166,10 @@ def _read(device: ZramDevice, index: int) -> list[str]:
         return [f"R slot {index}: never written (or discarded): reads as zeros"]
     if kind == "same":
         return [f"R slot {index}: same-filled: the page is refilled from its 8-byte word"]
+    if kind == "writeback":
+        return [f"R slot {index}: written back: the page is read from block "
+                f"{device.block_of(index)} of the backing device (bd_reads "
+                f"{device.backing.bd_reads}); it stays there"]
     handle = device.handle_of(index)
     zid, slot = snap.where[handle]
     cls = device.geometry.class_for_request(size)
@@ -211,12 +224,32 @@ def _compact(device: ZramDevice) -> list[str]:
     return lines
 
 
-def narrate(device: ZramDevice, events: Iterable[tuple]) -> Iterator[str]:
+def _attribute(device: ZramDevice, result: AttributeResult) -> list[str]:
+    m = device.mm_stat()
+    if result.ok:
+        head = f"S {result.describe()}"
+    else:
+        head = f"S {result.describe()} (the replay goes on)"
+    lines = [head]
+    if result.decisions:
+        b = device.bd_stat()
+        lines += [f"  {d}" for d in result.decisions]
+        lines.append(f"  now: orig_data_size {m.orig_data_size}, compr_data_size "
+                     f"{m.compr_data_size}, mem_used_total {m.mem_used_total}, huge_pages "
+                     f"{m.huge_pages}; bd_count {b.bd_count}, bd_writes {b.bd_writes}")
+    return lines
+
+
+def narrate(device: ZramDevice, events: Iterable[tuple],
+            attribute: Callable[[str, str], AttributeResult] | None = None) -> Iterator[str]:
     """Apply ``events`` to ``device`` one by one, yielding lines that explain each.
 
     Every event yields one line starting with its operation; compaction adds one
-    indented line per moved object and per zspage released.
+    indented line per moved object and per zspage released, writeback and
+    recompression one per slot decided. ``attribute`` applies an ``S`` event
+    (default: a ``Sysfs`` of the device).
     """
+    attribute = attribute or Sysfs(device).write
     for op, index, arg in events:
         if op == WRITE:
             yield from _write(device, index, arg)
@@ -226,5 +259,10 @@ def narrate(device: ZramDevice, events: Iterable[tuple]) -> Iterator[str]:
             yield from _discard(device, index, arg)
         elif op == COMPACT:
             yield from _compact(device)
+        elif op == SET:
+            yield from _attribute(device, attribute(*arg))
+        elif op == TIME:
+            device.clock.advance(arg)
+            yield f"T +{arg / 1e9:g} s: the clock reads {device.clock.seconds():.6f} s"
         else:
             raise BadRequest(f"unknown operation {op!r}")
