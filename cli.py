@@ -79,7 +79,8 @@ def device_options(func):
         click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
                      default="lz4", show_default=True, help="Compression algorithm."),
         click.option("--level", type=int, default=None,
-                     help="lz4 acceleration or zstd level (default: the kernel's: 1 / 3)."),
+                     help="lz4 acceleration, or lz4hc/zstd/deflate level "
+                          "(default: the kernel's: 1, 9, 3, -1)."),
         click.option("--dict", "dict_path", type=click.Path(exists=True, dir_okay=False),
                      help="zstd dictionary file (zram's algorithm_params dict=)."),
         click.option("--disksize", type=SIZE, default=None,
@@ -314,19 +315,14 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def algorithms(fmt):
-    """List the compression algorithms and their parameters.
+    """List zram's compression algorithms: kernel name, parameters, fidelity.
 
     Example: zramsim algorithms --format json
     """
-    rows = [{"name": name, "parameter": b.level_name, "default": b.default_level,
-             "dictionary": b.takes_dictionary, "note": b.note}
-            for name, b in COMPRESSORS.items()]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for r in rows:
-        extra = ", dict=FILE" if r["dictionary"] else ""
-        click.echo(f"{r['name']:<6} {r['parameter']}={r['default']}{extra}  ({r['note']})")
+    from zramsim.algorithms import algorithm_rows, render_algorithms
+    rows = algorithm_rows()
+    click.echo(json.dumps(rows, indent=2) if fmt == "json" else render_algorithms(rows),
+               nl=fmt == "json")
 
 
 @main.command()
