@@ -21,6 +21,7 @@ from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.report import render_csv, render_geometry, render_table
+from zramsim.algorithms import kernel_twins
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
@@ -430,15 +431,15 @@ def capture(out, pid, path, include):
 @main.command("kernel-diff")
 @click.argument("trace", type=click.Path(dir_okay=False))
 @click.option("--device", "device_path", default="/dev/zram0", show_default=True)
-@click.option("--algo", "algorithm", type=click.Choice(["lz4", "lz4-kernel"]), default="lz4",
-              show_default=True, help="Our compressor; the kernel side uses its lz4.")
+@click.option("--algo", "algorithm", type=click.Choice(sorted(kernel_twins())), default="lz4",
+              show_default=True, help="Our compressor; the kernel runs the one it stands for.")
 @click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
 @click.option("--mem-limit", type=SIZE, default=0, show_default=True)
 @click.option("--every", type=click.IntRange(1), default=1, show_default=True,
               help="Compare after every N operations (and after the last).")
 @click.option("--per-page", is_flag=True,
               help="Instead: the kernel's compressed length of every written page, "
-                   "against each of our lz4 compressors.")
+                   "against each of ours that stands for the same kernel algorithm.")
 @click.option("--allow-outside", is_flag=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
@@ -452,8 +453,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
     Example: sudo zramsim kernel-diff traces/mixed.trace --every 100
     """
-    from zramsim.kernel import (KernelDeviceError, KernelZram, check_replayable,
-                                kernel_page_sizes)
+    from zramsim.kernel import KernelDeviceError, KernelZram, check_replayable
     from zramsim import kernel_diff as kd
     reader, events, _ = open_events(trace, 0, allow_outside, None)
     try:
@@ -464,11 +464,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
         kernel = KernelZram(device_path)
         if per_page:
             pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
-            with kernel:
-                theirs = kernel_page_sizes(pages, kernel, "lz4")
-            huge = ZramDevice().huge_class_size
-            results = {name: kd.page_agreement(theirs, kd.our_page_lengths(pages, name), huge)
-                       for name in kd.KERNEL_ALGORITHM}
+            results = kd.per_page_agreement(pages, kernel, algorithm)
             click.echo(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2)
                        if fmt == "json" else kd.render_agreement(results), nl=fmt == "json")
             return

@@ -12,6 +12,12 @@ from __future__ import annotations
 from zramsim.compressors import COMPRESSORS, NOT_AVAILABLE
 
 
+def kernel_twins() -> dict[str, str]:
+    """Our algorithms that were checked on a real kernel -> the kernel's name for them."""
+    return {name: b.kernel_name for name, b in COMPRESSORS.items()
+            if b.fidelity in ("exact", "close")}
+
+
 def algorithm_rows() -> list[dict]:
     """One dict per algorithm: name, kernel name, parameters, fidelity, note."""
     rows = []
