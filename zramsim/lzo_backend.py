@@ -3,16 +3,16 @@
 Why two paths: the pure-Python encoder (``zramsim.lzo_compress``) is exact
 but costs ~0.4-0.5 ms a page. For plain lzo the system library liblzo2
 (Debian ``liblzo2-2``), called through ctypes, writes byte for byte the same
-stream: its ``lzo1x_1_15_compress`` runs the same parse with the same
-13-bit dictionary index as the kernel (identical output on every page we
-compared, docs/fidelity.md), ~50 times faster. It is optional: where it
+stream: its ``lzo1x_1_15_compress`` output equals the kernel's parse on every
+page and every generated input we compared (docs/fidelity.md; its
+``lzo1x_1_compress``, which python-lzo calls, does not), ~20-50 times faster. It is optional: where it
 cannot be loaded, the Python encoder is used and the lengths are the same.
 
 lzo-rle has no library. It differs from lzo only where the scan meets four
 zero bytes, so a page without ``b"\\0\\0\\0\\0"`` anywhere (most text) is
 the 2-byte version header plus the plain lzo stream, and the library helps
-there too. Example: a page of text compressing to 2301 bytes with lzo is
-2303 bytes with lzo-rle.
+there too. Example: ``b"hello zram " * 372 + bytes(4)`` is 52 bytes with lzo
+and 54 with lzo-rle (its 4 zero bytes sit in the last 20, never scanned).
 
 Reads decode with ``zramsim.lzo.decompress`` (liblzo2's safe decoder for
 plain lzo when it is loaded). Instances pickle as their class and settings
@@ -41,21 +41,33 @@ class _Liblzo2:
             fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, sizes,
                            ctypes.c_void_p]
             fn.restype = ctypes.c_int
-        self._work = ctypes.create_string_buffer(1 << 16)   # LZO1X_1_15_MEM_COMPRESS
-        self._out = ctypes.create_string_buffer(1 << 18)
+        # LZO1X_1_15_MEM_COMPRESS: 32768 dictionary entries of at most a pointer each.
+        # The library clears what it uses itself (its output does not change when
+        # this buffer is full of garbage), so it is not cleared between calls.
+        self._work = ctypes.create_string_buffer(32768 * ctypes.sizeof(ctypes.c_void_p))
+        self._out = ctypes.create_string_buffer(4096 + 4096 // 16 + 64 + 3)
         self._length = ctypes.c_size_t()
+
+    _cdll: ctypes.CDLL | None = None
+    _looked = False
 
     @classmethod
     def load(cls) -> _Liblzo2 | None:
-        name = ctypes.util.find_library("lzo2") or "liblzo2.so.2"
-        try:
-            return cls(ctypes.CDLL(name))
-        except (OSError, AttributeError):
-            return None
+        """Fresh buffers around the library, which is looked for once per process."""
+        if not cls._looked:
+            cls._looked = True
+            try:
+                cls._cdll = ctypes.CDLL(ctypes.util.find_library("lzo2") or "liblzo2.so.2")
+                cls._cdll.lzo1x_1_15_compress, cls._cdll.lzo1x_decompress_safe
+            except (OSError, AttributeError):
+                cls._cdll = None
+        return cls(cls._cdll) if cls._cdll is not None else None
 
     def compress(self, page: bytes) -> bytes:
-        """The plain lzo stream of ``page`` (< 64 KiB: the output buffer is 256 KiB)."""
-        ctypes.memset(self._work, 0, len(self._work))     # the kernel starts from a clean table
+        """The plain lzo stream of ``page``."""
+        worst = len(page) + len(page) // 16 + 64 + 3      # LZO1X's bound; it writes unchecked
+        if worst > len(self._out):
+            self._out = ctypes.create_string_buffer(worst)
         self._length.value = len(self._out)
         if self._compress(page, len(page), self._out, ctypes.byref(self._length),
                           self._work) != 0:
