@@ -56,11 +56,14 @@ class _Liblzo2:
         """Fresh buffers around the library, which is looked for once per process."""
         if not cls._looked:
             cls._looked = True
-            try:
-                cls._cdll = ctypes.CDLL(ctypes.util.find_library("lzo2") or "liblzo2.so.2")
-                cls._cdll.lzo1x_1_15_compress, cls._cdll.lzo1x_decompress_safe
-            except (OSError, AttributeError):
-                cls._cdll = None
+            for name in ("liblzo2.so.2", None):     # None: ask ctypes (slow: runs ldconfig)
+                try:
+                    lib = ctypes.CDLL(name or ctypes.util.find_library("lzo2") or "liblzo2")
+                    lib.lzo1x_1_15_compress, lib.lzo1x_decompress_safe
+                except (OSError, AttributeError):
+                    continue
+                cls._cdll = lib
+                break
         return cls(cls._cdll) if cls._cdll is not None else None
 
     def compress(self, page: bytes) -> bytes:
