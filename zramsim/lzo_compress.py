@@ -111,6 +111,7 @@ def _block(src: bytes, words: list[int], base: int, end: int, carried: int,
     """
     ip_end = end - TAIL
     shift = 32 - D_BITS
+    multiplier, mask = HASH_MULTIPLIER, 0xFFFFFFFF
     table = [base] * (1 << D_BITS)
     ii = base
     ip = base + (4 - carried if carried < 4 else 0)
@@ -120,7 +121,7 @@ def _block(src: bytes, words: list[int], base: int, end: int, carried: int,
             dv = words[ip]
             if not dv and rle:
                 break
-            h = (dv * HASH_MULTIPLIER & 0xFFFFFFFF) >> shift
+            h = (dv * multiplier & mask) >> shift
             m_pos = table[h]
             table[h] = ip
             if words[m_pos] == dv:
