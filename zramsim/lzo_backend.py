@@ -28,6 +28,7 @@ from zramsim import lzo, lzo_compress
 
 RLE_HEADER = bytes((17, lzo.RLE_VERSION))
 RLE_BLOCK = lzo.M4_MAX_OFFSET_RLE + 1   # longer inputs: lzo-rle cuts blocks 1 byte shorter
+LIBRARY_MIN = 32    # liblzo2 leaves inputs of 26..31 bytes as literals; the kernel scans them
 
 
 class _Liblzo2:
@@ -107,7 +108,7 @@ class Lzo:
         return "liblzo2" if self._lib else "python"
 
     def compress(self, page: bytes) -> bytes:
-        if self._lib is not None:
+        if self._lib is not None and len(page) >= LIBRARY_MIN:
             return self._lib.compress(page)
         return lzo_compress.compress(page)
 
@@ -134,7 +135,8 @@ class LzoRle(Lzo):
     rle = True
 
     def compress(self, page: bytes) -> bytes:
-        if self._lib is not None and len(page) < RLE_BLOCK and b"\0\0\0\0" not in page:
+        if self._lib is not None and LIBRARY_MIN <= len(page) < RLE_BLOCK \
+                and b"\0\0\0\0" not in page:
             return RLE_HEADER + self._lib.compress(page)
         return lzo_compress.compress(page, rle=True)
 
