@@ -44,7 +44,8 @@ def test_lzo_and_lzo_rle_are_kernel_twins(tmp_path):
     trace = tmp_path / "t.trace"
     trace.write_text("zramsim-trace 1\nW 0 random:1\n")
     for algorithm in ("lzo", "lzo-rle"):
-        result = run("kernel-diff", str(trace), "--algo", algorithm, "--device", "/dev/nonexistent")
+        result = run("kernel-diff", str(trace), "--algo", algorithm,
+                     "--device", "/dev/nonexistent")
         assert result.exit_code == 1 and "nonexistent" in result.stderr   # a device error
 
 

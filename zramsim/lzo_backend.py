@@ -4,15 +4,18 @@ Why two paths: the pure-Python encoder (``zramsim.lzo_compress``) is exact
 but costs ~0.4-0.5 ms a page. For plain lzo the system library liblzo2
 (Debian ``liblzo2-2``), called through ctypes, writes byte for byte the same
 stream: its ``lzo1x_1_15_compress`` output equals the kernel's parse on every
-page and every generated input we compared (docs/fidelity.md; its
-``lzo1x_1_compress``, which python-lzo calls, does not), ~20-50 times faster. It is optional: where it
-cannot be loaded, the Python encoder is used and the lengths are the same.
+page and every generated input of 32 bytes or more we compared
+(docs/fidelity.md; its ``lzo1x_1_compress``, which python-lzo calls, does
+not), 20-50 times faster. It is optional: where it cannot be loaded, the
+Python encoder is used and the lengths are the same.
 
 lzo-rle has no library. It differs from lzo only where the scan meets four
 zero bytes, so a page without ``b"\\0\\0\\0\\0"`` anywhere (most text) is
 the 2-byte version header plus the plain lzo stream, and the library helps
 there too. Example: ``b"hello zram " * 372 + bytes(4)`` is 52 bytes with lzo
-and 54 with lzo-rle (its 4 zero bytes sit in the last 20, never scanned).
+and 54 with lzo-rle: its only zeros sit in the last 20 bytes, which are never
+scanned, so the parses agree (the library is not asked for it, though: the
+page does hold four zero bytes, and only the Python parse can tell).
 
 Reads decode with ``zramsim.lzo.decompress`` (liblzo2's safe decoder for
 plain lzo when it is loaded). Instances pickle as their class and settings
