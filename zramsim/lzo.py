@@ -149,16 +149,15 @@ def _decode(data: bytes, size: int) -> bytearray:
                     raise LzoError("malformed end of stream")
                 return out
             dist += 0x4000
-        if dist > len(out):
-            raise LzoError(f"a match reaches {dist} bytes back, only {len(out)} written")
-        if len(out) + length > size:
-            raise LzoError(f"the stream decodes to more than {size} bytes")
         start = len(out) - dist
+        if start < 0 or start + dist + length > size:
+            raise LzoError(f"a match reaches {dist} bytes back, only {len(out)} written"
+                           if start < 0 else f"the stream decodes to more than {size} bytes")
         if dist >= length:
             out += out[start:start + length]
         else:                                         # overlapping: repeat the pattern
-            pattern = out[start:]
-            out += (pattern * (length // dist + 1))[:length]
+            out += (out[start:] * (length // dist + 1))[:length]
         state = t & 3
-        out += data[ip:ip + state]
-        ip += state
+        if state:
+            out += data[ip:ip + state]
+            ip += state
