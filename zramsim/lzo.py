@@ -15,7 +15,7 @@ byte. First byte ``b`` (``L`` length bits, ``D`` distance bits, ``S`` state):
 ``b``          instruction               rest of the instruction
 =============  ========================  ==========================================
 0..15 (a)      literal run of b + 3      ``b = 0``: 18 + the zero-run count below
-0..15 (b)      M1: 2 bytes back 1..1024  ``DDDDDDSS``; dist = 1 + (b >> 2) + 4 * D
+0..15 (b)      M1: 2 bytes back 1..1024  ``b = 0000DDSS``, one byte D: 1 + (b >> 2) + 4D
 0..15 (c)      M1: 3 bytes, 2049..3072   as (b), 2048 further back
 16..31         M4: 3..9+ bytes, 16384+   ``b = 0001HLLL``, then 2 bytes ``DDDDDDSS DDDDDDDD``
 32..63         M3: 3..33+ bytes, 1..16K  ``b = 001LLLLL``, then 2 bytes as M4
@@ -24,7 +24,7 @@ byte. First byte ``b`` (``L`` length bits, ``D`` distance bits, ``S`` state):
 
 Which meaning a byte 0..15 has depends on what came before: (a) after a
 match with no state bits, (b) after a match followed by 1..3 literals, (c)
-after a literal run of 4 or more. The kernel's compressor never writes M1. A
+after a literal run of 4 or more; the stream starts in (a). The kernel never writes M1. A
 length field of all zero bits is extended: each following 0 byte adds 255,
 the first non-zero byte adds itself (literal runs: ``18 + 255 * zeros + byte``,
 M3: ``33 + ...``, M4: ``9 + ...``). M4's distance is ``16384 + (H << 14) +

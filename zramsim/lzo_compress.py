@@ -65,14 +65,21 @@ def _words(src: bytes) -> list[int]:
 
 
 def _append_count(out: bytearray, count: int) -> None:
-    """A length too large for its field: ``count`` as zero bytes of 255 each, then the rest."""
+    """A length beyond its field: a zero byte per 255, then the rest as a non-zero byte.
+
+    ``count`` = 255 * zeros + last, with last in 1..255: 4078 is 15 zeros and 253.
+    """
     zeros, rest = divmod(count - 1, 255)
     out += bytes(zeros)
     out.append(rest + 1)
 
 
 def _common(src: bytes, a: int, b: int, start: int, cap: int) -> int:
-    """How many bytes from ``a`` equal those from ``b``, given ``start`` do; at most ``cap``."""
+    """How many bytes from ``a`` equal those from ``b`` (the first ``start`` do), at most ``cap``.
+
+    Compares slices (one C memcmp each) of 8 bytes, then of 64, then bytes
+    inside the slice that differs.
+    """
     k = start
     while k < cap:
         step = 8 if k < 64 else 64
@@ -133,7 +140,7 @@ def _block(src: bytes, words: list[int], base: int, end: int, carried: int,
             ii -= carried
             carried = 0
         t = ip - ii
-        if t:
+        if t:                                     # _literals, inlined
             if t <= 3:
                 out[len(out) + state] |= t
             elif t <= 18:
