@@ -22,9 +22,9 @@ byte. First byte ``b`` (``L`` length bits, ``D`` distance bits, ``S`` state):
 64..255        M2: 3..8 bytes, 1..2048   ``b = LLLDDDSS``, then ``DDDDDDDD``
 =============  ========================  ==========================================
 
-Which meaning a byte 0..15 has depends on what came before: (a) after a
-match with no state bits, (b) after a match followed by 1..3 literals, (c)
-after a literal run of 4 or more; the stream starts in (a). The kernel never writes M1. A
+Which meaning a byte 0..15 has depends on what came before: (a) at the
+start and after a match with no state bits, (b) after a match followed by 1..3
+literals, (c) after a literal run of 4 or more. The kernel never writes M1. A
 length field of all zero bits is extended: each following 0 byte adds 255,
 the first non-zero byte adds itself (literal runs: ``18 + 255 * zeros + byte``,
 M3: ``33 + ...``, M4: ``9 + ...``). M4's distance is ``16384 + (H << 14) +
