@@ -151,10 +151,10 @@ COMPRESSORS: dict[str, Backend] = {
                           False, "the kernel's exact lz4 lengths on every page; ~0.8 ms/page",
                           "lz4", "exact"),
     "lzo": Backend(lambda level, dictionary: _lzo("lzo"), None, None, False,
-                   "kernel lengths on 29,189/29,189 real pages; liblzo2 if installed, "
+                   "kernel lengths on 29,189/29,189 pages; liblzo2 if installed, "
                    "else pure Python (~0.5 ms/page)", "lzo", "exact"),
     "lzo-rle": Backend(lambda level, dictionary: _lzo("lzo-rle"), None, None, False,
-                       "the kernel's default; kernel lengths on 29,189/29,189 real pages; "
+                       "the kernel's default; kernel lengths on 29,189/29,189 pages; "
                        "pure Python (~0.5 ms/page)", "lzo-rle", "exact"),
     "lz4hc": Backend(lambda level, dictionary: _library("lz4hc", level), "level", 9, False,
                      "python-lz4 HC (LZ4 1.9); the kernel's is LZ4 1.7.3 HC, no kernel "
