@@ -247,3 +247,14 @@ def test_compressors_with_and_without_the_library_agree():
 def test_lzo_rle_is_lzo_behind_the_version_where_no_four_zero_bytes_meet():
     text = b"the kernel's default compressor is lzo-rle; " * 91
     assert compress(text[:4096], rle=True) == h("11 01") + compress(text[:4096])
+
+
+def test_the_worked_example_of_lzo_compress():
+    # zramsim/lzo_compress.py: 11 literals, a 4068-byte match at distance 11 that
+    # stops counting at the 8-byte step reaching n - 20 (33 + 15 * 255 + 210, d2;
+    # distance 10 << 2 = 28, 00), 17 literals left, the end marker: 52 bytes
+    page = b"hello zram " * 372 + bytes(4)
+    expected = (h("08") + page[:11] + h("20") + bytes(15) + h("d2 28 00 0e") + page[-17:]
+                + h("11 00 00"))
+    assert compress(page) == expected and len(expected) == 52
+    assert compress(page, rle=True) == h("11 01") + expected
