@@ -158,14 +158,16 @@ def _block(src: bytes, words: list[int], base: int, end: int, carried: int,
             state = -3
             ii = ip
             continue
-        # A match of 4 bytes at least: the first 8 more by words, then by slices.
+        # A match of 4 bytes at least: the first 8 more by words (the lowest
+        # differing byte ends it), then by slices.
         diff = words[ip + 4] ^ words[m_pos + 4]
         if diff:
-            m_len = 4 + (((diff & -diff).bit_length() - 1) >> 3)
+            m_len = 4 if diff & 0xFF else 5 if diff & 0xFF00 else 6 if diff & 0xFF0000 else 7
         else:
             diff = words[ip + 8] ^ words[m_pos + 8]
             if diff:
-                m_len = 8 + (((diff & -diff).bit_length() - 1) >> 3)
+                m_len = 8 if diff & 0xFF else 9 if diff & 0xFF00 else 10 if diff & 0xFF0000 \
+                    else 11
             else:
                 cap = ip_end - ip - 4                 # counting stops at the 8-byte step
                 cap = 12 if cap <= 8 else 4 + ((cap + 7) >> 3 << 3)   # that reaches ip_end
