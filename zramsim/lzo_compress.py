@@ -118,7 +118,7 @@ def _block(src: bytes, words: list[int], base: int, end: int, carried: int,
     """
     ip_end = end - TAIL
     shift = 32 - D_BITS
-    multiplier, mask = HASH_MULTIPLIER, 0xFFFFFFFF
+    multiplier, d_mask = HASH_MULTIPLIER, (1 << D_BITS) - 1
     table = [base] * (1 << D_BITS)
     ii = base
     ip = base + (4 - carried if carried < 4 else 0)
@@ -128,7 +128,7 @@ def _block(src: bytes, words: list[int], base: int, end: int, carried: int,
             dv = words[ip]
             if not dv and rle:
                 break
-            h = (dv * multiplier & mask) >> shift
+            h = (dv * multiplier >> shift) & d_mask   # bits 19..31 of the product
             m_pos = table[h]
             table[h] = ip
             if words[m_pos] == dv:
