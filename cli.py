@@ -21,6 +21,7 @@ from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
 from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim.algorithms import kernel_twins
 from zramsim.report import (render_csv, render_geometry, render_table, render_view,
                             replay_document, replay_formats, views_as_json)
 from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
@@ -82,7 +83,8 @@ def device_options(func):
         click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
                      default="lz4", show_default=True, help="Compression algorithm."),
         click.option("--level", type=int, default=None,
-                     help="lz4 acceleration or zstd level (default: the kernel's: 1 / 3)."),
+                     help="lz4 acceleration, or lz4hc/zstd/deflate level "
+                          "(default: the kernel's: 1, 9, 3, -1)."),
         click.option("--dict", "dict_path", type=click.Path(exists=True, dir_okay=False),
                      help="zstd dictionary file (zram's algorithm_params dict=)."),
         click.option("--disksize", type=SIZE, default=None,
@@ -416,19 +418,14 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def algorithms(fmt):
-    """List the compression algorithms and their parameters.
+    """List zram's compression algorithms: kernel name, parameters, fidelity.
 
     Example: zramsim algorithms --format json
     """
-    rows = [{"name": name, "parameter": b.level_name, "default": b.default_level,
-             "dictionary": b.takes_dictionary, "note": b.note}
-            for name, b in COMPRESSORS.items()]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for r in rows:
-        extra = ", dict=FILE" if r["dictionary"] else ""
-        click.echo(f"{r['name']:<6} {r['parameter']}={r['default']}{extra}  ({r['note']})")
+    from zramsim.algorithms import algorithm_rows, render_algorithms
+    rows = algorithm_rows()
+    click.echo(json.dumps(rows, indent=2) if fmt == "json" else render_algorithms(rows),
+               nl=fmt == "json")
 
 
 @main.command("config")
@@ -563,15 +560,15 @@ def capture(out, pid, path, include):
 @main.command("kernel-diff")
 @click.argument("trace", type=click.Path(dir_okay=False))
 @click.option("--device", "device_path", default="/dev/zram0", show_default=True)
-@click.option("--algo", "algorithm", type=click.Choice(["lz4", "lz4-kernel"]), default="lz4",
-              show_default=True, help="Our compressor; the kernel side uses its lz4.")
+@click.option("--algo", "algorithm", type=click.Choice(sorted(kernel_twins())), default="lz4",
+              show_default=True, help="Our compressor; the kernel runs the one it stands for.")
 @click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
 @click.option("--mem-limit", type=SIZE, default=0, show_default=True)
 @click.option("--every", type=click.IntRange(1), default=1, show_default=True,
               help="Compare after every N operations (and after the last).")
 @click.option("--per-page", is_flag=True,
               help="Instead: the kernel's compressed length of every written page, "
-                   "against each of our lz4 compressors.")
+                   "against each of ours that stands for the same kernel algorithm.")
 @click.option("--allow-outside", is_flag=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
@@ -585,8 +582,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
     Example: sudo zramsim kernel-diff traces/mixed.trace --every 100
     """
-    from zramsim.kernel import (KernelDeviceError, KernelZram, check_replayable,
-                                kernel_page_sizes)
+    from zramsim.kernel import KernelDeviceError, KernelZram, check_replayable
     from zramsim import kernel_diff as kd
     reader, events, _ = open_events(trace, 0, allow_outside, None)
     try:
@@ -597,11 +593,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
         kernel = KernelZram(device_path)
         if per_page:
             pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
-            with kernel:
-                theirs = kernel_page_sizes(pages, kernel, "lz4")
-            huge = ZramDevice().huge_class_size
-            results = {name: kd.page_agreement(theirs, kd.our_page_lengths(pages, name), huge)
-                       for name in kd.KERNEL_ALGORITHM}
+            results = kd.per_page_agreement(pages, kernel, algorithm)
             click.echo(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2)
                        if fmt == "json" else kd.render_agreement(results), nl=fmt == "json")
             return

@@ -148,7 +148,12 @@ def test_classes_after_replay_is_the_debugfs_table():
 
 def test_algorithms_json():
     doc = json.loads(run("algorithms", "--format", "json").stdout)
-    assert {r["name"]: r["default"] for r in doc} == {"lz4": 1, "lz4-kernel": 1, "zstd": 3}
+    assert {r["name"]: r["default"] for r in doc} == {
+        "lz4": 1, "lz4-kernel": 1, "lzo": None, "lzo-rle": None, "lz4hc": 9, "zstd": 3,
+        "deflate": -1, "842": None}
+    fidelity = {r["name"]: (r["kernel"], r["fidelity"]) for r in doc}
+    assert fidelity["lzo-rle"] == ("lzo-rle", "exact") and fidelity["lz4"] == ("lz4", "close")
+    assert fidelity["842"] == ("842", "not available") and fidelity["deflate"][1] == "not checked"
 
 
 def test_generate_convert_replay_round_trip(tmp_path):

@@ -124,28 +124,69 @@ class Zstd:
 
 @dataclass(frozen=True)
 class Backend:
-    """A registry entry: how to build the compressor and what its knobs mean."""
+    """A registry entry: how to build the compressor, what its knobs mean, how exact it is.
+
+    ``fidelity`` is one of FIDELITY: ``exact`` (every compressed length equal
+    to the kernel's, checked on a real device), ``close`` (checked on a real
+    device; ``note`` gives the measured difference), ``not checked`` (no
+    kernel with this backend was measured; ``note`` says what is known).
+    """
 
     factory: Callable[..., Compressor]
-    level_name: str              # what --level sets
-    default_level: int
+    level_name: str | None       # what --level sets; None: no parameter
+    default_level: int | None
     takes_dictionary: bool
     note: str = field(default="")
+    kernel_name: str = ""        # the name zram's comp_algorithm takes
+    fidelity: str = "not checked"
 
+
+FIDELITY = ("exact", "close", "not checked")
 
 COMPRESSORS: dict[str, Backend] = {
     "lz4": Backend(lambda level, dictionary: Lz4(level), "acceleration", 1, False,
-                   "kernel-identical on 96-98% of real pages; else 0-6 bytes shorter"),
+                   "kernel-identical on 96-98% of real pages; else 0-6 bytes shorter",
+                   "lz4", "close"),
     "lz4-kernel": Backend(lambda level, dictionary: _lz4_kernel(level), "acceleration", 1,
-                          False, "the kernel's exact lz4 lengths on every page; ~0.8 ms/page"),
+                          False, "the kernel's exact lz4 lengths on every page; ~0.8 ms/page",
+                          "lz4", "exact"),
+    "lzo": Backend(lambda level, dictionary: _lzo("lzo"), None, None, False,
+                   "kernel lengths on 29,189/29,189 pages; liblzo2 if installed, "
+                   "else pure Python (~0.5 ms/page)", "lzo", "exact"),
+    "lzo-rle": Backend(lambda level, dictionary: _lzo("lzo-rle"), None, None, False,
+                       "the kernel's default; kernel lengths on 29,189/29,189 pages; "
+                       "pure Python (~0.5 ms/page)", "lzo-rle", "exact"),
+    "lz4hc": Backend(lambda level, dictionary: _library("lz4hc", level), "level", 9, False,
+                     "python-lz4 HC (LZ4 1.9); the kernel's is LZ4 1.7.3 HC, no kernel "
+                     "here to measure", "lz4hc"),
     "zstd": Backend(lambda level, dictionary: Zstd(level, dictionary), "level", 3, True,
-                    "python-zstandard; the kernel's zstd build may differ by a few bytes"),
+                    "python-zstandard; the kernel's zstd build may differ by a few bytes",
+                    "zstd"),
+    "deflate": Backend(lambda level, dictionary: _library("deflate", level), "level", -1,
+                       False, "Python's zlib as raw deflate, window bits -11, memLevel 9; "
+                       "the kernel's zlib is older, unmeasured", "deflate"),
+}
+
+# zram algorithms we do not simulate, and why.
+NOT_AVAILABLE: dict[str, str] = {
+    "842": "no sound implementation outside the kernel's lib/842 (and IBM's NX "
+           "hardware); a port has not been written",
 }
 
 
 def _lz4_kernel(acceleration: int) -> Compressor:
     from zramsim.lz4_kernel import Lz4Kernel   # it builds on Lz4, defined here
     return Lz4Kernel(acceleration)
+
+
+def _lzo(name: str) -> Compressor:
+    from zramsim.lzo_backend import Lzo, LzoRle
+    return LzoRle() if name == "lzo-rle" else Lzo()
+
+
+def _library(name: str, level: int) -> Compressor:
+    from zramsim.library_backends import Deflate, Lz4hc
+    return Lz4hc(level) if name == "lz4hc" else Deflate(level)
 
 
 def make_compressor(name: str, level: int | None = None,
@@ -158,4 +199,6 @@ def make_compressor(name: str, level: int | None = None,
                           f"choose from {', '.join(COMPRESSORS)}") from None
     if dictionary and not backend.takes_dictionary:
         raise ConfigError(f"{name} takes no dictionary")
+    if level is not None and backend.level_name is None:
+        raise ConfigError(f"{name} takes no level")
     return backend.factory(backend.default_level if level is None else level, dictionary)

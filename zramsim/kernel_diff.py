@@ -34,12 +34,13 @@ from dataclasses import asdict, astuple, dataclass
 
 from workloads.events import PageEvent
 from zramsim import zramctl
+from zramsim.algorithms import kernel_twins
 from zramsim.device import ZramDevice
 from zramsim.replay import Replay
 from zramsim.sysfs import sysfs_texts
 from zramsim.kernel import (
     HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot,
-    check_replayable, parse_io_stat, parse_mm_stat, replay_on_kernel,
+    check_replayable, kernel_page_sizes, parse_io_stat, parse_mm_stat, replay_on_kernel,
 )
 
 FIELDS = MM_STAT_FIELDS + IO_STAT_FIELDS
@@ -118,7 +119,7 @@ def diff_rows(trace_events: Iterable[PageEvent], kernel: Sequence[KernelSnapshot
 
 # -- one run: a trace on both, side by side ------------------------------------
 
-KERNEL_ALGORITHM = {"lz4": "lz4", "lz4-kernel": "lz4"}   # ours -> the kernel's name
+KERNEL_ALGORITHM = kernel_twins()   # ours -> the kernel's name: lz4-kernel -> lz4, ...
 
 
 ZRAMCTL_VIEWS = {False: ("--output-all", "--raw"), True: ("--output-all", "--raw", "--bytes")}
@@ -177,8 +178,8 @@ def run_kernel_diff(events: list[PageEvent], kernel, algorithm: str, *, disksize
     asked about the kernel's device at the end, before the reset.
     """
     if algorithm not in KERNEL_ALGORITHM:
-        raise KernelDeviceError(f"the kernel side needs lz4; {algorithm!r} has no kernel twin "
-                                f"here (choose from {', '.join(KERNEL_ALGORITHM)})")
+        raise KernelDeviceError(f"{algorithm!r} was never checked on a kernel; "
+                                f"choose from {', '.join(KERNEL_ALGORITHM)}")
     events = check_replayable(events)
     with kernel:
         kernel.configure(KERNEL_ALGORITHM[algorithm], disksize, mem_limit)
@@ -232,6 +233,20 @@ def page_agreement(kernel_sizes: Sequence, our_sizes: Sequence[int],
     largest = max(diffs, key=abs, default=0)
     return PageAgreement(pages, exact, sum(diffs) / len(diffs) if diffs else 0.0, largest,
                          huge_agree)
+
+
+def per_page_agreement(pages: Sequence[bytes], kernel, algorithm: str) -> dict:
+    """Each of our algorithms that stands for ``algorithm``'s kernel twin, page by page.
+
+    The kernel measures every page once with that algorithm (lz4 for lz4 and
+    lz4-kernel); the device is left reset.
+    """
+    twin = KERNEL_ALGORITHM[algorithm]
+    with kernel:
+        theirs = kernel_page_sizes(pages, kernel, twin)
+    huge = ZramDevice().huge_class_size
+    return {name: page_agreement(theirs, our_page_lengths(pages, name), huge)
+            for name, other in KERNEL_ALGORITHM.items() if other == twin}
 
 
 def our_page_lengths(pages: Sequence[bytes], algorithm: str) -> list[int]:
