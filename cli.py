@@ -19,8 +19,10 @@ import click
 from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
 from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
+from workloads.open_trace import INPUT_FORMATS
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.report import render_csv, render_geometry, render_table
+from zramsim.size_parse import SizeError, parse_size
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
@@ -34,18 +36,9 @@ class Failure(click.ClickException):
         self.exit_code = code
 
 
-def parse_size(text: str) -> int:
-    """Bytes from ``4096``, ``64K``, ``512M``, ``2G`` (powers of 1024, like memparse)."""
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    text = text.strip()
-    scale = units.get(text[-1:].lower(), 1)
-    number = text[:-1] if scale > 1 else text
-    if not number.isdigit():
-        raise click.BadParameter(f"{text!r} is not a size such as 4096, 64K, 512M or 2G")
-    return int(number) * scale
-
-
 class SizeType(click.ParamType):
+    """A size parsed like util-linux's (zramsim.size_parse): 4096, 64K, 512KB, 1.5G."""
+
     name = "size"
 
     def convert(self, value, param, ctx):
@@ -53,7 +46,7 @@ class SizeType(click.ParamType):
             return value
         try:
             return parse_size(value)
-        except click.BadParameter as exc:
+        except SizeError as exc:
             self.fail(str(exc), param, ctx)
 
 
@@ -101,9 +94,19 @@ def device_options(func):
 def trace_options(func):
     func = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
                         help="Seed of the built-in default workload.")(func)
+    func = input_format_option(func)
     func = click.option("--allow-outside", is_flag=True,
                         help="Let file: contents of a text trace leave the trace's folder.")(func)
     return click.argument("trace", type=click.Path(dir_okay=False), required=False)(func)
+
+
+def input_format_option(func):
+    """--input-format, kept in the context for open_events (no extra parameter)."""
+    return click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+                        show_default=True, expose_value=False, is_eager=True,
+                        callback=lambda ctx, _, value: ctx.meta.update(input_format=value),
+                        help="What TRACE ('-': standard input) holds; raw images only "
+                             "when asked or named .img/.bin/.raw/.iso/.dd.")(func)
 
 
 def build_device(algorithm, level, dict_path, disksize, mem_limit, page_size, chain_size,
@@ -125,8 +128,10 @@ def open_events(trace, seed, allow_outside, page_size):
         return None, events, {"trace": None, "workload": "default", "seed": seed,
                               "description": DESCRIPTION}
     from workloads.open_trace import open_trace
+    input_format = click.get_current_context().meta.get("input_format", "auto")
     try:
-        reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size)
+        reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size,
+                            input_format=input_format)
     except WorkloadError as exc:
         raise Failure(str(exc)) from None
     return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
@@ -276,8 +281,8 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
             page_size, chain_size, chain_rule, fmt, quiet):
     """The zsmalloc size classes: after replaying TRACE, or the bare geometry.
 
-    With TRACE, prints the debugfs 'classes' table after replaying it ('-' replays
-    the built-in default workload); with no TRACE, the class geometry for
+    With TRACE, prints the debugfs 'classes' table after replaying it ('-' reads
+    it from standard input); with no TRACE, the class geometry for
     --page-size, --chain-size and --chain-rule.
 
     Example: zramsim classes --page-size 16384 --format json
@@ -295,8 +300,6 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
                        f"{geometry.huge_class_size}")
             click.echo(render_geometry(geometry.classes, geometry.page_size), nl=False)
         return
-    if trace == "-":
-        trace = None
     reader, events, _ = open_events(trace, seed, allow_outside, page_size)
     device = build_device(algorithm, level, dict_path, disksize, mem_limit,
                           page_size or (reader.page_size if reader else 4096),
@@ -330,10 +333,11 @@ def algorithms(fmt):
 
 
 @main.command()
-@click.argument("src", type=click.Path(exists=True, dir_okay=False))
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--allow-outside", is_flag=True,
               help="Let file: contents of a text trace leave the trace's folder.")
+@input_format_option
 def convert(src, dst, allow_outside):
     """Convert a trace between text (.trace/.txt) and binary (.ztrace/.zst).
 
@@ -344,7 +348,8 @@ def convert(src, dst, allow_outside):
     """
     from workloads.open_trace import convert as convert_trace
     try:
-        count = convert_trace(src, dst, allow_outside=allow_outside)
+        count = convert_trace(src, dst, allow_outside=allow_outside,
+                              input_format=click.get_current_context().meta["input_format"])
     except WorkloadError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{count} events written to {dst}", err=True)
