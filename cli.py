@@ -464,12 +464,12 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
     from zramsim.kernel import (KernelDeviceError, KernelZram, check_replayable,
                                 kernel_page_sizes)
     from zramsim import kernel_diff as kd
+    from zramsim.disksize import disksize_for
     reader, events, _ = open_events(trace, 0, allow_outside, None)
     try:
         with reader:
             events = list(events) if per_page else check_replayable(events)
-        size = disksize or 4096 * (1 + max((e[1] + (e[2] if e[0] == "D" else 1) - 1
-                                            for e in events), default=0))
+        size = disksize or disksize_for(events, 4096)
         kernel = KernelZram(device_path)
         if per_page:
             pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]

@@ -27,9 +27,20 @@ from dataclasses import dataclass
 from workloads.access import ACCESS_PATTERNS
 from workloads.default import DEFAULT_MIX
 from workloads.events import READ, WRITE
+from workloads.memory_budget import require
 from workloads.mixes import generate_trace
 
 Access = tuple[int, "bool | bytes"]
+# Memory per page of an address space in a swap-pressure run, beyond the page
+# bytes themselves: contents and donor lists, page state, slot map and the
+# free-slot heap come to about 81 bytes; 96 leaves room for the rest.
+BYTES_PER_PAGE = 96
+
+
+def _require_address_space(pages: int, page_bytes: int = 0) -> None:
+    """MemoryBudgetError before building an address space that cannot fit."""
+    require(pages * (BYTES_PER_PAGE + page_bytes),
+            f"an address space of {pages:,} pages (slots 0 to {pages - 1:,})")
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ def contents_from_events(events: Iterable[tuple], page_size: int = 4096) -> list
             first[index] = arg
     if not first:
         raise ValueError("the events write no page: there is no address space")
+    _require_address_space(max(first) + 1)
     zero = bytes(page_size)
     return [first.get(i, zero) for i in range(max(first) + 1)]
 
@@ -102,6 +114,7 @@ def mix_workload(pages: int, mix: Mapping[str, float] | str | None = None,
     None / ``"default"`` for the default workload's mix."""
     if mix == "default":
         mix = None
+    _require_address_space(pages, page_size)
     events = generate_trace(DEFAULT_MIX if mix is None else mix, pages, seed, page_size)
     name = f"{'default' if mix is None else mix}/{pattern}"
     return pattern_workload(contents_from_events(events, page_size), pattern, accesses,
@@ -136,7 +149,9 @@ def trace_workload(events: Iterable[tuple], name: str = "trace",
     if not stream:
         raise ValueError("the trace has no reads or writes")
     zero = bytes(page_size)
-    contents = tuple(first.get(i, zero) for i in range(max(i for i, _ in stream) + 1))
+    pages = max(i for i, _ in stream) + 1
+    _require_address_space(pages)
+    contents = tuple(first.get(i, zero) for i in range(pages))
     frozen = tuple(stream)
     return Workload(name, contents, lambda: iter(frozen), 0, len(frozen))
 
