@@ -82,6 +82,8 @@ class TextTraceReader:
                 raise TraceFormatError(self.path, 0,
                                        f"cannot open trace: {exc.strerror}") from None
         try:
+            if self._file.peek(len(BOM))[:len(BOM)] == BOM:
+                self._file.read(len(BOM))         # a UTF-8 byte order mark is tolerated
             self._read_header()
             if page_size is not None and page_size != self.page_size:
                 raise TraceFormatError(
@@ -106,8 +108,6 @@ class TextTraceReader:
             if len(raw) > MAX_LINE:
                 raise TraceFormatError(self.path, self._line,
                                        f"line longer than {MAX_LINE} bytes")
-            if self._line == 1 and raw.startswith(BOM):
-                raw = raw[len(BOM):]          # a UTF-8 byte order mark is tolerated
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:

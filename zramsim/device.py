@@ -186,15 +186,18 @@ class ZramDevice:
 
     def _slot(self, index: int) -> int:
         """The row of slot ``index`` before a write, made if needed (the slow path)."""
+        if self._dense <= index < self._cap:      # the next free rows: the common case
+            self._dense = index + 1
+            if index >= self._top:
+                self._top = index + 1
+            return index
         self._require(index)
         row = self._rows.get(index)
         if row is not None:
             return row
-        if index < self._cap:
-            self._dense = index + 1
-            return index
         if index < max(DENSE_MIN, 2 * (self.pages_stored + len(self._rows))):
-            self._rebuild(min(max(index + 1, 2 * self._cap, 1024), MAX_SLOTS))
+            limit = MAX_SLOTS if self._disk_slots is None else self._disk_slots
+            self._rebuild(min(max(index + 1, 2 * self._cap, 1024), limit))
             self._dense = max(self._dense, index + 1)
             return index
         row = len(self._flags)
