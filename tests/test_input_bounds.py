@@ -117,6 +117,7 @@ def test_sparse_slots_get_rows_only_when_written():
     assert len(dev._flags) == 2 and dev.disksize == 2**32 * 4096
     assert dev.read(3) == bytes(4096) and len(dev._flags) == 2       # a read builds nothing
     assert dev.slot_state(100_000_000) == ("normal", 1000)
+    assert list(dev.stored_slots()) == [100_000_000, 2**32 - 1]
     for i in range(DENSE_MIN + 10):                  # dense use turns into flat rows
         dev.write_size(i, 100)
     assert dev._cap >= DENSE_MIN + 10 and len(dev._flags) == dev._cap + 2
@@ -159,6 +160,7 @@ def test_sparse_and_dense_slots_behave_the_same(ops, verify):
             touched = max(touched, index + count)
         dev.check()
         assert dev.pages_stored == len(model) and dev.disksize == touched * 4096
+        assert list(dev.stored_slots()) == sorted(model)
         assert len(dev._flags) <= max(2 * dev._cap, 2048) + len(model) + len(ops)
     for index, page in model.items():
         assert dev.read(index) == page

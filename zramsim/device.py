@@ -510,6 +510,17 @@ class ZramDevice:
             return "empty", 0
         return ("huge" if flags & HUGE else "normal"), self._size[index]
 
+    def stored_slots(self):
+        """The slots holding data (same-filled or an object), in slot order.
+
+        Costs the rows that exist, so a device whose only slot is 10**8 answers
+        at once: what teaching displays walk instead of ``range(slots)``.
+        """
+        for index in chain(range(self._dense), sorted(self._rows)):
+            row = index if index < self._cap else self._rows[index]
+            if self._flags[row] or self._handle[row]:
+                yield index
+
     def handle_of(self, index: int) -> int:
         """The zsmalloc handle behind a slot (0 if none): for teaching displays."""
         self._check(index)

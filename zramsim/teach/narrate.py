@@ -195,7 +195,7 @@ def _compact(device: ZramDevice) -> list[str]:
     before = _Snapshot(device)
     freed = device.compact()
     after = _Snapshot(device)
-    owner = {device.handle_of(i): i for i in range(device.slots) if device.handle_of(i)}
+    owner = {device.handle_of(i): i for i in device.stored_slots() if device.handle_of(i)}
     lines = [f"C compact: {freed} pages freed (pages_compacted "
              f"{device.pool.pages_compacted})"
              + (f"; {_mem(before, after, device.page_size)}" if freed else
