@@ -171,3 +171,13 @@ def test_compare_frees_a_discard_range_by_what_is_stored():
     assert run_allocator("zsmalloc", ops).objects == 0
     ops = [(STORE, 1, 100), (STORE, 2, 100), (FREE, 2, 1)]
     assert run_allocator("zsmalloc", ops).objects == 1
+
+
+def test_explain_names_only_stored_slots_of_a_huge_discard(tmp_path):
+    path = trace(tmp_path, "n.trace", "W 100000000 fill:5", "W 3 zero", "D 0 4294967296")
+    code, out, err = capped("replay", path, "--explain", "-q")
+    assert code == 0
+    [line] = [line for line in out.splitlines() + err if line.startswith("D ")]
+    assert line.startswith("D slots 0-4294967295: slot 3: same-filled freed; slot 100000000: ")
+    assert "; 4294967294 empty slots (nothing to free); notify_free -> 4294967296" in line
+
