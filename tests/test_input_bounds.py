@@ -127,6 +127,21 @@ def test_sparse_slots_get_rows_only_when_written():
     dev.check()
 
 
+def test_sparse_slots_move_into_flat_rows_as_the_table_fills():
+    dev = ZramDevice(verify=True)
+    pages = {i: random.Random(i).randbytes(32) * 128 for i in (70_000, 200_000, 3)}
+    for index, page in pages.items():
+        assert dev.write(index, page)
+    assert dev._rows.keys() == {70_000, 200_000}
+    for i in range(4, DENSE_MIN + 5):
+        assert dev.write_size(i, 50)
+    assert dev._cap == 2 * DENSE_MIN and dev._rows.keys() == {200_000}   # 70000 moved
+    dev.check()
+    for index, page in pages.items():
+        assert dev.read(index) == page                 # verify mode: digests moved too
+    assert list(dev.stored_slots())[-2:] == [70_000, 200_000]
+
+
 def test_notify_free_wraps_like_the_kernels_atomic64():
     """atomic64_inc per discarded page, read back as an unsigned 64-bit value (spec 2.9, 3.2)."""
     dev = ZramDevice()
