@@ -206,7 +206,8 @@ class ZramDevice:
         return row
 
     def _extend(self, rows: int) -> None:
-        """Append ``rows`` empty rows to the arrays."""
+        """Append ``rows`` empty rows to the arrays (all or none: ConfigError if no memory)."""
+        have = len(self._flags)
         try:
             self._handle.frombytes(bytes(8 * rows))
             self._size.frombytes(bytes(4 * rows))
@@ -214,7 +215,9 @@ class ZramDevice:
             if self.verify:
                 self._expected.extend(self._zero_digest * rows)
         except MemoryError:
-            raise ConfigError(f"not enough memory for a table of {len(self._flags) + rows} "
+            del self._handle[have:], self._size[have:], self._flags[have:]
+            del self._expected[16 * have:]
+            raise ConfigError(f"not enough memory for a table of {have + rows} "
                               f"slots; lower slot numbers would fit") from None
 
     def _rebuild(self, cap: int) -> None:
@@ -227,9 +230,14 @@ class ZramDevice:
         old = self._handle, self._size, self._flags, self._expected
         rows, old_rows = {}, sorted(self._rows.items())
         dense = self._dense
-        self._handle, self._size = array("Q", old[0][:dense]), array("I", old[1][:dense])
-        self._flags, self._expected = old[2][:dense], old[3][:16 * dense]
-        self._extend(cap - dense)
+        try:
+            self._handle, self._size = array("Q", old[0][:dense]), array("I", old[1][:dense])
+            self._flags, self._expected = old[2][:dense], old[3][:16 * dense]
+            self._extend(cap - dense)
+        except (MemoryError, ConfigError):
+            self._handle, self._size, self._flags, self._expected = old
+            raise ConfigError(f"not enough memory for a table of {cap} slots; "
+                              f"lower slot numbers would fit") from None
         for index, row in old_rows:
             if index >= cap:
                 rows[index] = len(self._flags)
