@@ -142,6 +142,16 @@ def test_sparse_slots_move_into_flat_rows_as_the_table_fills():
     assert list(dev.stored_slots())[-2:] == [70_000, 200_000]
 
 
+def test_errors_on_a_sparse_slot_name_the_slot_not_its_row():
+    from zramsim.errors import VerifyMismatch
+    dev = ZramDevice(verify=True)
+    dev.write(10**8, b"x" * 2048 + bytes(2048))
+    dev._expected[:16] = bytes(16)                  # row 0 holds slot 10**8: spoil its digest
+    with pytest.raises(VerifyMismatch) as info:
+        dev.read(10**8)
+    assert info.value.index == 10**8
+
+
 def test_notify_free_wraps_like_the_kernels_atomic64():
     """atomic64_inc per discarded page, read back as an unsigned 64-bit value (spec 2.9, 3.2)."""
     dev = ZramDevice()

@@ -360,10 +360,9 @@ class ZramDevice:
             self._require(index)
             self.reads += 1
             return bytes(self.page_size)
-        index = row
         self.reads += 1
-        flags = self._flags[index]
-        handle = self._handle[index]
+        flags = self._flags[row]
+        handle = self._handle[row]
         if flags & NO_DATA:
             return None
         if flags & SAME or not handle:
@@ -377,7 +376,7 @@ class ZramDevice:
                 self.failed_reads += 1
                 raise ReadFailed(f"slot {index}: decompression failed ({exc})") from None
         if self.verify:
-            expected = self._expected[index * 16:index * 16 + 16]
+            expected = self._expected[row * 16:row * 16 + 16]
             if expected != _digest(page):
                 raise VerifyMismatch(index)
         return page
