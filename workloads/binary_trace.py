@@ -279,7 +279,8 @@ class BinaryTraceReader:
             self._file.close()
             raise
         self._source = _TailKeeper(self._file)
-        self._stream = zstandard.ZstdDecompressor().stream_reader(self._source, closefd=False)
+        self._stream = zstandard.ZstdDecompressor().stream_reader(self._source, read_size=CHUNK,
+                                                                  closefd=False)
 
     def _read_header(self, wanted: int | None) -> None:
         raw = self._file.read(HEADER.size)
