@@ -449,6 +449,7 @@ def capture(out, pid, path, include):
               help="Instead: the kernel's compressed length of every written page, "
                    "against each of our lz4 compressors.")
 @click.option("--allow-outside", is_flag=True)
+@input_format_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_page,
@@ -592,6 +593,7 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the map as an SVG image to this file.")
 @click.option("--allow-outside", is_flag=True)
+@input_format_option
 @click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
               show_default=True)
 def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_outside,
@@ -632,6 +634,7 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
 
 @main.command()
 @click.option("--trace", type=click.Path(dir_okay=False), help="Contents from a trace file.")
+@input_format_option
 @click.option("--pid", type=int, help="Contents from the resident pages of a live process.")
 @click.option("--pages", type=click.IntRange(1), default=4096, show_default=True,
               help="Generated address space size (without --trace/--pid).")
@@ -682,7 +685,9 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     try:
         workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
                                  accesses=accesses, seed=seed, write_fraction=write_fraction,
-                                 populate=not no_populate, **params)
+                                 populate=not no_populate,
+                                 input_format=click.get_current_context().meta["input_format"],
+                                 **params)
         rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
         base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
                               on_full=on_full, disksize=disksize, mem_limit=mem_limit,

@@ -124,6 +124,19 @@ def test_raw_images_only_when_asked(folder):
     assert line == f"Error: {folder / 'mixed.trace'}:0: not a zramsim binary trace (bad magic)"
 
 
+def test_every_trace_reading_command_takes_input_format(folder):
+    (folder / "notes").write_bytes(b"hello world\n" * 1000)
+    line = one_error(run("pressure", "--trace", folder / "notes", "--accesses", "10"), 1)
+    assert line == (f"Error: {folder / 'notes'}:1: missing magic line 'zramsim-trace 1'"
+                    " (found 'hello')")
+    result = run("pressure", "--trace", folder / "notes", "--input-format", "raw",
+                 "--accesses", "10", "--algo", "lz4", "--format", "json", "--no-baselines")
+    assert result.exit_code == 0 and json.loads(result.stdout)["summaries"][0]["pages"] == 3
+    line = one_error(run("zspages", folder / "mixed.trace", "--input-format", "binary"), 1)
+    assert line == f"Error: {folder / 'mixed.trace'}:0: not a zramsim binary trace (bad magic)"
+    assert "--input-format" in run("kernel-diff", "--help").stdout
+
+
 def test_file_sources_must_be_regular_files(folder):
     os.mkfifo(folder / "fifo")
     (folder / "t.trace").write_text("zramsim-trace 1\nW 0 file:fifo:0\n")

@@ -159,23 +159,27 @@ def trace_workload(events: Iterable[tuple], name: str = "trace",
 def load_workload(*, trace: str | None = None, pid: int | None = None, pages: int = 4096,
                   mix: str | None = None, pattern: str = "zipf", accesses: int = 100_000,
                   seed: int = 0, write_fraction: float = 0.0, populate: bool = True,
-                  allow_outside: bool = False, page_size: int = 4096, **params) -> Workload:
+                  allow_outside: bool = False, page_size: int = 4096,
+                  input_format: str = "auto", **params) -> Workload:
     """The workload a command line describes: contents from a trace file, a live
     process (``pid``) or generated pages (``pages`` of ``mix``, default the default
     workload's mix); the stream from ``pattern``, or the trace's own reads and
     writes when ``pattern == "trace"``.
 
-    Raises TraceFormatError, CaptureError (workloads.errors) or ValueError.
+    ``input_format`` says what the trace file holds (``workloads.open_trace``).
+    Raises TraceFormatError, CaptureError, MemoryBudgetError (workloads.errors)
+    or ValueError.
     """
     if trace is not None and pid is not None:
         raise ValueError("give a trace or a process id, not both")
     if pattern == "trace":
         if trace is None:
             raise ValueError("the access pattern 'trace' needs a trace file")
-        return trace_workload(_read_trace(trace, allow_outside), name=str(trace),
+        return trace_workload(_read_trace(trace, allow_outside, input_format), name=str(trace),
                               page_size=page_size)
     if trace is not None:
-        contents, name = contents_from_events(_read_trace(trace, allow_outside), page_size), trace
+        events = _read_trace(trace, allow_outside, input_format)
+        contents, name = contents_from_events(events, page_size), trace
     elif pid is not None:
         from workloads.capture import capture_process
         contents, name = contents_from_events(capture_process(pid), page_size), f"pid {pid}"
@@ -188,7 +192,7 @@ def load_workload(*, trace: str | None = None, pid: int | None = None, pages: in
                             name=f"{name}/{pattern}", **params)
 
 
-def _read_trace(path: str, allow_outside: bool) -> list:
+def _read_trace(path: str, allow_outside: bool, input_format: str = "auto") -> list:
     from workloads.open_trace import open_trace
-    with open_trace(path, allow_outside=allow_outside) as reader:
+    with open_trace(path, allow_outside=allow_outside, input_format=input_format) as reader:
         return list(reader)
