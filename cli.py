@@ -20,10 +20,12 @@ import click
 from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
 from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
+from workloads.open_trace import INPUT_FORMATS
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.algorithms import kernel_twins
 from zramsim.report import (render_csv, render_geometry, render_table, render_view,
                             replay_document, replay_formats, views_as_json)
+from zramsim.size_parse import SizeError, parse_size
 from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -38,18 +40,9 @@ class Failure(click.ClickException):
         self.exit_code = code
 
 
-def parse_size(text: str) -> int:
-    """Bytes from ``4096``, ``64K``, ``512M``, ``2G`` (powers of 1024, like memparse)."""
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    text = text.strip()
-    scale = units.get(text[-1:].lower(), 1)
-    number = text[:-1] if scale > 1 else text
-    if not number.isdigit():
-        raise click.BadParameter(f"{text!r} is not a size such as 4096, 64K, 512M or 2G")
-    return int(number) * scale
-
-
 class SizeType(click.ParamType):
+    """A size parsed like util-linux's (zramsim.size_parse): 4096, 64K, 512KB, 1.5G."""
+
     name = "size"
 
     def convert(self, value, param, ctx):
@@ -57,7 +50,7 @@ class SizeType(click.ParamType):
             return value
         try:
             return parse_size(value)
-        except click.BadParameter as exc:
+        except SizeError as exc:
             self.fail(str(exc), param, ctx)
 
 
@@ -137,9 +130,19 @@ def from_generator(configs, ram, name, page_size) -> tuple[dict, dict | None]:
 def trace_options(func):
     func = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
                         help="Seed of the built-in default workload.")(func)
+    func = input_format_option(func)
     func = click.option("--allow-outside", is_flag=True,
                         help="Let file: contents of a text trace leave the trace's folder.")(func)
     return click.argument("trace", type=click.Path(dir_okay=False), required=False)(func)
+
+
+def input_format_option(func):
+    """--input-format, kept in the context for open_events (no extra parameter)."""
+    return click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+                        show_default=True, expose_value=False, is_eager=True,
+                        callback=lambda ctx, _, value: ctx.meta.update(input_format=value),
+                        help="What TRACE ('-': standard input) holds; raw images only "
+                             "when asked or named .img/.bin/.raw/.iso/.dd.")(func)
 
 
 def build_device(algorithm, level, dict_path, disksize, mem_limit, page_size, chain_size,
@@ -161,8 +164,10 @@ def open_events(trace, seed, allow_outside, page_size):
         return None, events, {"trace": None, "workload": "default", "seed": seed,
                               "description": DESCRIPTION}
     from workloads.open_trace import open_trace
+    input_format = click.get_current_context().meta.get("input_format", "auto")
     try:
-        reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size)
+        reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size,
+                            input_format=input_format)
     except WorkloadError as exc:
         raise Failure(str(exc)) from None
     return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
@@ -380,8 +385,8 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
             page_size, chain_size, chain_rule, fmt, quiet):
     """The zsmalloc size classes: after replaying TRACE, or the bare geometry.
 
-    With TRACE, prints the debugfs 'classes' table after replaying it ('-' replays
-    the built-in default workload); with no TRACE, the class geometry for
+    With TRACE, prints the debugfs 'classes' table after replaying it ('-' reads
+    it from standard input); with no TRACE, the class geometry for
     --page-size, --chain-size and --chain-rule.
 
     Example: zramsim classes --page-size 16384 --format json
@@ -399,8 +404,6 @@ def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, m
                        f"{geometry.huge_class_size}")
             click.echo(render_geometry(geometry.classes, geometry.page_size), nl=False)
         return
-    if trace == "-":
-        trace = None
     reader, events, _ = open_events(trace, seed, allow_outside, page_size)
     device = build_device(algorithm, level, dict_path, disksize, mem_limit,
                           page_size or (reader.page_size if reader else 4096),
@@ -456,10 +459,11 @@ def config_command(paths, ram, fmt):
 
 
 @main.command()
-@click.argument("src", type=click.Path(exists=True, dir_okay=False))
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--allow-outside", is_flag=True,
               help="Let file: contents of a text trace leave the trace's folder.")
+@input_format_option
 def convert(src, dst, allow_outside):
     """Convert a trace between text (.trace/.txt) and binary (.ztrace/.zst).
 
@@ -470,7 +474,8 @@ def convert(src, dst, allow_outside):
     """
     from workloads.open_trace import convert as convert_trace
     try:
-        count = convert_trace(src, dst, allow_outside=allow_outside)
+        count = convert_trace(src, dst, allow_outside=allow_outside,
+                              input_format=click.get_current_context().meta["input_format"])
     except WorkloadError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"{count} events written to {dst}", err=True)
@@ -570,6 +575,7 @@ def capture(out, pid, path, include):
               help="Instead: the kernel's compressed length of every written page, "
                    "against each of ours that stands for the same kernel algorithm.")
 @click.option("--allow-outside", is_flag=True)
+@input_format_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_page,
@@ -584,12 +590,12 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
     """
     from zramsim.kernel import KernelDeviceError, KernelZram, check_replayable
     from zramsim import kernel_diff as kd
+    from zramsim.disksize import disksize_for
     reader, events, _ = open_events(trace, 0, allow_outside, None)
     try:
         with reader:
             events = list(events) if per_page else check_replayable(events)
-        size = disksize or 4096 * (1 + max((e[1] + (e[2] if e[0] == "D" else 1) - 1
-                                            for e in events), default=0))
+        size = disksize or disksize_for(events, 4096)
         kernel = KernelZram(device_path)
         if per_page:
             pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
@@ -708,6 +714,7 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the map as an SVG image to this file.")
 @click.option("--allow-outside", is_flag=True)
+@input_format_option
 @click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
               show_default=True)
 def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_outside,
@@ -748,6 +755,7 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
 
 @main.command()
 @click.option("--trace", type=click.Path(dir_okay=False), help="Contents from a trace file.")
+@input_format_option
 @click.option("--pid", type=int, help="Contents from the resident pages of a live process.")
 @click.option("--pages", type=click.IntRange(1), default=4096, show_default=True,
               help="Generated address space size (without --trace/--pid).")
@@ -812,7 +820,9 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     try:
         workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
                                  accesses=accesses, seed=seed, write_fraction=write_fraction,
-                                 populate=not no_populate, **params)
+                                 populate=not no_populate,
+                                 input_format=click.get_current_context().meta["input_format"],
+                                 **params)
         rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
         per_ram = None
         if configs:

@@ -35,7 +35,11 @@ def test_detection(tmp_path):
     assert detect_format(DATA / "mixed.trace") == "text"
     assert detect_format(DATA / "mixed.ztrace") == "binary"
     assert detect_format(DATA / "pages.bin") == "raw"
-    assert [detect_format(tmp_path / n) for n in "ter"] == ["text", "raw", "raw"]
+    (tmp_path / "b").write_bytes(bytes(100))
+    # no magic line: still text (an error when read), never a raw image
+    assert [detect_format(tmp_path / n) for n in "trb"] == ["text", "text", "raw"]
+    with pytest.raises(TraceFormatError, match="empty input: not a trace"):
+        detect_format(tmp_path / "e")
     assert isinstance(open_trace(DATA / "mixed.trace"), TextTraceReader)
     assert isinstance(open_trace(DATA / "mixed.ztrace"), BinaryTraceReader)
     assert isinstance(open_trace(DATA / "pages.bin"), RawImageReader)
@@ -43,7 +47,7 @@ def test_detection(tmp_path):
         open_trace(tmp_path / "t")
     assert (info.value.line, info.value.reason) == (
         3, "unsupported version '9' (this reader knows 1 and 2)")
-    assert events_of(tmp_path / "e") == []
+    assert events_of(tmp_path / "e", input_format="raw") == []
 
 
 def test_missing_file(tmp_path):

@@ -131,7 +131,7 @@ MALFORMED = [
     ("zramsim-trace 1\nW 0 file:pages.bin\n", 2, "expected file:<path>:<n>"),
     ("zramsim-trace 1\nW 0 file:pages.bin:x\n", 2, "bad file page number 'x'"),
     ("zramsim-trace 1\nW 0 file::0\n", 2, "empty file path"),
-    ("zramsim-trace 1\nW 0 file:.:0\n", 2, "cannot open file '.'"),
+    ("zramsim-trace 1\nW 0 file:.:0\n", 2, "file '.' is a directory, not a regular file"),
     ("zramsim-trace 1\nW 0 file:/etc/hostname:0\n", 2,
      "absolute file path '/etc/hostname' refused"),
     ("zramsim-trace 1\nW 0 file:../x.bin:0\n", 2, "file path '../x.bin' leaves the trace folder"),

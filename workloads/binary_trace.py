@@ -46,10 +46,12 @@ import zstandard
 from workloads.contents import (
     DEFAULT_PAGE_SIZE,
     MAX_U64,
+    discard_problem,
     fill_page,
     fraction_read,
     page_size_problem,
     same_filled_word,
+    size_problem,
 )
 from workloads.errors import TraceFormatError
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
@@ -123,6 +125,9 @@ class BinaryTraceWriter:
         self.path = os.fspath(path)
         self.page_size = page_size
         self.dict_pages = max(0, dict_bytes // page_size)
+        if self.dict_pages & (self.dict_pages - 1):
+            raise ValueError(f"a reference window of {self.dict_pages} pages: it must be a"
+                             " power of two (or 0) so readers can check it")
         self.records = 0
         self._literals = 0
         self._digests: dict[bytes, int] = {}
@@ -172,8 +177,8 @@ class BinaryTraceWriter:
 
     def _write_page(self, index: int, page: bytes | int) -> None:
         if isinstance(page, int):
-            if not 1 <= page <= MAX_U64:
-                raise ValueError(f"compressed size {page} is not in 1 .. 2**64 - 1")
+            if not 1 <= page <= self.page_size:
+                raise ValueError(size_problem(page, self.page_size))
             self._record(SIZE, index=index, arg=page)
             return
         if len(page) != self.page_size:
@@ -221,6 +226,32 @@ class BinaryTraceWriter:
             self._file.close()
 
 
+class _TailKeeper:
+    """The file as zstd reads it, remembering how many bytes went by and the last 16.
+
+    The trailer sits after the zstd frame; zstd may already have read past the
+    frame's end, so instead of seeking (impossible on a pipe) the reader
+    drains what is left through here and checks the last bytes and the length.
+    """
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self.count = 0
+        self.tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        self.count += len(data)
+        self.tail = (self.tail + data[-TRAILER.size:])[-TRAILER.size:]
+        return data
+
+    def drain(self) -> tuple[int, bytes]:
+        """Read to the end of the file; (bytes read in all, the last TRAILER.size)."""
+        while self.read(CHUNK):
+            pass
+        return self.count, self.tail
+
+
 class BinaryTraceReader:
     """Streams the ``PageEvent`` records of a binary trace (single pass).
 
@@ -229,19 +260,27 @@ class BinaryTraceReader:
 
     format = "binary"
 
-    def __init__(self, path: str | os.PathLike, *, page_size: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, *, page_size: int | None = None,
+                 stream=None) -> None:
+        """``stream``: the trace already open (binary, at its start); ``path`` then names it."""
         self.path = os.fspath(path)
         self._last = 0
-        try:
-            self._file = open(self.path, "rb")
-        except OSError as exc:
-            raise TraceFormatError(self.path, 0, f"cannot open trace: {exc.strerror}") from None
+        if stream is not None:
+            self._file = stream
+        else:
+            try:
+                self._file = open(self.path, "rb")
+            except OSError as exc:
+                raise TraceFormatError(self.path, 0,
+                                       f"cannot open trace: {exc.strerror}") from None
         try:
             self._read_header(page_size)
         except BaseException:
             self._file.close()
             raise
-        self._stream = zstandard.ZstdDecompressor().stream_reader(self._file, closefd=False)
+        self._source = _TailKeeper(self._file)
+        self._stream = zstandard.ZstdDecompressor().stream_reader(self._source, read_size=CHUNK,
+                                                                  closefd=False)
 
     def _read_header(self, wanted: int | None) -> None:
         raw = self._file.read(HEADER.size)
@@ -260,6 +299,9 @@ class BinaryTraceReader:
             raise TraceFormatError(self.path, 0, problem)
         if window > DEFAULT_DICT_BYTES * 16 // page_size:
             raise TraceFormatError(self.path, 0, f"reference window of {window} pages is too large")
+        if window & (window - 1):
+            raise TraceFormatError(self.path, 0, f"reference window of {window} pages is not"
+                                                 " a power of two (damaged header)")
         if wanted is not None and wanted != page_size:
             raise TraceFormatError(self.path, 0,
                                    f"trace page_size {page_size} differs from requested {wanted}")
@@ -337,12 +379,14 @@ class BinaryTraceReader:
             elif kind == RD:
                 event = new(PageEvent, (READ, values[0], None))
             elif kind == SIZE:
-                if values[1] < 1:
-                    raise TraceFormatError(path, record, "compressed size 0")
+                if not 1 <= values[1] <= page_size:
+                    raise TraceFormatError(path, record, size_problem(values[1], page_size))
                 event = new(PageEvent, (WRITE, values[0], values[1]))
             elif kind == DISC:
                 if values[1] < 1:
                     raise TraceFormatError(path, record, "discard of 0 pages")
+                if values[0] + values[1] - 1 > MAX_U64:
+                    raise TraceFormatError(path, record, discard_problem(values[0], values[1]))
                 event = new(PageEvent, (DISCARD, values[0], values[1]))
             elif kind == COMP:
                 event = new(PageEvent, (COMPACT, 0, None))
@@ -359,8 +403,8 @@ class BinaryTraceReader:
                                    f"end record counts {count} records, found {record - 1}")
         if rest or self._read(record):
             raise TraceFormatError(self.path, record, "data after the end record")
-        size = os.fstat(self._file.fileno()).st_size
-        trailer = os.pread(self._file.fileno(), TRAILER.size, max(0, size - TRAILER.size))
+        size, trailer = self._source.drain()
+        size += HEADER.size
         if len(trailer) < TRAILER.size:
             raise TraceFormatError(self.path, record, "truncated: the trailer is missing")
         magic, length, frame_length = TRAILER.unpack(trailer)

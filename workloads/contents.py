@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import stat
 from collections import OrderedDict
 
 DEFAULT_PAGE_SIZE = 4096
@@ -66,6 +67,22 @@ def parse_u64(text: str, what: str) -> int:
     if value > MAX_U64:
         raise ContentError(f"bad {what} {text!r}: larger than 2**64 - 1")
     return value
+
+
+def size_problem(size: int, page_size: int) -> str:
+    """Why ``size:<size>`` is no compressed length of a ``page_size`` page.
+
+    Anything at or above the huge threshold is stored as the raw page, so a
+    size above the page itself can only be a mistake.
+    """
+    if size < 1:
+        return "bad size 0: a compressed size is at least 1"
+    return f"bad size {size}: larger than the {page_size}-byte page"
+
+
+def discard_problem(index: int, count: int) -> str:
+    """The reason a discard of ``count`` pages from ``index`` is refused (last slot > 2**64 - 1)."""
+    return f"discard of {count} pages from {index} passes 2**64"
 
 
 def parse_fill_word(text: str) -> int:
@@ -149,15 +166,23 @@ class PageFiles:
             return entry
         full = self.resolve(name)
         try:
-            handle = open(full, "rb")
+            # stat first: opening a FIFO would wait for a writer, a device may act
+            _require_regular(name, os.stat(full).st_mode)
+            fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ContentError(f"cannot open file {name!r}: {reason}") from None
+        handle = os.fdopen(fd, "rb")
         try:
-            size = os.fstat(handle.fileno()).st_size
+            info = os.fstat(fd)
+            _require_regular(name, info.st_mode)    # swapped in after the stat
+            size = info.st_size
         except OSError as exc:
             handle.close()
             raise ContentError(f"cannot read file {name!r}: {exc.strerror}") from None
+        except ContentError:
+            handle.close()
+            raise
         self._open[name] = (handle, size)
         if len(self._open) > self.max_open:
             _, (oldest, _) = self._open.popitem(last=False)
@@ -184,6 +209,19 @@ class PageFiles:
         while self._open:
             _, (handle, _) = self._open.popitem()
             handle.close()
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"))
+
+
+def _require_regular(name: str, mode: int) -> None:
+    """ContentError unless ``mode`` is a regular file's: pages come from files only."""
+    if stat.S_ISREG(mode):
+        return
+    kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
+    raise ContentError(f"file {name!r} is {kind}, not a regular file")
 
 
 class ContentDecoder:
@@ -227,12 +265,21 @@ class ContentDecoder:
 
     def _size(self, rest: str) -> int:
         size = parse_u64(rest, "size")
-        if size < 1:
-            raise ContentError("bad size 0: a compressed size is at least 1")
+        if not 1 <= size <= self.page_size:
+            raise ContentError(size_problem(size, self.page_size))
         return size
 
 
 def fraction_read(file) -> float:
-    """Share of an open file consumed so far, 0.0 to 1.0: what a progress bar shows."""
-    size = os.fstat(file.fileno()).st_size
-    return min(file.tell() / size, 1.0) if size else 1.0
+    """Share of an open file consumed so far, 0.0 to 1.0: what a progress bar shows.
+
+    A pipe has no size to measure against: 0.0 until its end is known.
+    """
+    try:
+        info = os.fstat(file.fileno())
+        position = file.tell()
+    except (OSError, ValueError):       # io.UnsupportedOperation is both
+        return 0.0
+    if not stat.S_ISREG(info.st_mode):
+        return 0.0
+    return min(position / info.st_size, 1.0) if info.st_size else 1.0

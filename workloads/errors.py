@@ -22,5 +22,9 @@ class TraceFormatError(WorkloadError):
         super().__init__(f"{self.path}:{line}: {reason}")
 
 
+class MemoryBudgetError(WorkloadError):
+    """The input asks for more memory than this process can have (a clear error, not an OOM)."""
+
+
 class CaptureError(WorkloadError):
     """A live process or file tree could not be captured (permission, gone, ...)."""

@@ -43,6 +43,7 @@ from workloads.contents import (
     ContentDecoder,
     ContentError,
     PageFiles,
+    discard_problem,
     fill_word_text,
     fraction_read,
     page_size_problem,
@@ -59,6 +60,11 @@ NS_PER_SECOND = 10 ** 9
 SIDE_SUFFIX = ".pages"
 # Digests of side-file pages remembered for sharing; past this the map restarts.
 SIDE_DEDUP_ENTRIES = 1 << 16
+# The longest line accepted, in bytes: a real line is under 4200 (a file: path
+# of PATH_MAX), so a longer one is a damaged or hostile file, refused before it
+# is held in memory.
+MAX_LINE = 1 << 16
+BOM = b"\xef\xbb\xbf"
 
 
 class TextTraceReader:
@@ -67,18 +73,26 @@ class TextTraceReader:
     format = "text"
 
     def __init__(self, path: str | os.PathLike, *, allow_outside: bool = False,
-                 page_size: int | None = None) -> None:
+                 page_size: int | None = None, stream=None, folder: str | None = None) -> None:
+        """``stream``: the trace already open (binary, at its start), ``path`` then names
+        it; ``folder``: where ``file:`` paths start (default: the trace's folder)."""
         self.path = os.fspath(path)
         self.page_size = DEFAULT_PAGE_SIZE
         self.version = VERSION
         self._line = 0
         self._last = 0
         self._pending: list[str] | None = None
+        if stream is not None:
+            self._file = stream
+        else:
+            try:
+                self._file = open(self.path, "rb")
+            except OSError as exc:
+                raise TraceFormatError(self.path, 0,
+                                       f"cannot open trace: {exc.strerror}") from None
         try:
-            self._file = open(self.path, "rb")
-        except OSError as exc:
-            raise TraceFormatError(self.path, 0, f"cannot open trace: {exc.strerror}") from None
-        try:
+            if self._file.peek(len(BOM))[:len(BOM)] == BOM:
+                self._file.read(len(BOM))         # a UTF-8 byte order mark is tolerated
             self._read_header()
             if page_size is not None and page_size != self.page_size:
                 raise TraceFormatError(
@@ -87,14 +101,22 @@ class TextTraceReader:
         except BaseException:
             self._file.close()
             raise
-        folder = os.path.dirname(os.path.abspath(self.path))
+        if folder is None:
+            folder = os.path.dirname(os.path.abspath(self.path))
         self._files = PageFiles(folder, self.page_size, allow_outside=allow_outside)
         self._decoder = ContentDecoder(self.page_size, self._files)
 
     def _next_tokens(self) -> list[str] | None:
         """The tokens of the next line that is not blank or a comment; None at EOF."""
-        for raw in self._file:
+        readline = self._file.readline
+        while True:
+            raw = readline(MAX_LINE + 1)
+            if not raw:
+                return None
             self._line += 1
+            if len(raw) > MAX_LINE:
+                raise TraceFormatError(self.path, self._line,
+                                       f"line longer than {MAX_LINE} bytes")
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -102,7 +124,6 @@ class TextTraceReader:
             tokens = text.split("#", 1)[0].split()
             if tokens:
                 return tokens
-        return None
 
     def _fail(self, reason: str) -> TraceFormatError:
         return TraceFormatError(self.path, self._line, reason)
@@ -180,7 +201,7 @@ class TextTraceReader:
                 if count < 1:
                     raise self._fail("bad count 0: a discard covers at least 1 page")
                 if index + count - 1 > MAX_U64:
-                    raise self._fail(f"discard of {count} pages from {index} passes 2**64")
+                    raise self._fail(discard_problem(index, count))
                 return PageEvent(DISCARD, index, count)
             if op == COMPACT:
                 self._arity(tokens, 1, "C")

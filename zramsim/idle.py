@@ -38,7 +38,7 @@ def mark_idle(device: ZramDevice, value: str) -> int:
                                     f"not {value.strip()!r}") from None
         cutoff = device.clock.ns - age * NS_PER_SECOND
     idle = 0
-    for index in range(device.slots):
+    for index in device.stored_slots():
         flags = device.slot_flags(index)
         if flags & (SAME | WB) or not device.handle_of(index):
             continue
@@ -56,7 +56,7 @@ def block_state(device: ZramDevice) -> str:
     n incompressible.
     """
     lines = []
-    for index in range(device.slots):
+    for index in device.stored_slots():
         flags = device.slot_flags(index)
         if not flags & (SAME | WB) and not device.handle_of(index):
             continue

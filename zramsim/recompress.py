@@ -80,7 +80,7 @@ def recompress(device: ZramDevice, value: str, names: dict[int, str]) -> Outcome
 
 def _candidates(device: ZramDevice, mode: int, prio_max: int) -> list[int]:
     found = []
-    for index in range(device.slots):
+    for index in device.stored_slots():
         flags = device.slot_flags(index)
         if flags & (WB | SAME | INCOMPRESSIBLE) or not device.handle_of(index):
             continue

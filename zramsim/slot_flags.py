@@ -28,30 +28,36 @@ PRIO_SHIFT = 6
 
 
 class SlotFlags:
-    """Mixed into ``ZramDevice``; uses its slot table (``_flags``, ``_handle``, ...)."""
+    """Mixed into ``ZramDevice``; uses its slot table (``_flags``, ``_handle``, ...),
+    whose rows it finds through ``_row_of`` (a slot never written has no row)."""
 
     def slot_flags(self, index: int) -> int:
         """The flag byte of a slot (IDLE, WB, HUGE, ... and the priority in bits 6-7)."""
-        return self._flags[index] if 0 <= index < self._slots else 0
+        row = self._row_of(index)
+        return self._flags[row] if row is not None else 0
 
     def ac_time(self, index: int) -> int:
         """When the slot was last read or written, ns on ``clock`` (0 after a free)."""
-        return self._ac[index] if 0 <= index < self._slots else 0
+        row = self._row_of(index)
+        return self._ac[row] if row is not None else 0
 
     def block_of(self, index: int) -> int:
         """The backing-device block of a written-back slot (0 if it is not one)."""
-        return self._handle[index] if self.slot_flags(index) & WB else 0
+        row = self._row_of(index)
+        return self._handle[row] if row is not None and self._flags[row] & WB else 0
 
     def set_slot_flag(self, index: int, flag: int, on: bool) -> None:
-        """Set or clear IDLE or INCOMPRESSIBLE on a slot (``idle``, ``recompress``)."""
-        self._flags[index] = self._flags[index] | flag if on else self._flags[index] & ~flag
+        """Set or clear IDLE or INCOMPRESSIBLE on a stored slot (``idle``, ``recompress``)."""
+        row = self._row_of(index)
+        self._flags[row] = self._flags[row] | flag if on else self._flags[row] & ~flag
 
     def stored_page(self, index: int) -> bytes | None:
         """A zsmalloc-resident slot's page, decompressed, without counting a read.
 
         None for a sizes-only slot (no bytes were ever stored).
         """
-        flags, handle = self._flags[index], self._handle[index]
+        row = self._row_of(index)
+        flags, handle = self._flags[row], self._handle[row]
         if flags & NO_DATA:
             return None
         if flags & HUGE:
@@ -62,17 +68,19 @@ class SlotFlags:
 
     def install_written_back(self, index: int, block: int) -> None:
         """Writeback's last step: free the slot's object, point it at ``block``."""
-        no_data = self._flags[index] & NO_DATA
-        self._free_slot(index)
-        self._flags[index] = WB | no_data
-        self._handle[index] = block
+        row = self._row_of(index)
+        no_data = self._flags[row] & NO_DATA
+        self._free_slot(row)
+        self._flags[row] = WB | no_data
+        self._handle[row] = block
 
     def install_recompressed(self, index: int, handle: int, size: int, priority: int) -> None:
         """Recompression's last step: the new object replaces the old (no mem_limit)."""
-        self._free_slot(index)
-        self._handle[index] = handle
-        self._size[index] = size
-        self._flags[index] = priority << PRIO_SHIFT
+        row = self._row_of(index)
+        self._free_slot(row)
+        self._handle[row] = handle
+        self._size[row] = size
+        self._flags[row] = priority << PRIO_SHIFT
         self.compr_data_size += size
 
     @property

@@ -115,7 +115,7 @@ def candidates(device: ZramDevice, scans: list[tuple[int, int, int]]) -> list[in
     """Allocated slots, not written back nor same-filled, with the mode's flags."""
     found = []
     for mode, lo, hi in scans:
-        for index in range(lo, min(hi, device.slots)):
+        for index in (i for i in device.stored_slots() if lo <= i < hi):
             flags = device.slot_flags(index)
             if flags & (WB | SAME) or not device.handle_of(index):
                 continue

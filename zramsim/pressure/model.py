@@ -167,7 +167,9 @@ class MemoryModel:
             self.device = ZramDevice(disksize, config.algorithm, level=config.level,
                                      page_size=config.page_size, chain_size=config.chain_size,
                                      mem_limit=config.mem_limit)
-            self._free_slots = list(range(self.device.slots))   # sorted: already a heap
+            # sorted: already a heap. No more slots than pages are ever in use at
+            # once, so a huge --disksize costs no more than the address space.
+            self._free_slots = list(range(self._usable_slots()))
             self._limit_pages = self.device.limit_pages
         self.tier = None if config.tier == "none" else Tier(
             config.tier, self.device, period=config.tier_period,
@@ -193,6 +195,10 @@ class MemoryModel:
     def zram_frames(self) -> int:
         """Frames zsmalloc holds: ceil(mem_used_total / page size)."""
         return self.device.pool.total_pages if self.device is not None else 0
+
+    def _usable_slots(self) -> int:
+        """Swap slots the model hands out: the device's, but never more than the pages."""
+        return min(self.device.slots, self.pages)
 
     def zram_pages(self) -> int:
         """Pages held in zram, same-filled ones included (pages_stored)."""
@@ -438,7 +444,7 @@ class MemoryModel:
         if counts[IN_ZRAM] != self.zram_pages() or counts[ON_DISK] != self.disk_pages:
             raise AssertionError("zram or disk page counts disagree with page states")
         if self.device is not None:
-            if len(self._free_slots) + counts[IN_ZRAM] != self.device.slots:
+            if len(self._free_slots) + counts[IN_ZRAM] != self._usable_slots():
                 raise AssertionError("free slots + used slots != device slots")
             if deep:
                 self.device.check()

@@ -187,15 +187,24 @@ def _read(device: ZramDevice, index: int) -> list[str]:
     return [text]
 
 
+# A discard of more slots than this names only the ones holding data.
+LISTED_SLOTS = 64
+
+
 def _discard(device: ZramDevice, index: int, count: int) -> list[str]:
     before = _Snapshot(device)
-    held = [(i, _describe_slot(device, i, before)) for i in range(index, index + count)]
+    end = index + count
+    slots = range(index, end) if count <= LISTED_SLOTS else \
+        [i for i in device.stored_slots() if index <= i < end]
+    held = [(i, _describe_slot(device, i, before)) for i in slots]
     device.discard(index, count)
     after = _Snapshot(device)
     last = index + count - 1
     span = f"slot {index}" if count == 1 else f"slots {index}-{last}"
     parts = [f"slot {i}: {what} " + ("(nothing to free)" if what == "empty" else "freed")
              for i, what in held]
+    if count > LISTED_SLOTS:                # only the slots holding data are named
+        parts.append(f"{count - len(held)} empty slots (nothing to free)")
     parts.append(f"notify_free -> {device.notify_free}")
     parts += _moves(before, after)
     mem = _mem(before, after, device.page_size)
@@ -208,7 +217,7 @@ def _compact(device: ZramDevice) -> list[str]:
     before = _Snapshot(device)
     freed = device.compact()
     after = _Snapshot(device)
-    owner = {device.handle_of(i): i for i in range(device.slots) if device.handle_of(i)}
+    owner = {device.handle_of(i): i for i in device.stored_slots() if device.handle_of(i)}
     lines = [f"C compact: {freed} pages freed (pages_compacted "
              f"{device.pool.pages_compacted})"
              + (f"; {_mem(before, after, device.page_size)}" if freed else

@@ -109,7 +109,7 @@ def zspage_views(pool: Pool, class_size: int | None = None,
 def device_views(device, class_size: int | None = None) -> list[ZspageView]:
     """Zspages of a ZramDevice's pool, each object labelled with its zram slot."""
     labels = {}
-    for index in range(device.slots):
+    for index in device.stored_slots():
         handle = device.handle_of(index)
         if handle:
             labels[handle] = f"zram slot {index}"
