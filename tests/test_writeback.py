@@ -165,3 +165,37 @@ def test_capacity_is_blocks_minus_one(backing, pages):
     dev, fs = device_with([4000] * 300, backing=backing)
     fs.write("writeback", "huge")
     assert dev.bd_stat().bd_count == pages
+
+
+def test_writeback_and_recompression_of_slots_far_apart():
+    """Slots past the flat rows (10**8) are written back, read back and freed like slot 5.
+
+    Two random pages are huge (slots 5 and 10**8 + 3), two text pages are not;
+    ``writeback huge`` moves exactly the two huge ones to blocks 1 and 2, reading
+    them back counts 2 bd_reads, and discarding 10**8 .. 3 * 10**8 - 1 releases
+    one block.
+    """
+    import random
+
+    from zramsim.slot_flags import WB
+    from zramsim.stats import BdStat
+    rng = random.Random(17)
+    far = 10**8
+    pages = {0: b"zram " * 819 + b"z", 5: rng.randbytes(4096),
+             far: b"slot " * 819 + b"s", far + 3: rng.randbytes(4096)}
+    dev = ZramDevice(None, "lz4", verify=True)
+    fs = Sysfs(dev)
+    assert fs.write("backing_dev", "64K").ok
+    for index, page in pages.items():
+        assert dev.write(index, page)
+    assert fs.write("writeback", "huge").ok
+    dev.check()
+    assert (dev.slot_flags(5) & WB, dev.slot_flags(far + 3) & WB) == (WB, WB)
+    assert {dev.block_of(5), dev.block_of(far + 3)} == {1, 2}
+    assert dev.bd_stat() == BdStat(bd_count=2, bd_reads=0, bd_writes=2)
+    for index, page in pages.items():
+        assert dev.read(index) == page
+    assert dev.bd_stat().bd_reads == 2
+    dev.discard(far, 2 * far)
+    dev.check()
+    assert dev.bd_stat().bd_count == 1 and dev.pages_stored == 2
