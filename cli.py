@@ -21,6 +21,7 @@ from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.report import render_csv, render_geometry, render_table
+from zramsim.sweep import grid as sweep_grid
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
@@ -264,6 +265,58 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         name = source["trace"] or f"default workload (seed {seed})"
         click.echo(render_table(stats, config, f"{name}: {replayer.applied} events"), nl=False)
     finish(message, code)
+
+
+class ListOf(click.ParamType):
+    """A comma-separated list, each item through ``item`` (a ValueError is a usage error)."""
+    name = "list"
+
+    def __init__(self, item) -> None:
+        self.item = item
+
+    def convert(self, value, param, ctx):
+        try:
+            return value if isinstance(value, list) else sweep_grid.split_list(value, self.item)
+        except (ValueError, click.BadParameter) as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@main.command()
+@click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--algo", type=ListOf(sweep_grid.algorithm), default="lz4", show_default=True)
+@click.option("--level", type=ListOf(sweep_grid.level), help="Default: the kernel's.")
+@click.option("--chain-size", type=ListOf(sweep_grid.chain_size), default="8", show_default=True)
+@click.option("--page-size", type=ListOf(sweep_grid.page_size), help="Default: the trace's.")
+@click.option("--mem-limit", type=ListOf(parse_size), default="0", show_default=True)
+@click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
+@click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
+@click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (extra 'dask').")
+@click.option("--report", is_flag=True, help="Summarise --db (-o: also a .png/.svg plot).")
+@click.option("-o", "--plot", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def sweep(traces, db, workers, scheduler, report, plot, fmt, quiet, **grid):
+    """Replay every TRACE x configuration (comma-separated lists) into a SQLite database.
+
+    Runs already ok in --db are skipped, failed ones retried; exit 1 if a run failed.
+
+    Example: zramsim sweep a.ztrace b.ztrace --algo lz4,zstd --chain-size 4,8 --db study.db
+    """
+    from workloads.open_trace import open_trace
+    from zramsim.sweep import SweepError, executor_factory, report as rep, sweep as run_sweep
+    show = Progress(quiet).enabled and (lambda job: click.echo(
+        f"\r{job.progress_text():<72}", err=True, nl=False))
+    try:
+        if report:
+            return click.echo(rep.summarise(db, fmt, plot), nl=False)
+        if not traces:
+            raise click.UsageError("give at least one TRACE, or --report")
+        out = run_sweep(traces, grid, db, executor_factory(workers, scheduler), open_trace, show)
+    except (SweepError, WorkloadError, OSError, RuntimeError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo("", err=True, nl=bool(show))
+    click.echo(rep.render_rows(out.rows, fmt, out.counts), nl=False)
+    finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
 
 @main.command()

@@ -1,0 +1,147 @@
+"""Where the runs compute: one executor interface, a local pool or a Dask cluster.
+
+Both back ends are ``concurrent.futures`` executors: ``submit(fn, run)``
+returns a future of the run's result dict. Locally that is the standard
+library's ``ProcessPoolExecutor`` (one process per core by default, nothing to
+set up); ``--scheduler tcp://HOST:PORT`` wraps a ``dask.distributed`` client's
+executor, so the same runs go to an existing cluster and the same loop
+(``execute``) collects them. A run is sent as its absolute trace path and hash,
+not its bytes: every Dask worker must see the traces at the same path (a shared
+filesystem) and have this zramsim installed.
+
+A worker lost mid-run: Dask reschedules the runs it held on other workers by
+itself (``KilledWorker`` after the scheduler's ``allowed-failures``, 3 by
+default: the run is recorded failed). A local pool whose process dies is
+broken for good (``BrokenProcessPool`` on every unfinished future), so
+``execute`` keeps the results that did arrive, builds a new pool and submits
+the unfinished runs again; a run lost ``max_losses`` times (3) is recorded
+failed, so a run that kills its process every time cannot loop for ever.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import signal
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from zramsim.sweep.errors import MissingExtra, SchedulerError
+
+MAX_LOSSES = 3
+DASK_HINT = "--scheduler needs Dask's distributed scheduler: pip install 'zramsim[dask]'"
+
+
+def _ignore_sigint() -> None:
+    """Pool processes leave Ctrl-C to the parent, which stops them itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class LocalPool(cf.ProcessPoolExecutor):
+    """A process pool whose shutdown with ``cancel_futures`` also stops running runs."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        super().__init__(max_workers=workers or os.cpu_count() or 1,
+                         initializer=_ignore_sigint)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:      # interrupted: do not wait for runs whose result is unwanted
+            for process in list((getattr(self, "_processes", None) or {}).values()):
+                process.terminate()
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class DaskPool(cf.Executor):
+    """The executor of a ``distributed.Client`` connected to ``address``; owns the client."""
+
+    def __init__(self, address: str, timeout: float = 10) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise MissingExtra(DASK_HINT) from None
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SchedulerError(f"cannot reach the Dask scheduler at {address}: "
+                                 f"{exc}") from None
+        self._executor = self.client.get_executor(pure=False)
+
+    def submit(self, fn, /, *args, **kwargs) -> cf.Future:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait and not cancel_futures)
+        self.client.close()
+
+
+def executor_factory(workers: int | None = None,
+                     scheduler: str | None = None) -> Callable[[], cf.Executor]:
+    """A function that makes the executor the options ask for.
+
+    The Dask extra is checked here, before any trace is read, so a missing
+    extra is reported at once (MissingExtra).
+    """
+    if scheduler is None:
+        return lambda: LocalPool(workers)
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise MissingExtra(DASK_HINT) from None
+    return lambda: DaskPool(scheduler)
+
+
+def _outcome(future: cf.Future) -> dict:
+    """The run's result, or a failed result saying what the executor raised."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _broken(future: cf.Future) -> bool:
+    return (future.done() and not future.cancelled()
+            and isinstance(future.exception(), cf.BrokenExecutor))
+
+
+def execute(runs: Iterable, make_executor: Callable[[], cf.Executor], task: Callable,
+            on_result: Callable[[object, dict], None], *, max_losses: int = MAX_LOSSES,
+            tick: float = 0.5, on_tick: Callable[[], None] | None = None) -> None:
+    """``on_result(run, task(run))`` for every run, in the order they finish.
+
+    ``on_tick`` is called at least every ``tick`` seconds while waiting.
+    KeyboardInterrupt (and any error of ``on_result``) stops the executor,
+    cancelling what has not finished, and propagates.
+    """
+    queue, losses = list(runs), Counter()
+    executor = make_executor()
+    try:
+        while queue:
+            futures = {executor.submit(task, run): run for run in queue}
+            queue = []
+            while futures:
+                done, _ = cf.wait(futures, timeout=tick, return_when=cf.FIRST_COMPLETED)
+                if on_tick is not None:
+                    on_tick()
+                if any(_broken(f) for f in done):
+                    break
+                for future in done:
+                    on_result(futures.pop(future), _outcome(future))
+            if not futures:
+                continue
+            # The local pool broke: keep what arrived, resubmit the rest to a new pool.
+            for future, run in futures.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    on_result(run, future.result())
+                    continue
+                losses[run] += 1
+                if losses[run] < max_losses:
+                    queue.append(run)
+                else:
+                    on_result(run, {"status": "failed", "error": f"its worker process died "
+                                                                f"{losses[run]} times"})
+            executor.shutdown(wait=False, cancel_futures=True)
+            executor = make_executor()
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
