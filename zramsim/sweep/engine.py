@@ -40,7 +40,7 @@ class Sweep:
         self.todo = pending(self.runs, store.finished())
         self.total = len(self.runs)
         self.skipped = self.total - len(self.todo)
-        self.computed = self.failed = 0
+        self.computed = self.failed = self.lost = 0
         self.start = clock()
 
     def run(self, make_executor, opener, progress: Callable[[Sweep], None] | None = None,
@@ -57,10 +57,13 @@ class Sweep:
             if tick is not None:
                 tick()
 
+        def lost(run: Run) -> None:
+            self.lost += 1
+
         self.start = self.clock()
         if self.todo:
             execute(self.todo, make_executor, partial(run_one, opener=opener), record,
-                    on_tick=tick, **execute_options)
+                    on_tick=tick, on_lost=lost, **execute_options)
         return self
 
     @property
@@ -68,8 +71,9 @@ class Sweep:
         return self.skipped + self.computed
 
     def counts(self) -> dict:
+        """``lost``: runs resubmitted because their local pool process died."""
         return {"total": self.total, "computed": self.computed, "skipped": self.skipped,
-                "failed": self.failed}
+                "failed": self.failed, "lost": self.lost}
 
     def rows(self) -> list[dict]:
         """The database rows of this grid's runs (all of them, whoever computed them)."""

@@ -105,10 +105,12 @@ def _broken(future: cf.Future) -> bool:
 
 def execute(runs: Iterable, make_executor: Callable[[], cf.Executor], task: Callable,
             on_result: Callable[[object, dict], None], *, max_losses: int = MAX_LOSSES,
-            tick: float = 0.5, on_tick: Callable[[], None] | None = None) -> None:
+            tick: float = 0.5, on_tick: Callable[[], None] | None = None,
+            on_lost: Callable[[object], None] | None = None) -> None:
     """``on_result(run, task(run))`` for every run, in the order they finish.
 
-    ``on_tick`` is called at least every ``tick`` seconds while waiting.
+    ``on_tick`` is called at least every ``tick`` seconds while waiting;
+    ``on_lost(run)`` when a run is lost with its local pool process.
     KeyboardInterrupt (and any error of ``on_result``) stops the executor,
     cancelling what has not finished, and propagates.
     """
@@ -134,6 +136,8 @@ def execute(runs: Iterable, make_executor: Callable[[], cf.Executor], task: Call
                     on_result(run, future.result())
                     continue
                 losses[run] += 1
+                if on_lost is not None:
+                    on_lost(run)
                 if losses[run] < max_losses:
                     queue.append(run)
                 else:
