@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cli import main
 from sweep_support import comparable, db_rows, wait_for, write_trace
-from tests.run_cli import ROOT, run_zramsim, zramsim_argv, zramsim_env
+from run_cli import ROOT, run_zramsim, zramsim_argv, zramsim_env
 from workloads.open_trace import open_trace
 from zramsim.sweep import Config, Store, Sweep, executor_factory, expand
 from zramsim.sweep.grid import file_sha256, split_list, algorithm
