@@ -237,11 +237,14 @@ def test_sigkill_mid_sweep_then_rerun_has_every_row_once(slow_trace, tmp_path):
     proc = start_sweep(slow_trace, db, "--workers", "2")
     try:
         wait_for(lambda: len(db_rows(db)) >= 2, what="two rows")
+        pool = children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+        kept = db_rows(db)
+        # the orphaned pool processes notice and end (they would block for ever)
+        wait_for(lambda: not any(map(alive, pool)), timeout=30, what="the pool to end")
     finally:
         stop_group(proc)
-    kept = db_rows(db)
     assert 2 <= len(kept) < 8, "the sweep must be killed mid-way"
     result = run_zramsim("sweep", slow_trace, *SLOW_GRID, "--db", db, "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -274,6 +277,15 @@ def test_ctrl_c_keeps_what_finished_and_exits_130(slow_trace, tmp_path):
 def children(pid: int) -> list[int]:
     with open(f"/proc/{pid}/task/{pid}/children") as f:
         return [int(p) for p in f.read().split()]
+
+
+def alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:\tZ") for line in f)
+    except FileNotFoundError:
+        return False
 
 
 def test_a_pool_process_killed_mid_run_loses_no_run(slow_trace, tmp_path):

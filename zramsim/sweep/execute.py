@@ -23,8 +23,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 import signal
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from queue import Empty, SimpleQueue
 
 from zramsim.sweep.errors import MissingExtra, SchedulerError
 
@@ -32,9 +35,17 @@ MAX_LOSSES = 3
 DASK_HINT = "--scheduler needs Dask's distributed scheduler: pip install 'zramsim[dask]'"
 
 
-def _ignore_sigint() -> None:
-    """Pool processes leave Ctrl-C to the parent, which stops them itself."""
+def _pool_process_start(parent: int) -> None:
+    """Pool processes leave Ctrl-C to the parent, which stops them itself, and end
+    when the parent is gone (killed: SIGKILL leaves them blocked on their queue)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="zramsim-parent-watch", daemon=True).start()
 
 
 class LocalPool(cf.ProcessPoolExecutor):
@@ -42,7 +53,7 @@ class LocalPool(cf.ProcessPoolExecutor):
 
     def __init__(self, workers: int | None = None) -> None:
         super().__init__(max_workers=workers or os.cpu_count() or 1,
-                         initializer=_ignore_sigint)
+                         initializer=_pool_process_start, initargs=(os.getpid(),))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if cancel_futures:      # interrupted: do not wait for runs whose result is unwanted
@@ -109,25 +120,33 @@ def execute(runs: Iterable, make_executor: Callable[[], cf.Executor], task: Call
             on_lost: Callable[[object], None] | None = None) -> None:
     """``on_result(run, task(run))`` for every run, in the order they finish.
 
-    ``on_tick`` is called at least every ``tick`` seconds while waiting;
+    ``on_tick`` is called every ``tick`` seconds without a result;
     ``on_lost(run)`` when a run is lost with its local pool process.
     KeyboardInterrupt (and any error of ``on_result``) stops the executor,
-    cancelling what has not finished, and propagates.
+    cancelling what has not finished, and propagates. Finished futures arrive
+    through a queue (one callback each), so a sweep of N runs costs O(N) here.
     """
     queue, losses = list(runs), Counter()
     executor = make_executor()
     try:
         while queue:
-            futures = {executor.submit(task, run): run for run in queue}
+            finished: SimpleQueue[cf.Future] = SimpleQueue()
+            futures = {}
+            for run in queue:
+                future = executor.submit(task, run)
+                futures[future] = run
+                future.add_done_callback(finished.put)
             queue = []
             while futures:
-                done, _ = cf.wait(futures, timeout=tick, return_when=cf.FIRST_COMPLETED)
-                if on_tick is not None:
-                    on_tick()
-                if any(_broken(f) for f in done):
+                try:
+                    future = finished.get(timeout=tick)
+                except Empty:
+                    if on_tick is not None:
+                        on_tick()
+                    continue
+                if _broken(future):
                     break
-                for future in done:
-                    on_result(futures.pop(future), _outcome(future))
+                on_result(futures.pop(future), _outcome(future))
             if not futures:
                 continue
             # The local pool broke: keep what arrived, resubmit the rest to a new pool.
