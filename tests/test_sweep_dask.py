@@ -111,3 +111,13 @@ def test_a_worker_killed_mid_sweep_loses_no_run(cluster, traces, tmp_path):
     local = json.loads(cli("sweep", trace, *grid, "--db", str(tmp_path / "local.db"),
                            "--format", "json").stdout)
     assert [comparable(r) for r in doc["rows"]] == [comparable(r) for r in local["rows"]]
+
+
+def test_a_bad_scheduler_address_is_one_clear_error_before_anything_runs(traces, tmp_path):
+    result = CliRunner().invoke(main, ["sweep", traces[0], "--db", str(tmp_path / "s.db"),
+                                       "--scheduler", "nonsense"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("Error: 'nonsense' is not a scheduler address such as "
+                                     "tcp://HOST:PORT (missing port number in address "
+                                     "'nonsense')")
+    assert not (tmp_path / "s.db").exists()

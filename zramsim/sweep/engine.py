@@ -113,9 +113,17 @@ def sweep(traces: Sequence[str], grid: dict, db: str, make_executor, opener,
     Ctrl-C (KeyboardInterrupt) ends the sweep early: what finished is kept and
     the outcome says ``interrupted``.
     """
-    runs = expand(traces, grid.get("algo") or ["lz4"], grid.get("level"),
-                  grid.get("chain_size") or [8], grid.get("page_size"),
-                  grid.get("mem_limit") or [0], opener=opener)
+    try:
+        runs = expand(traces, grid.get("algo") or ["lz4"], grid.get("level"),
+                      grid.get("chain_size") or [8], grid.get("page_size"),
+                      grid.get("mem_limit") or [0], opener=opener)
+        return _sweep(runs, db, make_executor, opener, progress)
+    finally:
+        if hasattr(make_executor, "close"):
+            make_executor.close()
+
+
+def _sweep(runs, db, make_executor, opener, progress) -> Outcome:
     with Store(db) as store:
         job = Sweep(runs, store)
         message, interrupted = None, False

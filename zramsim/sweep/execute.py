@@ -68,8 +68,14 @@ class DaskPool(cf.Executor):
     def __init__(self, address: str, timeout: float = 10) -> None:
         try:
             from distributed import Client
+            from distributed.comm.addressing import parse_address, parse_host_port
         except ImportError:
             raise MissingExtra(DASK_HINT) from None
+        try:
+            parse_host_port(parse_address(address)[1])
+        except ValueError as exc:
+            raise SchedulerError(f"{address!r} is not a scheduler address such as "
+                                 f"tcp://HOST:PORT ({exc})") from None
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -85,20 +91,33 @@ class DaskPool(cf.Executor):
         self.client.close()
 
 
-def executor_factory(workers: int | None = None,
-                     scheduler: str | None = None) -> Callable[[], cf.Executor]:
-    """A function that makes the executor the options ask for.
+class Executors:
+    """Makes the executor the options ask for: ``Executors(workers, scheduler)()``.
 
-    The Dask extra is checked here, before any trace is read, so a missing
-    extra is reported at once (MissingExtra).
+    With a scheduler, the first client connects here, so a missing extra
+    (MissingExtra) or a scheduler that does not answer (SchedulerError) is
+    reported before any trace is read; ``close()`` lets go of it if unused.
     """
-    if scheduler is None:
-        return lambda: LocalPool(workers)
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise MissingExtra(DASK_HINT) from None
-    return lambda: DaskPool(scheduler)
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+        self.workers, self.scheduler = workers, scheduler
+        self._ready = DaskPool(scheduler) if scheduler is not None else None
+
+    def __call__(self) -> cf.Executor:
+        if self._ready is not None:
+            ready, self._ready = self._ready, None
+            return ready
+        return DaskPool(self.scheduler) if self.scheduler is not None else LocalPool(self.workers)
+
+    def close(self) -> None:
+        if self._ready is not None:
+            self._ready.shutdown()
+            self._ready = None
+
+
+def executor_factory(workers: int | None = None, scheduler: str | None = None) -> Executors:
+    """The executors of ``--workers`` / ``--scheduler``; see ``Executors``."""
+    return Executors(workers, scheduler)
 
 
 def _outcome(future: cf.Future) -> dict:
