@@ -21,7 +21,7 @@ from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.report import render_csv, render_geometry, render_table
-from zramsim.sweep import grid as sweep_grid
+from zramsim.sweep import SweepError, grid as sweep_grid
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
@@ -303,7 +303,7 @@ def sweep(traces, db, workers, scheduler, report, plot, fmt, quiet, **grid):
     Example: zramsim sweep a.ztrace b.ztrace --algo lz4,zstd --chain-size 4,8 --db study.db
     """
     from workloads.open_trace import open_trace
-    from zramsim.sweep import SweepError, executor_factory, report as rep, sweep as run_sweep
+    from zramsim.sweep import executor_factory, report as rep, sweep as run_sweep
     show = Progress(quiet).enabled and (lambda job: click.echo(
         f"\r{job.progress_text():<72}", err=True, nl=False))
     try:
@@ -712,9 +712,14 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
               show_default=True)
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
+@click.option("--db", type=click.Path(dir_okay=False),
+              help="Run on the sweep engine (--workers, --scheduler as sweep's) into this "
+                   "SQLite file, table pressure_runs; resumable.")
+@click.option("--workers", type=click.IntRange(1))
+@click.option("--scheduler")
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, every, fmt, plot_path):
+             disk_latency_us, no_baselines, every, fmt, plot_path, db, workers, scheduler):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -727,10 +732,12 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
                                   run_pressure, sweep)
     from zramsim.pressure import results as res
     params = {} if zipf_s is None else {"s": zipf_s}
+    described = dict(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
+                     accesses=accesses, seed=seed, write_fraction=write_fraction,
+                     populate=not no_populate, **params)
+    out = None
     try:
-        workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
-                                 accesses=accesses, seed=seed, write_fraction=write_fraction,
-                                 populate=not no_populate, **params)
+        workload = load_workload(**described)
         rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
         base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
                               on_full=on_full, disksize=disksize, mem_limit=mem_limit,
@@ -740,16 +747,23 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
             text = {"table": res.timeline_table, "json": res.to_json,
                     "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
         else:
-            result = sweep(workload, rams, algorithms=algos, base=base,
-                           baselines=() if no_baselines else BASELINES)
+            from zramsim.sweep import executor_factory
+            from zramsim.sweep.pressure import pressure_sweep
+            out = db and pressure_sweep(described, rams, algos, base, () if no_baselines else
+                                        BASELINES, db, executor_factory(workers, scheduler),
+                                        load_workload)
+            result = out.result if db else sweep(workload, rams, algorithms=algos, base=base,
+                                                 baselines=() if no_baselines else BASELINES)
             text = {"table": res.sweep_table, "json": res.to_json,
                     "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
         if plot_path:
             from zramsim.pressure.plot import plot_sweep, plot_timeline
             (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
-    except (*DOMAIN_ERRORS, RuntimeError) as exc:
+    except (*DOMAIN_ERRORS, RuntimeError, SweepError) as exc:
         raise Failure(str(exc)) from None
     click.echo(text, nl=not text.endswith("\n"))
+    if out:
+        finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
 
 # --- end of commands ---

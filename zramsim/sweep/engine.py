@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 
@@ -31,7 +31,12 @@ def utc_now() -> str:
 
 
 class Sweep:
-    """The runs of one grid against one database; counts what happened."""
+    """The runs of one grid against one database; counts what happened.
+
+    A run is anything hashable with a ``key`` (its UNIQUE columns, in the
+    store's key order) and ``columns()`` (the row's values it determines):
+    ``grid.Run`` for replays, ``pressure.PressureRun`` for swap-pressure runs.
+    """
 
     def __init__(self, runs: Sequence[Run], store: Store, *,
                  clock: Callable[[], float] = time.monotonic,
@@ -43,14 +48,14 @@ class Sweep:
         self.computed = self.failed = self.lost = 0
         self.start = clock()
 
-    def run(self, make_executor, opener, progress: Callable[[Sweep], None] | None = None,
-            **execute_options) -> Sweep:
-        """Compute every missing run; ``progress(self)`` after each result and each tick."""
+    def run(self, make_executor, task: Callable[[Run], dict],
+            progress: Callable[[Sweep], None] | None = None, **execute_options) -> Sweep:
+        """``task(run)`` for every missing run (on the executor), each result recorded;
+        ``progress(self)`` after each result and each tick."""
         tick = (lambda: progress(self)) if progress else None
 
         def record(run: Run, result: dict) -> None:
-            row = {"trace": run.trace, "trace_sha256": run.trace_sha256,
-                   **asdict(run.config), **result, "finished_at": self.now()}
+            row = {**result, **run.columns(), "finished_at": self.now()}
             self.store.record(row)
             self.computed += 1
             self.failed += result["status"] != "ok"
@@ -62,7 +67,7 @@ class Sweep:
 
         self.start = self.clock()
         if self.todo:
-            execute(self.todo, make_executor, partial(run_one, opener=opener), record,
+            execute(self.todo, make_executor, task, record,
                     on_tick=tick, on_lost=lost, **execute_options)
         return self
 
@@ -128,7 +133,7 @@ def _sweep(runs, db, make_executor, opener, progress) -> Outcome:
         job = Sweep(runs, store)
         message, interrupted = None, False
         try:
-            job.run(make_executor, opener, progress)
+            job.run(make_executor, partial(run_one, opener=opener), progress)
         except KeyboardInterrupt:
             message, interrupted = f"interrupted: {job.done} of {job.total} runs are in {db}", True
         rows = job.rows()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import product
 
 from zramsim.compressors import COMPRESSORS
@@ -58,6 +58,10 @@ class Run:
         """What identifies the run in the database: content hash and configuration."""
         c = self.config
         return (self.trace_sha256, c.algorithm, c.level, c.chain_size, c.page_size, c.mem_limit)
+
+    def columns(self) -> dict:
+        """The row's columns that the run itself determines (the rest come from its result)."""
+        return {"trace": self.trace, "trace_sha256": self.trace_sha256, **asdict(self.config)}
 
 
 def algorithm(text: str) -> str:
@@ -136,6 +140,6 @@ def expand(traces: Sequence[str], algorithms: Sequence[str] = ("lz4",),
     return list(runs.values())
 
 
-def pending(runs: Iterable[Run], finished: set[tuple]) -> list[Run]:
+def pending(runs: Iterable, finished: set[tuple]) -> list:
     """The runs whose key is not in ``finished``, in grid order."""
     return [run for run in runs if run.key not in finished]
