@@ -267,27 +267,23 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     finish(message, code)
 
 
-class ListOf(click.ParamType):
-    """A comma-separated list, each item through ``item`` (a ValueError is a usage error)."""
-    name = "list"
-
-    def __init__(self, item) -> None:
-        self.item = item
-
-    def convert(self, value, param, ctx):
+def comma_list(item):
+    """An option callback: a comma-separated list, each item through ``item`` (else exit 2)."""
+    def parse(ctx, param, value):
         try:
-            return value if isinstance(value, list) else sweep_grid.split_list(value, self.item)
+            return value and sweep_grid.split_list(value, item)
         except (ValueError, click.BadParameter) as exc:
-            self.fail(str(exc), param, ctx)
+            raise click.BadParameter(str(exc)) from None
+    return parse
 
 
 @main.command()
 @click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--algo", type=ListOf(sweep_grid.algorithm), default="lz4", show_default=True)
-@click.option("--level", type=ListOf(sweep_grid.level), help="Default: the kernel's.")
-@click.option("--chain-size", type=ListOf(sweep_grid.chain_size), default="8", show_default=True)
-@click.option("--page-size", type=ListOf(sweep_grid.page_size), help="Default: the trace's.")
-@click.option("--mem-limit", type=ListOf(parse_size), default="0", show_default=True)
+@click.option("--algo", callback=comma_list(sweep_grid.algorithm), default="lz4")
+@click.option("--level", callback=comma_list(sweep_grid.level), help="Default: the kernel's.")
+@click.option("--chain-size", callback=comma_list(sweep_grid.chain_size), default="8")
+@click.option("--page-size", callback=comma_list(sweep_grid.page_size), help="Default: trace's.")
+@click.option("--mem-limit", callback=comma_list(parse_size), default="0")
 @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
 @click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
 @click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (extra 'dask').")

@@ -15,8 +15,9 @@ first submission to the last row committed (the best of two sweeps; quick: one):
 
 ``ops_per_s`` is runs per second; the note adds the CPU seconds the local
 sweeps used (this process and its pool): when two workers use no more CPU than
-one, the speed-up lost on a busy machine is the machine's, not the engine's. Worked example: 64 runs in 40 s on one
-worker and 22 s on two is 1.60 and 2.91 runs/s, a speed-up of 1.82.
+one, the speed-up lost on a busy machine is the machine's, not the engine's.
+Worked example: 64 runs in 40 s on one worker and 22 s on two is 1.60 and 2.91
+runs/s, a speed-up of 1.82.
 
 Traces: default-mix pages (heap, text, code, zero...), 1,500 pages each with
 overwrites, reads and discards (quick: 300), seeds 0..3, written to a temporary

@@ -13,5 +13,6 @@ from zramsim.sweep.execute import executor_factory
 from zramsim.sweep.grid import Config, Run, expand
 from zramsim.sweep.store import Store
 
-__all__ = ["Outcome", "Sweep", "sweep", "MissingExtra", "SchedulerError", "StoreError", "SweepError",
+__all__ = ["Outcome", "Sweep", "sweep", "MissingExtra", "SchedulerError", "StoreError",
+           "SweepError",
            "executor_factory", "Config", "Run", "expand", "Store"]

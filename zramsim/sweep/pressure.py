@@ -151,7 +151,8 @@ def pressure_sweep(description: dict, rams: Sequence[int], algorithms: Sequence[
             try:
                 job.run(make_executor, partial(pressure_task, loader=loader), progress)
             except KeyboardInterrupt:
-                message, interrupted = f"interrupted: {job.done} of {job.total} runs are in {db}", True
+                message = f"interrupted: {job.done} of {job.total} runs are in {db}"
+                interrupted = True
             rows = job.rows()
     finally:
         if hasattr(make_executor, "close"):
