@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from sweep_support import comparable, db_rows, wait_for, write_trace
 from run_cli import ROOT, run_zramsim, zramsim_argv, zramsim_env
+from sweep_support import comparable, db_rows, wait_for, write_trace
 from workloads.open_trace import open_trace
 from zramsim.sweep import Config, Store, Sweep, expand
 from zramsim.sweep.grid import algorithm, file_sha256, split_list

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from sweep_support import comparable, db_rows, wait_for, write_trace
 from run_cli import zramsim_argv, zramsim_env
+from sweep_support import comparable, db_rows, wait_for, write_trace
 
 distributed = pytest.importorskip("distributed")
 

@@ -119,25 +119,33 @@ def sweep(traces: Sequence[str], grid: dict, db: str, make_executor, opener,
     the outcome says ``interrupted``.
     """
     try:
-        runs = expand(traces, grid.get("algo") or ["lz4"], grid.get("level"),
-                      grid.get("chain_size") or [8], grid.get("page_size"),
-                      grid.get("mem_limit") or [0], opener=opener)
-        return _sweep(runs, db, make_executor, opener, progress)
+        try:
+            runs = expand(traces, grid.get("algo") or ["lz4"], grid.get("level"),
+                          grid.get("chain_size") or [8], grid.get("page_size"),
+                          grid.get("mem_limit") or [0], opener=opener)
+        except KeyboardInterrupt:       # while hashing the traces: nothing ran
+            return Outcome([], {}, True, "interrupted before any run started")
+        return compute(runs, Store(db), make_executor, partial(run_one, opener=opener),
+                       progress)
     finally:
         if hasattr(make_executor, "close"):
             make_executor.close()
 
 
-def _sweep(runs, db, make_executor, opener, progress) -> Outcome:
-    with Store(db) as store:
+def compute(runs: Sequence, store: Store, make_executor, task: Callable,
+            progress: Callable[[Sweep], None] | None = None) -> Outcome:
+    """``Sweep(runs, store).run(...)``, Ctrl-C included, then the rows; closes ``store``."""
+    with store:
         job = Sweep(runs, store)
         message, interrupted = None, False
         try:
-            job.run(make_executor, partial(run_one, opener=opener), progress)
+            job.run(make_executor, task, progress)
         except KeyboardInterrupt:
-            message, interrupted = f"interrupted: {job.done} of {job.total} runs are in {db}", True
+            message = f"interrupted: {job.done} of {job.total} runs are in {store.path}"
+            interrupted = True
         rows = job.rows()
-    failed = sum(row["status"] != "ok" for row in rows)
+    failed = [row for row in rows if row["status"] != "ok"]
     if failed and not interrupted:
-        message = f"{failed} of {job.total} runs failed (their error is in {db})"
+        message = (f"{len(failed)} of {job.total} runs failed (their error is in "
+                   f"{store.path}); the first: {failed[0]['error']}")
     return Outcome(rows, job.counts(), interrupted, message)

@@ -33,7 +33,7 @@ from functools import partial
 
 from zramsim.compressors import COMPRESSORS
 from zramsim.pressure import PressureConfig, Summary, SweepResult, locate, run_pressure
-from zramsim.sweep.engine import Sweep
+from zramsim.sweep.engine import compute
 from zramsim.sweep.grid import file_sha256
 from zramsim.sweep.run import zramsim_version
 from zramsim.sweep.store import Store
@@ -118,10 +118,12 @@ def pressure_task(run: PressureRun, loader: Callable, clock=time.perf_counter) -
         described = json.loads(run.workload)
         if run.trace_sha256 is not None and file_sha256(described["trace"]) != run.trace_sha256:
             raise ValueError(f"{described['trace']}: trace changed or differs on this worker")
-        if run.workload not in _built:
+        workload = _built.get(run.workload)
+        if workload is None:        # (Dask threads may race here: at worst, built twice)
+            workload = loader(**described)
             _built.clear()
-            _built[run.workload] = loader(**described)
-        summary = run_pressure(_built[run.workload], run.config).summary
+            _built[run.workload] = workload
+        summary = run_pressure(workload, run.config).summary
         result.update(status="ok", **asdict(summary))
     except Exception as exc:        # a run's failure is data, recorded by the parent
         result["error"] = str(exc) or repr(exc)
@@ -145,22 +147,12 @@ def pressure_sweep(description: dict, rams: Sequence[int], algorithms: Sequence[
     """``pressure.sweep`` on the executor, into ``db``'s ``pressure_runs``; resumable."""
     try:
         runs = plan(description, rams, algorithms, base, baselines)
-        with Store(db, TABLE, COLUMNS, KEY) as store:
-            job = Sweep(runs, store)
-            message, interrupted = None, False
-            try:
-                job.run(make_executor, partial(pressure_task, loader=loader), progress)
-            except KeyboardInterrupt:
-                message = f"interrupted: {job.done} of {job.total} runs are in {db}"
-                interrupted = True
-            rows = job.rows()
+        out = compute(runs, Store(db, TABLE, COLUMNS, KEY), make_executor,
+                      partial(pressure_task, loader=loader), progress)
     finally:
         if hasattr(make_executor, "close"):
             make_executor.close()
     names = [f.name for f in fields(Summary)]
-    summaries = [Summary(**{n: row[n] for n in names}) for row in rows if row["status"] == "ok"]
-    failed = [row for row in rows if row["status"] != "ok"]
-    if failed and not interrupted:
-        message = (f"{len(failed)} of {job.total} runs failed (their error is in {db}): "
-                   f"{failed[0]['error']}")
-    return PressureOutcome(locate(summaries), job.counts(), interrupted, message)
+    summaries = [Summary(**{n: row[n] for n in names}) for row in out.rows
+                 if row["status"] == "ok"]
+    return PressureOutcome(locate(summaries), out.counts, out.interrupted, out.message)
