@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -108,6 +109,9 @@ def test_rerun_computes_nothing_and_changes_no_row(traces, tmp_path):
     again = json.loads(cli(*args).stdout)
     assert (first["computed"], again["computed"], again["skipped"]) == (4, 0, 4)
     assert db_rows(db) == before                  # same ids, same seconds, same timestamps
+    with sqlite3.connect(db) as con:              # the documented file format
+        assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert con.execute("PRAGMA user_version").fetchone() == (1,)
     assert again["rows"] == first["rows"]
     # a larger grid computes only the new cells
     more = json.loads(cli(*args[:-2], "--chain-size", "8,4", "--format", "json").stdout)
