@@ -267,23 +267,23 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     finish(message, code)
 
 
-def comma_list(item):
-    """An option callback: a comma-separated list, each item through ``item`` (else exit 2)."""
+def list_option(name: str, item, **options):
+    """A comma-separated list option, each item through ``item`` (a ValueError: exit 2)."""
     def parse(ctx, param, value):
         try:
             return value and sweep_grid.split_list(value, item)
         except (ValueError, click.BadParameter) as exc:
             raise click.BadParameter(str(exc)) from None
-    return parse
+    return click.option(name, callback=parse, metavar="LIST", show_default=True, **options)
 
 
 @main.command()
 @click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--algo", callback=comma_list(sweep_grid.algorithm), default="lz4")
-@click.option("--level", callback=comma_list(sweep_grid.level), help="Default: the kernel's.")
-@click.option("--chain-size", callback=comma_list(sweep_grid.chain_size), default="8")
-@click.option("--page-size", callback=comma_list(sweep_grid.page_size), help="Default: trace's.")
-@click.option("--mem-limit", callback=comma_list(parse_size), default="0")
+@list_option("--algo", sweep_grid.algorithm, default="lz4", help="lz4, lz4-kernel, zstd.")
+@list_option("--level", sweep_grid.level, help="Default: each algorithm's own (1, 3).")
+@list_option("--chain-size", sweep_grid.chain_size, default="8")
+@list_option("--page-size", sweep_grid.page_size, help="Default: the trace's.")
+@list_option("--mem-limit", parse_size, default="0", help="Sizes such as 0,64M.")
 @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
 @click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
 @click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (extra 'dask').")
