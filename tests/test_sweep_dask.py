@@ -94,8 +94,12 @@ def test_a_worker_killed_mid_sweep_loses_no_run(cluster, traces, tmp_path):
                                          address, "--format", "json"),
                             env=zramsim_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_for(lambda: db_rows(db), what="a first row")
-        workers[0].send_signal(signal.SIGKILL)
+        with distributed.Client(address, timeout=30, set_as_default=False) as client:
+            [victim] = [addr for addr, pid in client.run(os.getpid).items()
+                        if pid == workers[0].pid]
+            # kill it while it holds a run of this sweep
+            wait_for(lambda: client.processing(victim)[victim], what="a run on the victim")
+            workers[0].send_signal(signal.SIGKILL)
         at_kill = len(db_rows(db))
         out, err = proc.communicate(timeout=120)
     finally:
