@@ -48,11 +48,19 @@ def _pool_process_start(parent: int) -> None:
     threading.Thread(target=watch, name="zramsim-parent-watch", daemon=True).start()
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:          # not Linux
+        return os.cpu_count() or 1
+
+
 class LocalPool(cf.ProcessPoolExecutor):
     """A process pool whose shutdown with ``cancel_futures`` also stops running runs."""
 
     def __init__(self, workers: int | None = None) -> None:
-        super().__init__(max_workers=workers or os.cpu_count() or 1,
+        super().__init__(max_workers=workers or usable_cores(),
                          initializer=_pool_process_start, initargs=(os.getpid(),))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
