@@ -76,7 +76,8 @@ class Sweep:
         return self.skipped + self.computed
 
     def counts(self) -> dict:
-        """``lost``: runs resubmitted because their local pool process died."""
+        """``lost``: runs resubmitted after a local pool process died (in flight or waiting:
+        a broken pool fails both alike)."""
         return {"total": self.total, "computed": self.computed, "skipped": self.skipped,
                 "failed": self.failed, "lost": self.lost}
 

@@ -14,8 +14,10 @@ itself (``KilledWorker`` after the scheduler's ``allowed-failures``, 3 by
 default: the run is recorded failed). A local pool whose process dies is
 broken for good (``BrokenProcessPool`` on every unfinished future), so
 ``execute`` keeps the results that did arrive, builds a new pool and submits
-the unfinished runs again; a run lost ``max_losses`` times (3) is recorded
-failed, so a run that kills its process every time cannot loop for ever.
+the unfinished runs again; a run still unfinished when the pool has broken
+``max_losses`` times (3) is recorded failed, so a run that kills its process
+every time cannot loop for ever. (The pool cannot tell a run in flight from a
+waiting one: both count.)
 """
 
 from __future__ import annotations
