@@ -307,3 +307,21 @@ def test_a_pool_process_killed_mid_run_loses_no_run(slow_trace, tmp_path):
     assert doc["lost"] >= 1 and doc["total"] == 8 and doc["failed"] == 0
     rows = db_rows(db)
     assert len(rows) == 8 and all(r["status"] == "ok" for r in rows)
+
+
+def die(run):
+    """A task that kills its pool process, as an out-of-memory kill would."""
+    os._exit(3)
+
+
+def test_a_run_that_kills_its_process_every_time_is_recorded_failed():
+    from zramsim.sweep.execute import LocalPool, execute
+    results, lost, pools = {}, [], []
+
+    def make():
+        pools.append(LocalPool(1))
+        return pools[-1]
+
+    execute(["bad"], make, die, results.__setitem__, on_lost=lost.append)
+    assert results == {"bad": {"status": "failed", "error": "its worker process died 3 times"}}
+    assert lost == ["bad"] * 3 and len(pools) == 3

@@ -192,7 +192,8 @@ def execute(runs: Iterable, make_executor: Callable[[], cf.Executor], task: Call
                     on_result(run, {"status": "failed", "error": f"its worker process died "
                                                                 f"{losses[run]} times"})
             executor.shutdown(wait=False, cancel_futures=True)
-            executor = make_executor()
+            if queue:
+                executor = make_executor()
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
