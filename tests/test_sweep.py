@@ -279,8 +279,17 @@ def test_ctrl_c_keeps_what_finished_and_exits_130(slow_trace, tmp_path):
 
 
 def children(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [int(p) for p in f.read().split()]
+    """Process ids whose parent is ``pid`` (from /proc/*/stat: field 4 is the ppid)."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:               # gone meanwhile
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry))
+    return sorted(found)
 
 
 def alive(pid: int) -> bool:
