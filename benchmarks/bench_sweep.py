@@ -2,7 +2,8 @@
 
 One 64-run sweep (4 traces x lz4, zstd x chain sizes 4, 8 x four mem_limits)
 is run on three executors, each time into a fresh database, and timed from the
-first submission to the last row committed (the best of two sweeps; quick: one):
+grid's expansion (the traces hashed) to the last row committed; three rounds of
+the three, interleaved, the best round of each (quick: one round):
 
 * ``local, 1 worker``: the standard-library process pool with one process;
 * ``local, 2 workers``: the same with two; ``ratio`` is the speed-up over one
@@ -66,60 +67,64 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def timed_sweep(traces: list[str], folder: str, name: str, make,
-                repeat: int) -> tuple[float, float, int]:
-    """The best of ``repeat`` sweeps, each into a fresh database: (seconds, CPU seconds
-    of the best one, runs)."""
-    best, cpu = float("inf"), 0.0
-    for attempt in range(repeat):
-        start, start_cpu = time.perf_counter(), cpu_seconds()
-        out = sweep(traces, GRID, os.path.join(folder, f"{name}-{attempt}.db"), make,
-                    open_trace)
-        seconds = time.perf_counter() - start
-        if seconds < best:
-            best, cpu = seconds, cpu_seconds() - start_cpu
-        if out.message or out.counts["computed"] != 64:
-            raise RuntimeError(f"{name}: {out.message or out.counts}")
-    return best, cpu, out.counts["computed"]
+def timed_sweep(traces: list[str], db: str, make) -> tuple[float, float]:
+    """One sweep into the fresh database ``db``: (seconds, CPU seconds here and in the pool)."""
+    start, start_cpu = time.perf_counter(), cpu_seconds()
+    out = sweep(traces, GRID, db, make, open_trace)
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - start_cpu
+    if out.message or out.counts["computed"] != 64:
+        raise RuntimeError(f"{db}: {out.message or out.counts}")
+    return seconds, cpu
 
 
 def dask_cluster():
-    """A LocalCluster of two single-threaded worker processes, or None without Dask."""
+    """A LocalCluster of two single-threaded worker processes, warmed; None without Dask."""
     try:
         from distributed import LocalCluster
     except ImportError:
         return None
-    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    warm = DaskPool(cluster.scheduler_address)
+    warm.client.wait_for_workers(2)
+    warm.client.run(__import__, "zramsim.sweep.run")
+    warm.shutdown()
+    return cluster
 
 
 def run(quick: bool) -> list[dict]:
-    pages, repeat = (300, 1) if quick else (1500, 2)
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        traces = make_traces(folder, pages)
-        one, cpu1, n = timed_sweep(traces, folder, "local1", executor_factory(workers=1),
-                                   repeat)
-        two, cpu2, _ = timed_sweep(traces, folder, "local2", executor_factory(workers=2),
-                                   repeat)
-        rows.append(make_row("sweep 64 runs, local, 1 worker", n / one, None,
-                             f"{one:.1f} s, {cpu1:.1f} CPU-s; {pages} pages a trace"))
-        rows.append(make_row("sweep 64 runs, local, 2 workers", n / two, n / one,
-                             f"{two:.1f} s, {cpu2:.1f} CPU-s; ratio = speed-up over 1 worker "
-                             f"(target >= 1.7)"))
-        cluster = dask_cluster()
-        if cluster is None:
-            rows.append(make_row("sweep 64 runs, dask, 2 workers", None, None,
-                                 "skipped: pip install 'zramsim[dask]'"))
-            return rows
-        with cluster:
-            warm = DaskPool(cluster.scheduler_address)
-            warm.client.wait_for_workers(2)
-            warm.client.run(__import__, "zramsim.sweep.run")
-            warm.shutdown()
-            on_dask, _, _ = timed_sweep(traces, folder, "dask2",
-                                     executor_factory(scheduler=cluster.scheduler_address),
-                                     repeat)
+    """The three sweeps in turn, ``repeat`` rounds (interleaved, so that a change in the
+    machine's load hits all three alike); the best round of each."""
+    pages, repeat = (300, 1) if quick else (1500, 3)
+    cluster = dask_cluster()
+    setups = {"local1": lambda: executor_factory(workers=1),
+              "local2": lambda: executor_factory(workers=2)}
+    if cluster is not None:
+        setups["dask2"] = lambda: executor_factory(scheduler=cluster.scheduler_address)
+    best: dict[str, tuple[float, float]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            traces = make_traces(folder, pages)
+            for attempt in range(repeat):
+                for name, make in setups.items():
+                    took = timed_sweep(traces, os.path.join(folder, f"{name}-{attempt}.db"),
+                                       make())
+                    best[name] = min(best.get(name, took), took)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    n = 64
+    (one, cpu1), (two, cpu2) = best["local1"], best["local2"]
+    rows = [make_row("sweep 64 runs, local, 1 worker", n / one, None,
+                     f"{one:.1f} s, {cpu1:.1f} CPU-s; {pages} pages a trace"),
+            make_row("sweep 64 runs, local, 2 workers", n / two, n / one,
+                     f"{two:.1f} s, {cpu2:.1f} CPU-s; ratio = speed-up over 1 worker "
+                     f"(target >= 1.7)")]
+    if cluster is None:
+        rows.append(make_row("sweep 64 runs, dask, 2 workers", None, None,
+                             "skipped: pip install 'zramsim[dask]'"))
+    else:
+        on_dask = best["dask2"][0]
         rows.append(make_row("sweep 64 runs, dask, 2 workers", n / on_dask, n / two,
                              f"{on_dask:.1f} s; ratio = against local 2 workers "
                              f"(target >= 0.85)"))
