@@ -694,8 +694,8 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
 @click.option("--algo", "algorithms", default="lz4,zstd", show_default=True,
               help="zram algorithms, comma-separated.")
 @click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@click.option("--policy", type=click.Choice(["lru", "clock", "twolist"]), default="lru",
-              show_default=True)
+@list_option("--policy", sweep_grid.one_of("lru", "clock", "twolist"), default="lru",
+             help="Several need --db.")
 @click.option("--on-full", type=click.Choice(["oom", "disk"]), default="oom", show_default=True,
               help="When zram refuses a page: OOM, or spill to the disk swap.")
 @click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
@@ -735,7 +735,9 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     try:
         workload = load_workload(**described)
         rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
-        base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
+        if len(policy) > 1 and not (db and not every):
+            raise click.UsageError("several --policy values need --db (and no --timeline)")
+        base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy[0],
                               on_full=on_full, disksize=disksize, mem_limit=mem_limit,
                               disk_latency_ns=round(disk_latency_us * 1000))
         if every:
@@ -747,7 +749,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
             from zramsim.sweep.pressure import pressure_sweep
             out = db and pressure_sweep(described, rams, algos, base, () if no_baselines else
                                         BASELINES, db, executor_factory(workers, scheduler),
-                                        load_workload)
+                                        load_workload, policies=policy)
             result = out.result if db else sweep(workload, rams, algorithms=algos, base=base,
                                                  baselines=() if no_baselines else BASELINES)
             text = {"table": res.sweep_table, "json": res.to_json,

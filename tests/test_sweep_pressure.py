@@ -86,3 +86,22 @@ def test_a_failing_pressure_run_is_recorded(tmp_path):
     assert rows["zram-zstd"]["status"] == "failed"
     assert rows["zram-zstd"]["error"] == "zstd level must be 1..22 or negative, not 50"
     assert [s["label"] for s in json.loads(result.stdout)["summaries"]] == ["zram-lz4"]
+
+
+def test_several_policies_run_on_the_engine_each_with_its_own_labels(tmp_path):
+    db = str(tmp_path / "s.db")
+    args = ("pressure", "--pages", "512", "--ram", "50%,75%", "--accesses", "5000",
+            "--no-baselines", "--format", "json", "--policy")
+    both = json.loads(cli(*args, "lru,clock", "--db", db).stdout)
+    assert [s["label"] for s in both["summaries"]] == [
+        f"zram-{a}/{p}" for p in ("lru", "clock") for _ in (256, 384) for a in ("lz4", "zstd")]
+    for policy in ("lru", "clock"):                   # each equals its own plain run
+        alone = json.loads(cli(*args, policy).stdout)
+        mine = [dict(s, label=s["label"].split("/")[0]) for s in both["summaries"]
+                if s["policy"] == policy]
+        assert model_numbers({"summaries": mine}) == model_numbers(
+            {"summaries": alone["summaries"]})
+        assert both["knee"][f"zram-lz4/{policy}"] == alone["knee"]["zram-lz4"]
+    assert {r["label"] for r in pressure_rows(db)} == {"zram-lz4", "zram-zstd"}
+    result = CliRunner().invoke(main, [*args, "lru,clock"])
+    assert result.exit_code == 2 and "several --policy values need --db" in result.output

@@ -93,6 +93,15 @@ def level(text: str) -> int:
         raise ValueError(f"level {text!r} is not an integer") from None
 
 
+def one_of(*choices: str) -> Callable[[str], str]:
+    """An item parser that accepts only ``choices`` (for lists of names)."""
+    def item(text: str) -> str:
+        if text not in choices:
+            raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
+        return text
+    return item
+
+
 def split_list(text: str, item: Callable[[str], object]) -> list:
     """``"lz4, zstd,lz4"`` -> ``['lz4', 'zstd']``: comma-separated, each through ``item``,
     duplicates dropped, order kept; an empty list is a ValueError."""

@@ -82,8 +82,10 @@ class PressureRun:
 
 
 def plan(description: dict, rams: Sequence[int], algorithms: Sequence[str],
-         base: PressureConfig, baselines: Sequence[str]) -> list[PressureRun]:
-    """The runs of ``pressure.sweep``'s grid, in its order (RAM size, then setups)."""
+         base: PressureConfig, baselines: Sequence[str],
+         policies: Sequence[str] | None = None) -> list[PressureRun]:
+    """The runs of ``pressure.sweep``'s grid, in its order (RAM size, then setups), for
+    each policy in turn (default: ``base.policy``)."""
     if description.get("pid") is not None:
         raise ValueError("--db runs on workers that cannot read a live process: capture it "
                          "first (zramsim capture --pid PID OUT) and give the trace")
@@ -99,11 +101,14 @@ def plan(description: dict, rams: Sequence[int], algorithms: Sequence[str],
     text = json.dumps(described, sort_keys=True)
     setups = [("zram", a) for a in algorithms] + [(b, base.algorithm) for b in baselines]
     runs = []
-    for ram in sorted(set(rams)):
-        for swap, algorithm in setups:
-            level = COMPRESSORS[algorithm].default_level if base.level is None else base.level
-            config = replace(base, ram_pages=ram, swap=swap, algorithm=algorithm, level=level)
-            runs.append(PressureRun(text, sha, trace_sha, config))
+    for policy in policies or [base.policy]:
+        for ram in sorted(set(rams)):
+            for swap, algorithm in setups:
+                level = (COMPRESSORS[algorithm].default_level if base.level is None
+                         else base.level)
+                config = replace(base, ram_pages=ram, swap=swap, algorithm=algorithm,
+                                 level=level, policy=policy)
+                runs.append(PressureRun(text, sha, trace_sha, config))
     return runs
 
 
@@ -143,10 +148,16 @@ class PressureOutcome:
 
 def pressure_sweep(description: dict, rams: Sequence[int], algorithms: Sequence[str],
                    base: PressureConfig, baselines: Sequence[str], db: str, make_executor,
-                   loader: Callable, progress=None) -> PressureOutcome:
-    """``pressure.sweep`` on the executor, into ``db``'s ``pressure_runs``; resumable."""
+                   loader: Callable, progress=None,
+                   policies: Sequence[str] | None = None) -> PressureOutcome:
+    """``pressure.sweep`` on the executor, into ``db``'s ``pressure_runs``; resumable.
+
+    With several ``policies`` the grid is repeated per policy and each label of
+    the result gets its policy (``zram-lz4/clock``), so that knees and gains
+    are located per policy; the rows keep the model's own labels.
+    """
     try:
-        runs = plan(description, rams, algorithms, base, baselines)
+        runs = plan(description, rams, algorithms, base, baselines, policies)
         out = compute(runs, Store(db, TABLE, COLUMNS, KEY), make_executor,
                       partial(pressure_task, loader=loader), progress)
     finally:
@@ -155,4 +166,6 @@ def pressure_sweep(description: dict, rams: Sequence[int], algorithms: Sequence[
     names = [f.name for f in fields(Summary)]
     summaries = [Summary(**{n: row[n] for n in names}) for row in out.rows
                  if row["status"] == "ok"]
+    if policies and len(policies) > 1:
+        summaries = [replace(s, label=f"{s.label}/{s.policy}") for s in summaries]
     return PressureOutcome(locate(summaries), out.counts, out.interrupted, out.message)
