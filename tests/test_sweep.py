@@ -101,6 +101,27 @@ def test_a_row_equals_what_replay_prints(traces, tmp_path):
         assert row["status"] == "ok" and row["error"] is None and row["seconds"] > 0
 
 
+def test_levels_and_page_sizes_match_replay_too(tmp_path):
+    from workloads.generators import heap_page, text_page
+    image = tmp_path / "image.bin"          # a raw image takes any page size
+    image.write_bytes(b"".join((heap_page if i % 3 else text_page)(i) for i in range(64)))
+    result = cli("sweep", str(image), "--algo", "lz4,zstd", "--level", "2,5", "--page-size",
+                 "4096,16384", "--db", str(tmp_path / "s.db"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert [(r["algorithm"], r["level"], r["page_size"]) for r in rows] == [
+        (a, lvl, p) for a in ("lz4", "zstd") for lvl in (2, 5) for p in (4096, 16384)]
+    assert len({r["compr_data_size"] for r in rows}) == 8      # every knob matters here
+    for row in rows:
+        replay = json.loads(cli("replay", str(image), "--algo", row["algorithm"], "--level",
+                                str(row["level"]), "--page-size", str(row["page_size"]),
+                                "--format", "json", "-q").stdout)
+        stats = {**replay["mm_stat"], **replay["io_stat"]}
+        assert {k: row[k] for k in MM_IO} == {k: stats[k] for k in MM_IO}
+        assert (row["effective_ratio"], row["events"]) == (replay["effective_ratio"],
+                                                          replay["events"])
+
+
 def test_rerun_computes_nothing_and_changes_no_row(traces, tmp_path):
     db = str(tmp_path / "s.db")
     args = ("sweep", *traces, "--algo", "lz4,zstd", "--db", db, "--format", "json")
