@@ -20,7 +20,7 @@ one, the speed-up lost on a busy machine is the machine's, not the engine's.
 Worked example: 64 runs in 40 s on one worker and 22 s on two is 1.60 and 2.91
 runs/s, a speed-up of 1.82.
 
-Traces: default-mix pages (heap, text, code, zero...), 1,500 pages each with
+Traces: default-mix pages (heap, text, code, zero...), 4,000 pages each with
 overwrites, reads and discards (quick: 300), seeds 0..3, written to a temporary
 directory first. On a machine shared with other jobs the ratios wander; rerun
 on a quiet one: ``python benchmarks/bench_sweep.py`` (or ``--quick``).
@@ -95,7 +95,7 @@ def dask_cluster():
 def run(quick: bool) -> list[dict]:
     """The three sweeps in turn, ``repeat`` rounds (interleaved, so that a change in the
     machine's load hits all three alike); the best round of each."""
-    pages, repeat = (300, 1) if quick else (1500, 3)
+    pages, repeat = (300, 1) if quick else (4000, 3)
     cluster = dask_cluster()
     setups = {"local1": lambda: executor_factory(workers=1),
               "local2": lambda: executor_factory(workers=2)}
