@@ -26,6 +26,7 @@ from zramsim.algorithms import kernel_twins
 from zramsim.report import (render_csv, render_geometry, render_table, render_view,
                             replay_document, replay_formats, views_as_json)
 from zramsim.size_parse import SizeError, parse_size
+from zramsim.sweep import SweepError, grid as sweep_grid
 from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -373,6 +374,54 @@ def report(trace, seed, allow_outside, output, quiet, **device):
     if not quiet:
         click.echo(f"report written to {output}", err=True)
     finish(message, code)
+
+
+def list_option(name: str, item, **options):
+    """A comma-separated list option, each item through ``item`` (a ValueError: exit 2)."""
+    def parse(ctx, param, value):
+        try:
+            return value and sweep_grid.split_list(value, item)
+        except (ValueError, click.BadParameter) as exc:
+            raise click.BadParameter(str(exc)) from None
+    return click.option(name, callback=parse, metavar="LIST", show_default=True, **options)
+
+
+@main.command()
+@click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
+@list_option("--algo", sweep_grid.algorithm, default="lz4", help="lz4, lz4-kernel, zstd.")
+@list_option("--level", sweep_grid.level, help="Default: each algorithm's own (1, 3).")
+@list_option("--chain-size", sweep_grid.chain_size, default="8")
+@list_option("--page-size", sweep_grid.page_size, help="Default: the trace's.")
+@list_option("--mem-limit", parse_size, default="0", help="Sizes such as 0,64M.")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
+@click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
+@click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (extra 'dask').")
+@click.option("--report", is_flag=True, help="Summarise --db (-o: also a .png/.svg plot).")
+@click.option("-o", "--plot", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def sweep(traces, db, workers, scheduler, report, plot, fmt, quiet, **grid):
+    """Replay every TRACE x configuration (comma-separated lists) into a SQLite database.
+
+    Runs already ok in --db are skipped, failed ones retried; exit 1 if a run failed.
+
+    Example: zramsim sweep a.ztrace b.ztrace --algo lz4,zstd --chain-size 4,8 --db study.db
+    """
+    from workloads.open_trace import open_trace
+    from zramsim.sweep import executor_factory, report as rep, sweep as run_sweep
+    show = Progress(quiet).enabled and (lambda job: click.echo(
+        f"\r{job.progress_text():<72}", err=True, nl=False))
+    try:
+        if report:
+            return click.echo(rep.summarise(db, fmt, plot), nl=False)
+        if not traces:
+            raise click.UsageError("give at least one TRACE, or --report")
+        out = run_sweep(traces, grid, db, executor_factory(workers, scheduler), open_trace, show)
+    except (SweepError, WorkloadError, OSError, RuntimeError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo("", err=True, nl=bool(show))
+    click.echo(rep.render_rows(out.rows, fmt, out.counts), nl=False)
+    finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
 
 @main.command()
@@ -774,8 +823,8 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
 @click.option("--algo", "algorithms", default="lz4,zstd", show_default=True,
               help="zram algorithms, comma-separated.")
 @click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@click.option("--policy", type=click.Choice(["lru", "clock", "twolist"]), default="lru",
-              show_default=True)
+@list_option("--policy", sweep_grid.one_of("lru", "clock", "twolist"), default="lru",
+             help="Several need --db.")
 @click.option("--on-full", type=click.Choice(["oom", "disk"]), default="oom", show_default=True,
               help="When zram refuses a page: OOM, or spill to the disk swap.")
 @click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
@@ -797,11 +846,16 @@ def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_ou
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False),
               help="Write a self-contained HTML report.")
+@click.option("--db", type=click.Path(dir_okay=False),
+              help="Run on the sweep engine (--workers, --scheduler as sweep's) into this "
+                   "SQLite file, table pressure_runs; resumable.")
+@click.option("--workers", type=click.IntRange(1))
+@click.option("--scheduler")
 @functools.partial(generator_options, with_ram=False)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
              disk_latency_us, no_baselines, tiers, tier_period, flash_budget, flash_latency_us,
-             every, fmt, plot_path, html_path, configs, zram_device):
+             every, fmt, plot_path, html_path, db, workers, scheduler, configs, zram_device):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -817,19 +871,25 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
                                   run_pressure, sweep)
     from zramsim.pressure import results as res
     params = {} if zipf_s is None else {"s": zipf_s}
+    described = dict(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
+                     accesses=accesses, seed=seed, write_fraction=write_fraction,
+                     populate=not no_populate,
+                     input_format=click.get_current_context().meta["input_format"], **params)
+    out = None
     try:
-        workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
-                                 accesses=accesses, seed=seed, write_fraction=write_fraction,
-                                 populate=not no_populate,
-                                 input_format=click.get_current_context().meta["input_format"],
-                                 **params)
+        workload = load_workload(**described)
         rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
+        if len(policy) > 1 and not (db and not every):
+            raise click.UsageError("several --policy values need --db (and no --timeline)")
+        if db and (configs or tiers != "none"):
+            raise click.UsageError("--db runs zram and the baselines: it takes no --config "
+                                   "or --tiers")
         per_ram = None
         if configs:
             from zramsim.zram_generator import settings_by_ram
             per_ram = settings_by_ram(list(configs), zram_device, COMPRESSORS)
             algos = [per_ram(rams[0])["algorithm"]]
-        base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
+        base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy[0],
                               on_full=on_full, disksize=disksize, mem_limit=mem_limit,
                               disk_latency_ns=round(disk_latency_us * 1000),
                               tier=tiers.split(",")[0], tier_period=tier_period,
@@ -840,9 +900,14 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
             text = {"table": res.timeline_table, "json": res.to_json,
                     "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
         else:
-            result = sweep(workload, rams, algorithms=algos, base=base, per_ram=per_ram,
-                           baselines=() if no_baselines else BASELINES,
-                           tiers=tiers.split(","))
+            from zramsim.sweep import executor_factory
+            from zramsim.sweep.pressure import pressure_sweep
+            out = db and pressure_sweep(described, rams, algos, base, () if no_baselines else
+                                        BASELINES, db, executor_factory(workers, scheduler),
+                                        load_workload, policies=policy)
+            result = out.result if db else sweep(
+                workload, rams, algorithms=algos, base=base, per_ram=per_ram,
+                baselines=() if no_baselines else BASELINES, tiers=tiers.split(","))
             text = {"table": res.sweep_table, "json": res.to_json,
                     "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
         if plot_path:
@@ -851,9 +916,11 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
         if html_path:
             from zramsim.html_report import pressure_page, write_page
             write_page(html_path, pressure_page(result, workload.name))
-    except (*DOMAIN_ERRORS, RuntimeError) as exc:
+    except (*DOMAIN_ERRORS, RuntimeError, SweepError) as exc:
         raise Failure(str(exc)) from None
     click.echo(text, nl=not text.endswith("\n"))
+    if out:
+        finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
 
 # --- end of commands ---

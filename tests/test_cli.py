@@ -201,7 +201,8 @@ def test_readme_commands_are_the_ci_commands():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     marker = readme.index("<!-- test-command -->")
     block = readme[marker:].split("```")[1].splitlines()[1]
-    assert "pip install '.[test]'" in block and "pytest" in block
+    # the dask extra: CI runs the sweep tests on a real Dask cluster (tests/test_sweep_dask.py)
+    assert "pip install '.[test,dask]'" in block and "pytest" in block
     assert "zramsim replay" in readme.split("```")[1]
     assert os.access(Path(__file__).parents[1] / ".ci" / "run", os.R_OK)
 
