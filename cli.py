@@ -1,63 +1,215 @@
 """zramsim's command line: parse, wire readers to the device, print. Nothing else.
 
-Exit codes (documented in the README and in ``zramsim --help``):
-0 success; 1 a domain error (malformed trace, impossible configuration, capture
-refused); 2 a usage error (click's own); 3 a verify mismatch; 130 interrupted
-(Ctrl-C), after printing the statistics gathered so far.
+Conventions every command keeps (README, "Exit codes and conventions"):
+
+* stdout carries only the result; progress (on a terminal, not with ``-q``),
+  notes and warnings go to stderr; an error is one line, ``Error: ...``;
+* exit codes: 0 success; 1 a domain error (a malformed trace, a capture
+  refused, an output that cannot be written); 2 a usage error, including a bad
+  option value (an unknown algorithm, kind, pattern, ...); 3 a verify mismatch;
+  130 interrupted (Ctrl-C), after printing what was computed so far. The
+  mapping from our exceptions to codes is ``EXIT_CODES``, the only one;
+* ``-`` is standard output for ``generate`` and ``convert``; outputs are whole
+  or absent (``workloads.output_file``); a closed pipe ends the command quietly.
+
+A new command: decorate it with ``@command()`` (which adds ``-q``), take its
+options from the shared decorators below (``device_options``, ``trace_options``,
+``format_option``, ``algo_option``, ...), call the library, print. Let our
+exceptions propagate: the group turns them into one line and an exit code.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from contextlib import nullcontext
-from dataclasses import asdict
 
 import click
 
-from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
+from allocator import CHAIN_RULES, AllocatorError, Geometry, ObjectSizeError, render_classes
 from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
-from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
-from zramsim.report import render_csv, render_geometry, render_table
+from workloads.errors import BadOption
+from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim.report import geometry_rows, render_csv, render_geometry, render_table, rows_csv
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
-DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
+# Our exceptions and their exit codes, most specific first: the one place they are mapped.
+# Anything else (a bare ValueError, OSError, ...) is a bug and shows as a traceback.
+EXIT_CODES = ((VerifyMismatch, EXIT_VERIFY), (ConfigError, EXIT_USAGE), (BadOption, EXIT_USAGE),
+              (ObjectSizeError, EXIT_USAGE), (WorkloadError, EXIT_DOMAIN),
+              (DeviceError, EXIT_DOMAIN), (AllocatorError, EXIT_DOMAIN))
+OUR_ERRORS = tuple(cls for cls, _ in EXIT_CODES)
+
+
+def exit_code(exc: BaseException) -> int:
+    return next(code for cls, code in EXIT_CODES if isinstance(exc, cls))
 
 
 class Failure(click.ClickException):
-    """An error with our exit code; click prints ``Error: <message>`` on stderr."""
+    """An error with our exit code; printed as ``Error: <message>`` on one line."""
 
     def __init__(self, message: str, code: int = EXIT_DOMAIN) -> None:
         super().__init__(message)
         self.exit_code = code
 
 
-def parse_size(text: str) -> int:
-    """Bytes from ``4096``, ``64K``, ``512M``, ``2G`` (powers of 1024, like memparse)."""
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    text = text.strip()
-    scale = units.get(text[-1:].lower(), 1)
-    number = text[:-1] if scale > 1 else text
-    if not number.isdigit():
-        raise click.BadParameter(f"{text!r} is not a size such as 4096, 64K, 512M or 2G")
-    return int(number) * scale
+class Zramsim(click.Group):
+    """The group that turns every outcome into one stderr line and an exit code."""
 
-
-class SizeType(click.ParamType):
-    name = "size"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
+    def invoke(self, ctx):
         try:
-            return parse_size(value)
-        except click.BadParameter as exc:
-            self.fail(str(exc), param, ctx)
+            return super().invoke(ctx)
+        except OUR_ERRORS as exc:
+            raise Failure(str(exc), exit_code(exc)) from None
+        except KeyboardInterrupt:
+            raise Failure("interrupted", EXIT_INTERRUPTED) from None
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+            sys.stdout.flush()
+        except click.ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" \
+                if isinstance(exc, click.UsageError) and ctx else ""
+            code = _error(exc.format_message() + hint, exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            code = _error("interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:                   # `zramsim classes | head -1`: not an error
+            code = _stdout_gone()
+        sys.exit(code if isinstance(code, int) else 0)
 
 
-SIZE = SizeType()
+def _error(message: str, code: int) -> int:
+    try:
+        click.echo(f"Error: {' '.join(message.split())}", err=True)
+    except BrokenPipeError:
+        pass
+    return code
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout left: send what is still buffered nowhere, exit 0 silently."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 0
+
+
+@click.group(cls=Zramsim, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zramsim")
+def main():
+    """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
+
+    Exit codes: 0 success, 1 domain error (bad trace, output not written),
+    2 usage error (incl. a bad option value), 3 verify mismatch, 130 interrupted.
+    '-' is standard output for generate and convert.
+
+    Example: zramsim replay            (the built-in default workload)
+    """
+
+
+# --- output on stderr: notes, warnings, progress -------------------------------------
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("zramsim.quiet"))
+
+
+def note(text: str) -> None:
+    """An informative line on stderr (not with -q)."""
+    if not _quiet():
+        click.echo(text, err=True)
+
+
+def warn(text: str) -> None:
+    """Something the user must know although the command succeeded (always shown)."""
+    click.echo(f"Warning: {text}", err=True)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 page``, ``2 pages``, ``4,096 events``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+class Progress:
+    """A counter with a rate, and a bar when the share done is known, on stderr.
+
+    Shown only on a terminal and not with -q: ``[#########...........]  45%
+    1,234,567 events  402,113 events/s``. Call it with the count so far.
+    """
+
+    WIDTH = 30
+
+    def __init__(self, unit: str = "events", fraction=None, total: int | None = None) -> None:
+        self.enabled = not _quiet() and sys.stderr.isatty()
+        self.unit, self.count, self.total = unit, 0, total
+        self.fraction = fraction or ((lambda: self.count / total) if total else None)
+        self.start = time.perf_counter()
+
+    def __call__(self, count: int) -> None:
+        self.count = count
+        if not self.enabled:
+            return
+        rate = count / max(time.perf_counter() - self.start, 1e-9)
+        bar = ""
+        if self.fraction is not None:
+            done = min(self.fraction(), 1.0)
+            filled = round(done * self.WIDTH)
+            bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:4.0%}  "
+        click.echo(f"\r{bar}{count:>12,} {self.unit}  {rate:>10,.0f} {self.unit}/s",
+                   err=True, nl=False)
+
+    def counting(self, items, every: int = 8192):
+        """``items``, calling this progress every ``every`` of them."""
+        for n, item in enumerate(items, 1):
+            if n % every == 0:
+                self(n)
+            yield item
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.enabled and self.count:
+            click.echo("", err=True)
+
+
+# --- shared options -------------------------------------------------------------------
+
+def _set_quiet(ctx, param, value) -> None:
+    ctx.meta["zramsim.quiet"] = value
+
+
+def command(*args, **kwargs):
+    """``@main.command`` plus ``-q``, which every command takes."""
+    def decorate(func):
+        func = click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True,
+                            callback=_set_quiet, help="No progress or notes on stderr.")(func)
+        return main.command(*args, **kwargs)(func)
+    return decorate
+
+
+def apply(options, func):
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_option(*choices: str):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        show_default=True, help="Output format.")
+
+
+def algo_option(func=None, *, help="Compression algorithm."):
+    option = click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
+                          default="lz4", show_default=True, help=help)
+    return option(func) if func else option
 
 
 class PageSizeType(click.Choice):
@@ -73,186 +225,223 @@ class PageSizeType(click.Choice):
 PAGE_SIZE = PageSizeType()
 
 
+def page_size_option(default=None, help="Page size (default: the trace's, else 4096)."):
+    return click.option("--page-size", type=PAGE_SIZE, default=default,
+                        show_default=default is not None, help=help)
+
+
+allow_outside_option = click.option(
+    "--allow-outside", is_flag=True, help="Let file: contents of a text trace leave its folder.")
+
+
+class SizeType(click.ParamType):
+    """Bytes from ``4096``, ``64K``, ``512M``, ``2G`` (powers of 1024, like memparse)."""
+
+    name = "size"
+    UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = value.strip()
+        scale = self.UNITS.get(text[-1:].lower(), 1)
+        number = text[:-1] if scale > 1 else text
+        if not (number.isascii() and number.isdigit()):
+            self.fail(f"{text!r} is not a size such as 4096, 64K, 512M or 2G", param, ctx)
+        return int(number) * scale
+
+
+SIZE = SizeType()
+
+
 def device_options(func):
     """Options shared by every command that builds a device."""
-    options = [
-        click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
-                     default="lz4", show_default=True, help="Compression algorithm."),
+    return apply([
+        algo_option,
         click.option("--level", type=int, default=None,
                      help="lz4 acceleration or zstd level (default: the kernel's: 1 / 3)."),
-        click.option("--dict", "dict_path", type=click.Path(exists=True, dir_okay=False),
+        click.option("--dict", "dictionary", type=click.File("rb"),
                      help="zstd dictionary file (zram's algorithm_params dict=)."),
         click.option("--disksize", type=SIZE, default=None,
                      help="Device size, e.g. 1G (default: grows to fit the trace)."),
         click.option("--mem-limit", type=SIZE, default=0, show_default=True,
                      help="zram mem_limit, e.g. 64M; 0 is unlimited."),
-        click.option("--page-size", type=PAGE_SIZE,
-                     default=None, help="Page size (default: the trace's, else 4096)."),
-        click.option("--chain-size", type=click.IntRange(4, 16), default=8, show_default=True,
-                     help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
-        click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
-                     show_default=True, help="Chain length rule: 6.3+ or legacy."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+        page_size_option(),
+        *chain_options(),
+    ], func)
+
+
+def chain_options():
+    return [click.option("--chain-size", type=click.IntRange(4, 16), default=8,
+                         show_default=True,
+                         help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
+            click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
+                         show_default=True, help="Chain length rule: 6.3+ or legacy.")]
+
+
+def geometry_options(func):
+    """Page size and chain options of the commands that need no device."""
+    return apply([page_size_option(4096, "Page size."), *chain_options()], func)
 
 
 def trace_options(func):
-    func = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
-                        help="Seed of the built-in default workload.")(func)
-    func = click.option("--allow-outside", is_flag=True,
-                        help="Let file: contents of a text trace leave the trace's folder.")(func)
-    return click.argument("trace", type=click.Path(dir_okay=False), required=False)(func)
+    """An optional TRACE (default: the built-in workload, which --seed picks)."""
+    return apply([
+        click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True),
+                       required=False),
+        click.option("--seed", type=int, default=None,
+                     help=f"Seed of the built-in workload (default {DEFAULT_SEED}; no TRACE)."),
+        allow_outside_option,
+    ], func)
 
 
-def build_device(algorithm, level, dict_path, disksize, mem_limit, page_size, chain_size,
+# --- wiring ---------------------------------------------------------------------------
+
+def build_device(algorithm, level, dictionary, disksize, mem_limit, page_size, chain_size,
                  chain_rule, verify=False) -> ZramDevice:
-    """The device the options describe; an impossible one is a domain error (exit 1)."""
-    try:
-        dictionary = open(dict_path, "rb").read() if dict_path else None
-        return ZramDevice(disksize, algorithm, level=level, dictionary=dictionary,
-                          page_size=page_size, chain_size=chain_size, chain_rule=chain_rule,
-                          mem_limit=mem_limit, verify=verify)
-    except (DeviceError, OSError) as exc:
-        raise Failure(str(exc)) from None
+    return ZramDevice(disksize, algorithm, level=level,
+                      dictionary=dictionary.read() if dictionary else None,
+                      page_size=page_size, chain_size=chain_size, chain_rule=chain_rule,
+                      mem_limit=mem_limit, verify=verify)
 
 
 def open_events(trace, seed, allow_outside, page_size):
-    """(reader or None, events, trace description) for a path or the default workload."""
+    """(reader or None, events, source description) for a path or the built-in workload."""
     if trace is None:
-        events = default_workload(seed, DEFAULT_PAGES, page_size or 4096)
-        return None, events, {"trace": None, "workload": "default", "seed": seed,
-                              "description": DESCRIPTION}
+        seed = DEFAULT_SEED if seed is None else seed
+        return None, default_workload(seed, DEFAULT_PAGES, page_size or 4096), {
+            "trace": None, "workload": "default", "seed": seed, "description": DESCRIPTION}
+    if seed is not None:
+        raise click.UsageError("--seed picks the built-in workload; it does not apply to a TRACE")
     from workloads.open_trace import open_trace
-    try:
-        reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size)
-    except WorkloadError as exc:
-        raise Failure(str(exc)) from None
+    reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size)
     return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
-class Progress:
-    """A bar (when the input's size is known) with events per second, on stderr.
-
-    Shown only on a terminal and not with -q: ``[#########...........]  45%
-    1,234,567 events  402,113 events/s``.
-    """
-
-    WIDTH = 30
-
-    def __init__(self, quiet: bool, reader=None) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.fraction = getattr(reader, "fraction_read", None)
-        self.start = time.perf_counter()
-
-    def __call__(self, applied: int) -> None:
-        if not self.enabled:
-            return
-        rate = applied / max(time.perf_counter() - self.start, 1e-9)
-        bar = ""
-        if self.fraction is not None:
-            done = self.fraction()
-            filled = round(done * self.WIDTH)
-            bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:4.0%}  "
-        click.echo(f"\r{bar}{applied:>12,} events  {rate:>10,.0f} events/s", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.enabled:
-            click.echo("", err=True)
+def device_for(reader, algorithm, level, dictionary, disksize, mem_limit, page_size,
+               chain_size, chain_rule, verify=False) -> ZramDevice:
+    """The device the options describe, at the trace's page size unless one is given."""
+    try:
+        return build_device(algorithm, level, dictionary, disksize, mem_limit,
+                            page_size or (reader.page_size if reader else 4096),
+                            chain_size, chain_rule, verify)
+    except BaseException:
+        if reader is not None:
+            reader.close()
+        raise
 
 
-def run_replay(device, reader, events, quiet, explain: bool = False,
-               workers: int = 1) -> tuple[Replay, str | None, int]:
-    """Replay; returns (replay, error message or None, exit code) and never raises."""
-    progress = Progress(quiet or explain, reader)
-    replayer = Replay(device, progress, workers=workers)
-    where = (lambda: reader.location()) if reader is not None else (
-        lambda: f"<default workload>:{replayer.applied + 1}")
+def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
+    """Replay; returns (replay, error message or None, exit code) and never raises ours."""
+    progress = Progress("events", getattr(reader, "fraction_read", None))
+    progress.enabled &= not explain
+    replayer = Replay(device, progress, workers=workers,
+                      locate=reader.location if reader is not None else None)
+
+    def where() -> str:
+        return replayer.failed_at or (reader.location() if reader is not None
+                                      else f"<default workload>:{replayer.applied + 1}")
     message, code = None, 0
     try:
-        with reader if reader is not None else nullcontext():
+        with reader if reader is not None else nullcontext(), progress:
             if explain:
-                narrate_into(replayer, events)
+                from zramsim.teach.narrate import narrate_replay
+                for line in narrate_replay(replayer, events):
+                    click.echo(line)
+                click.echo("")
             else:
                 replayer.run(events)
-    except VerifyMismatch as exc:
-        message, code = f"{where()}: {exc}", EXIT_VERIFY
     except KeyboardInterrupt:
-        message, code = f"interrupted after {replayer.applied} events", EXIT_INTERRUPTED
+        message, code = f"interrupted after {plural(replayer.applied, 'event')}", EXIT_INTERRUPTED
     except WorkloadError as exc:
-        message, code = str(exc), EXIT_DOMAIN
-    except DOMAIN_ERRORS as exc:
-        message, code = f"{where()}: {exc}", EXIT_DOMAIN
-    finally:
-        progress.done()
+        message, code = str(exc), exit_code(exc)
+    except OUR_ERRORS as exc:
+        message, code = f"{where()}: {exc}", exit_code(exc)
     return replayer, message, code
 
 
-def narrate_into(replayer: Replay, events) -> None:
-    """Drive the device through the narrating replay, printing each step."""
-    from zramsim.teach.narrate import narrate
-    for line in narrate(replayer.device, events):
-        click.echo(line)
-        if not line.startswith(" "):     # one unindented line per event
-            replayer.applied += 1
+def replay_warnings(device) -> list[str]:
+    stats = device.stats()
+    failed, limit = stats.io_stat.failed_writes, stats.mm_stat.mem_limit
+    if not failed:
+        return []
+    limit = f" at mem_limit {limit:,} bytes" if limit else ""
+    return [f"{plural(failed, 'write')} refused by the device{limit} (io_stat failed_writes)"]
 
 
-def finish(message: str | None, code: int) -> None:
+def finish(message: str | None, code: int, warnings=()) -> None:
+    for text in warnings:
+        warn(text)
     if message is not None:
-        click.echo(f"Error: {message}", err=True)
-        sys.exit(code)
+        raise Failure(message, code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="zramsim")
-def main():
-    """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
-
-    Exit codes: 0 success, 1 domain error (bad trace, bad configuration),
-    2 usage error, 3 verify mismatch, 130 interrupted.
-
-    Example: zramsim replay            (the built-in default workload)
-    """
+def usable_workers(workers: int) -> int:
+    from zramsim.parallel import cores_available
+    cores = cores_available()
+    if workers > cores:
+        note(f"--workers {workers}: only {plural(cores, 'core')} available, using {cores}")
+    return min(workers, cores)
 
 
-@main.command()
+def write_trace(out, page_size, events, unit="event", fmt=None, inputs=()) -> None:
+    """Write ``events`` to ``out`` whole or not at all, with progress and a closing note."""
+    from workloads.output_file import refuse_overlap
+    from workloads.trace_output import output_paths, write_events
+    refuse_overlap(output_paths(out, fmt), inputs)
+    with Progress(unit + "s") as progress:
+        try:
+            count = write_events(out, page_size, events, fmt=fmt, progress=progress)
+        except KeyboardInterrupt:
+            raise Failure(f"interrupted after {plural(progress.count, unit)}: {out} not written",
+                          EXIT_INTERRUPTED) from None
+    note(f"{plural(count, unit)} written to {'standard output' if out == '-' else out}")
+
+
+def write_file(path, data: bytes, what: str) -> None:
+    from workloads.output_file import write_bytes
+    write_bytes(path, data)
+    note(f"{what} written to {path}")
+
+
+def emit(text: str) -> None:
+    """Print a result that may or may not end in a newline, with exactly one."""
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+# --- commands -------------------------------------------------------------------------
+
+@command()
 @trace_options
 @device_options
 @click.option("--verify", is_flag=True, help="Check every read against the last write.")
 @click.option("--explain", is_flag=True,
-              help="Narrate every step in words first (for small traces).")
+              help="Narrate every step in words first (for small traces; --format table).")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
-              help="Compress on N workers: zstd threads, or for lz4 N-1 helper "
-                   "processes beside this one; results are identical.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
-              default="table", show_default=True)
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, explain, workers, fmt, quiet):
+              help="Compress on N workers (at most the cores available): zstd threads, "
+                   "or for lz4 N-1 helper processes beside this one; results are identical.")
+@format_option("table", "json", "mm_stat", "csv")
+def replay(trace, seed, allow_outside, algorithm, level, dictionary, disksize, mem_limit,
+           page_size, chain_size, chain_rule, verify, explain, workers, fmt):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
 
-    Example: zramsim replay traces/mixed.trace --algo zstd --format json
+    Example: zramsim replay tests/data/traces/mixed.trace --algo zstd --format json
     """
+    if explain and fmt != "table":
+        raise click.UsageError("--explain narrates in words: use it with --format table")
+    workers = usable_workers(workers)
     reader, events, source = open_events(trace, seed, allow_outside, page_size)
-    try:
-        device = build_device(algorithm, level, dict_path, disksize, mem_limit,
-                              page_size or (reader.page_size if reader else 4096),
-                              chain_size, chain_rule, verify)
-    except Failure:
-        if reader is not None:
-            reader.close()
-        raise
-    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers)
-    if explain:
-        click.echo("")
-    stats = device.stats()
+    device = device_for(reader, algorithm, level, dictionary, disksize, mem_limit, page_size,
+                        chain_size, chain_rule, verify)
+    replayer, message, code = run_replay(device, reader, events, workers, explain)
+    stats, warnings = device.stats(), replay_warnings(device)
     config = {**device.config(), **source, "verify": verify, "workers": workers}
     if fmt == "json":
         doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
-               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}
+               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated],
+               "warnings": warnings}
         if message is not None:
             doc["error"] = message
         click.echo(json.dumps(doc, indent=2))
@@ -261,58 +450,48 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     elif fmt == "csv":
         click.echo(render_csv(stats, config), nl=False)
     else:
-        name = source["trace"] or f"default workload (seed {seed})"
-        click.echo(render_table(stats, config, f"{name}: {replayer.applied} events"), nl=False)
-    finish(message, code)
+        name = source["trace"] or f"default workload (seed {source['seed']})"
+        click.echo(render_table(stats, config, f"{name}: {plural(replayer.applied, 'event')}"),
+                   nl=False)
+    finish(message, code, warnings)
 
 
-@main.command()
+@command()
 @trace_options
 @device_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-            page_size, chain_size, chain_rule, fmt, quiet):
+@format_option("table", "json", "csv")
+def classes(trace, seed, allow_outside, algorithm, level, dictionary, disksize, mem_limit,
+            page_size, chain_size, chain_rule, fmt):
     """The zsmalloc size classes: after replaying TRACE, or the bare geometry.
 
-    With TRACE, prints the debugfs 'classes' table after replaying it ('-' replays
-    the built-in default workload); with no TRACE, the class geometry for
-    --page-size, --chain-size and --chain-rule.
+    With TRACE, prints the debugfs 'classes' table after replaying it; with no
+    TRACE, the class geometry for --page-size, --chain-size and --chain-rule.
 
     Example: zramsim classes --page-size 16384 --format json
     """
-    if trace is None:
+    if trace is None and seed is None:
         geometry = Geometry(page_size or 4096, chain_size, chain_rule)
-        if fmt == "json":
-            click.echo(json.dumps([{"index": c.index, "size": c.size,
-                                    "pages_per_zspage": c.pages_per_zspage,
-                                    "objs_per_zspage": c.objs_per_zspage, "huge": c.huge,
-                                    "tail_waste": c.tail_waste(geometry.page_size)}
-                                   for c in geometry.classes], indent=2))
-        else:
-            click.echo(f"# {len(geometry.classes)} classes, huge_class_size "
-                       f"{geometry.huge_class_size}")
-            click.echo(render_geometry(geometry.classes, geometry.page_size), nl=False)
-        return
-    if trace == "-":
-        trace = None
-    reader, events, _ = open_events(trace, seed, allow_outside, page_size)
-    device = build_device(algorithm, level, dict_path, disksize, mem_limit,
-                          page_size or (reader.page_size if reader else 4096),
-                          chain_size, chain_rule)
-    _, message, code = run_replay(device, reader, events, quiet)
-    rows = device.pool.class_stats()
-    if fmt == "json":
-        click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+        rows = geometry_rows(geometry)
+        text = render_geometry(geometry.classes, geometry.page_size)
+        header = f"# {len(rows)} classes, huge_class_size {geometry.huge_class_size}\n"
+        message, code, warnings = None, 0, []
     else:
-        click.echo(render_classes(rows), nl=False)
-    finish(message, code)
+        reader, events, _ = open_events(trace, seed, allow_outside, page_size)
+        device = device_for(reader, algorithm, level, dictionary, disksize, mem_limit,
+                            page_size, chain_size, chain_rule)
+        _, message, code = run_replay(device, reader, events)
+        rows = [r.as_dict() for r in device.pool.class_stats()]
+        text, header = render_classes(device.pool.class_stats()), ""
+        warnings = replay_warnings(device)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo(rows_csv(rows) if fmt == "csv" else header + text, nl=False)
+    finish(message, code, warnings)
 
 
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@command()
+@format_option("table", "json")
 def algorithms(fmt):
     """List the compression algorithms and their parameters.
 
@@ -329,110 +508,90 @@ def algorithms(fmt):
         click.echo(f"{r['name']:<6} {r['parameter']}={r['default']}{extra}  ({r['note']})")
 
 
-@main.command()
-@click.argument("src", type=click.Path(exists=True, dir_okay=False))
-@click.argument("dst", type=click.Path(dir_okay=False))
-@click.option("--allow-outside", is_flag=True,
-              help="Let file: contents of a text trace leave the trace's folder.")
-def convert(src, dst, allow_outside):
+def output_format_option(func):
+    return click.option("--output-format", "out_fmt", type=click.Choice(["binary", "text"]),
+                        default=None,
+                        help="Trace format of OUT (default: from its suffix; '-': binary).")(func)
+
+
+@command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True))
+@allow_outside_option
+@output_format_option
+def convert(src, dst, allow_outside, out_fmt):
     """Convert a trace between text (.trace/.txt) and binary (.ztrace/.zst).
 
     Text to binary inlines file: and random: contents; binary to text writes page
-    bytes to a side file DST.pages.
+    bytes to a side file DST.pages. DST '-' is standard output (binary).
 
-    Example: zramsim convert mixed.trace mixed.ztrace
+    Example: zramsim convert tests/data/traces/mixed.trace mixed.ztrace
     """
     from workloads.open_trace import convert as convert_trace
-    try:
-        count = convert_trace(src, dst, allow_outside=allow_outside)
-    except WorkloadError as exc:
-        raise Failure(str(exc)) from None
-    click.echo(f"{count} events written to {dst}", err=True)
+    with Progress("events") as progress:
+        try:
+            count = convert_trace(src, dst, allow_outside=allow_outside, fmt=out_fmt,
+                                  progress=progress)
+        except KeyboardInterrupt:
+            raise Failure(f"interrupted after {plural(progress.count, 'event')}: {dst} not"
+                          " written", EXIT_INTERRUPTED) from None
+    note(f"{plural(count, 'event')} written to {'standard output' if dst == '-' else dst}")
 
 
-@main.command()
-@click.argument("out", type=click.Path(dir_okay=False))
+@command()
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--kind", default=None,
               help="Content kind (zero, same, text, source, heap, code, random), or a mix "
                    "such as heap=0.6,text=0.3,zero=0.1.")
 @click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--page-size", type=PAGE_SIZE, default="4096")
+@page_size_option(4096)
 @click.option("--overwrite-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--discard-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--compact-rate", type=click.FloatRange(0, 1), default=0.0)
+@output_format_option
 def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, discard_rate,
-             compact_rate):
-    """Write a generated trace to OUT (.ztrace binary or .trace text).
+             compact_rate, out_fmt):
+    """Write a generated trace to OUT (.ztrace binary or .trace text; '-': stdout).
 
     With no --kind, writes the built-in default workload.
 
-    Example: zramsim generate heap.ztrace --kind heap=0.7,zero=0.3 --pages 100000 --seed 7
+    Example: zramsim generate heap.ztrace --kind heap=0.7,zero=0.3 --pages 1000 --seed 7
     """
-    from workloads.generators import KINDS
-    from workloads.mixes import generate_trace
-    size = page_size
+    from workloads.mixes import generate_trace, parse_mix
     if kind is None:
-        events = default_workload(seed, pages, size)
+        events = default_workload(seed, pages, page_size)
     else:
-        try:
-            mix = kind if "=" not in kind else {k: float(v) for k, v in
-                                                 (p.split("=") for p in kind.split(","))}
-        except ValueError:
-            raise click.BadParameter(f"{kind!r}: a mix is kind=weight,kind=weight",
-                                     param_hint="--kind") from None
-        if isinstance(mix, str) and mix not in KINDS:
-            raise click.BadParameter(f"unknown kind {mix!r}; known: {', '.join(KINDS)}",
-                                     param_hint="--kind")
-        try:
-            events = generate_trace(mix, pages, seed, size, overwrite_rate=overwrite_rate,
-                                    read_rate=read_rate, discard_rate=discard_rate,
-                                    compact_rate=compact_rate)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--kind") from None
-    count = _write_events(out, size, events)
-    click.echo(f"{count} events written to {out}", err=True)
+        events = generate_trace(parse_mix(kind), pages, seed, page_size,
+                                overwrite_rate=overwrite_rate, read_rate=read_rate,
+                                discard_rate=discard_rate, compact_rate=compact_rate)
+    write_trace(out, page_size, events, fmt=out_fmt)
 
 
-def _write_events(out, page_size, events) -> int:
-    from workloads.open_trace import writer_for
-    count = 0
-    try:
-        with writer_for(out, page_size) as writer:
-            for event in events:
-                writer.write(event)
-                count += 1
-    except (WorkloadError, ValueError, OSError) as exc:
-        raise Failure(str(exc)) from None
-    return count
-
-
-@main.command()
-@click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--pid", type=int, default=None, help="Capture a live process's resident pages.")
+@command()
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--pid", type=click.IntRange(1), default=None,
+              help="Capture a live process's resident pages.")
 @click.option("--path", "path", type=click.Path(), default=None,
               help="Capture a file, or every file under a directory.")
-@click.option("--include", type=click.Choice(["private", "anonymous", "all"]), default="private",
-              show_default=True, help="Which mappings of a process to capture.")
-def capture(out, pid, path, include):
+@click.option("--include", type=click.Choice(["private", "anonymous", "all"]),
+              default="private", show_default=True, help="Which mappings of a process.")
+@output_format_option
+def capture(out, pid, path, include, out_fmt):
     """Capture pages of a live process (--pid) or of files (--path) into trace OUT.
 
-    Example: zramsim capture --pid 1234 python-heap.ztrace
+    Example: zramsim capture --path tests/data/traces captured.ztrace
     """
     from workloads.capture import capture_path, capture_process
     if (pid is None) == (path is None):
         raise click.UsageError("give exactly one of --pid and --path")
-    try:
-        events = capture_process(pid, include=include) if pid is not None else capture_path(path)
-        count = _write_events(out, 4096, events)
-    except WorkloadError as exc:
-        raise Failure(str(exc)) from None
-    click.echo(f"{count} pages captured to {out}", err=True)
+    events = capture_process(pid, include=include) if pid is not None else capture_path(path)
+    write_trace(out, 4096, events, "page", out_fmt, inputs=[path] if path else [])
 
 
-@main.command("kernel-diff")
-@click.argument("trace", type=click.Path(dir_okay=False))
+@command("kernel-diff")
+@click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--device", "device_path", default="/dev/zram0", show_default=True)
 @click.option("--algo", "algorithm", type=click.Choice(["lz4", "lz4-kernel"]), default="lz4",
               show_default=True, help="Our compressor; the kernel side uses its lz4.")
@@ -443,9 +602,8 @@ def capture(out, pid, path, include):
 @click.option("--per-page", is_flag=True,
               help="Instead: the kernel's compressed length of every written page, "
                    "against each of our lz4 compressors.")
-@click.option("--allow-outside", is_flag=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@allow_outside_option
+@format_option("table", "json")
 def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_page,
                 allow_outside, fmt):
     """Replay TRACE on a real, unused zram device and on the simulator; show both.
@@ -454,17 +612,18 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
     is reset afterwards, also after an error or Ctrl-C. Sizes-only traces cannot be
     replayed on a kernel.
 
-    Example: sudo zramsim kernel-diff traces/mixed.trace --every 100
+    Example: sudo zramsim kernel-diff tests/data/traces/mixed.trace --every 100
     """
-    from zramsim.kernel import (KernelDeviceError, KernelZram, check_replayable,
-                                kernel_page_sizes)
+    from dataclasses import asdict
+
     from zramsim import kernel_diff as kd
-    reader, events, _ = open_events(trace, 0, allow_outside, None)
+    from zramsim.kernel import KernelZram, check_replayable, kernel_page_sizes
+    reader, events, _ = open_events(trace, None, allow_outside, None)
+    with reader:
+        events = list(events) if per_page else check_replayable(events)
+    size = disksize or 4096 * (1 + max((e[1] + (e[2] if e[0] == "D" else 1) - 1
+                                        for e in events), default=0))
     try:
-        with reader:
-            events = list(events) if per_page else check_replayable(events)
-        size = disksize or 4096 * (1 + max((e[1] + (e[2] if e[0] == "D" else 1) - 1
-                                            for e in events), default=0))
         kernel = KernelZram(device_path)
         if per_page:
             pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
@@ -473,38 +632,27 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
             huge = ZramDevice().huge_class_size
             results = {name: kd.page_agreement(theirs, kd.our_page_lengths(pages, name), huge)
                        for name in kd.KERNEL_ALGORITHM}
-            click.echo(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2)
-                       if fmt == "json" else kd.render_agreement(results), nl=fmt == "json")
+            emit(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2)
+                 if fmt == "json" else kd.render_agreement(results))
             return
         diff = kd.run_kernel_diff(events, kernel, algorithm, disksize=size,
                                   mem_limit=mem_limit, every=every)
-    except (KernelDeviceError, WorkloadError, OSError) as exc:
-        raise Failure(str(exc)) from None
+    except OSError as exc:                     # the device itself: permission, busy, gone
+        raise Failure(f"{device_path}: {exc.strerror or exc}") from None
     if fmt == "json":
         click.echo(json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
                                **kd.diff_as_dict(diff)}, indent=2))
     else:
-        click.echo(kd.render_diff(diff, f"{trace}: {len(events)} operations, compared at "
-                                        f"{diff.snapshots} points"), nl=False)
+        click.echo(kd.render_diff(diff, f"{trace}: {plural(len(events), 'operation')}, "
+                                        f"compared at {diff.snapshots} points"), nl=False)
 
 
-def geometry_options(func):
-    """Page size and chain options of the teaching commands that need no device."""
-    func = click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
-                        show_default=True, help="Chain length rule: 6.3+ or legacy.")(func)
-    func = click.option("--chain-size", type=click.IntRange(4, 16), default=8,
-                        show_default=True, help="zsmalloc pages per zspage limit.")(func)
-    return click.option("--page-size", type=PAGE_SIZE,
-                        default="4096", show_default=True)(func)
-
-
-@main.command()
+@command()
 @click.argument("size", type=int)
 @geometry_options
 @click.option("--count", type=click.IntRange(1), default=1000, show_default=True,
               help="How many such objects to price.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option("table", "json")
 def explain(size, page_size, chain_size, chain_rule, count, fmt):
     """Explain how zsmalloc stores an object (a compressed page) of SIZE bytes.
 
@@ -515,20 +663,20 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
     Example: zramsim explain 1560
     """
     from zramsim.teach.explain import explain as explain_size, render_text
-    try:
-        result = explain_size(size, Geometry(page_size, chain_size, chain_rule), count)
-    except DOMAIN_ERRORS as exc:
-        raise Failure(str(exc)) from None
-    click.echo(json.dumps(result.as_dict(), indent=2) if fmt == "json"
-               else render_text(result).rstrip("\n"))
+    result = explain_size(size, Geometry(page_size, chain_size, chain_rule), count)
+    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else render_text(result))
 
 
-@main.command()
+def _quiz_kinds():
+    from zramsim.teach.quiz import KINDS
+    return KINDS
+
+
+@command()
 @click.option("--seed", "-s", type=int, default=0, show_default=True)
 @click.option("--count", "-n", type=click.IntRange(1), default=4, show_default=True,
               help="Number of problems (kinds rotate).")
-@click.option("--kind", "kinds", multiple=True,
-              type=click.Choice(["class", "pages", "mm_stat", "compact"]),
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(_quiz_kinds()),
               help="Only these kinds of problem (repeatable).")
 @click.option("-c", "--answers", is_flag=True, help="Print the simulator's answers.")
 def quiz(seed, count, kinds, answers):
@@ -540,13 +688,17 @@ def quiz(seed, count, kinds, answers):
     click.echo(render_quiz(make_quiz(seed, count, tuple(kinds) or KINDS), answers), nl=False)
 
 
-@main.command()
+def _allocators():
+    from allocator.interface import ALLOCATORS
+    return list(ALLOCATORS)
+
+
+@command()
 @trace_options
-@click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
-              show_default=True, help="Compression algorithm for pages with bytes.")
-@click.option("--allocator", "names", multiple=True, help="Only these allocators (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@algo_option(help="Compression algorithm for pages with bytes.")
+@click.option("--allocator", "names", multiple=True, type=click.Choice(_allocators()),
+              help="Only these allocators (repeatable).")
+@format_option("table", "json")
 def compare(trace, seed, allow_outside, algorithm, names, fmt):
     """Compare zsmalloc, single pages, zbud and z3fold on one trace.
 
@@ -555,108 +707,115 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 
     Example: zramsim compare tests/data/traces/mixed.trace --format json
     """
-    from allocator.interface import ALLOCATORS
     from zramsim.compressors import make_compressor
     from zramsim.teach.compare import compare as compare_trace, render_table as compare_table
-    unknown = [n for n in names if n not in ALLOCATORS]
-    if unknown:
-        raise click.BadParameter(f"unknown allocator {unknown[0]!r}; known: "
-                                 f"{', '.join(ALLOCATORS)}", param_hint="--allocator")
     reader, events, _ = open_events(trace, seed, allow_outside, None)
     page_size = reader.page_size if reader else 4096
-    try:
-        with reader if reader is not None else nullcontext():
-            result = compare_trace(events, page_size, make_compressor(algorithm),
-                                   names or None)
-    except DOMAIN_ERRORS as exc:
-        raise Failure(str(exc)) from None
-    click.echo(json.dumps(result.as_dict(), indent=2) if fmt == "json"
-               else compare_table(result).rstrip("\n"))
+    with reader if reader is not None else nullcontext(), \
+            Progress("events", getattr(reader, "fraction_read", None)) as progress:
+        result = compare_trace(progress.counting(events), page_size,
+                               make_compressor(algorithm), names or None)
+    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else compare_table(result))
 
 
-@main.command()
-@click.argument("trace", type=click.Path(dir_okay=False), required=False)
+@command()
+@click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True), required=False)
 @click.option("--size", type=click.IntRange(1), default=None,
               help="Without TRACE: allocate --count objects of SIZE bytes in a fresh pool.")
 @click.option("--count", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--free", "free_list", default="",
               help="Without TRACE: comma-separated object numbers (0-based) to free.")
-@click.option("--class-size", type=int, default=None, help="Only zspages of this class.")
+@click.option("--class-size", type=click.IntRange(1), default=None,
+              help="Only zspages of this class.")
+@geometry_options
 @click.option("--width", type=click.IntRange(8, 256), default=64, show_default=True,
               help="Characters per page frame in the text map.")
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the map as an SVG image to this file.")
-@click.option("--allow-outside", is_flag=True)
-@click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
-              show_default=True)
-def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_outside,
-            algorithm):
+@allow_outside_option
+@algo_option
+@format_option("table", "json", "svg")
+def zspages(trace, size, count, free_list, class_size, page_size, chain_size, chain_rule,
+            width, svg_path, allow_outside, algorithm, fmt):
     """Draw zspages as chains of page frames: after replaying TRACE, or for --size.
 
     Objects that span two frames are marked; free slots show as '.'.
 
     Example: zramsim zspages --size 1560 --count 15 --free 3 --svg map.svg
     """
-    from allocator import Pool
-    from zramsim.teach.zspage_map import device_views, render_svg, render_text as map_text
-    from zramsim.teach.zspage_map import zspage_views
+    from zramsim.teach.zspage_map import device_views, object_views, render_svg, views_as_dicts
+    from zramsim.teach.zspage_map import render_text as map_text
     if (trace is None) == (size is None):
         raise click.UsageError("give a TRACE or --size")
-    try:
-        if trace is None:
-            pool = Pool()
-            handles = [pool.malloc(size) for _ in range(count)]
-            for n in (int(x) for x in free_list.split(",") if x.strip()):
-                pool.free(handles[n])
-            views = zspage_views(pool, class_size)
-        else:
-            reader, events, _ = open_events(trace, None, allow_outside, None)
-            device = build_device(algorithm, None, None, None, 0, reader.page_size, 8,
-                                  "min-waste")
-            replayer, message, code = run_replay(device, reader, events, True)
-            finish(message, code)
-            views = device_views(device, class_size)
-    except (IndexError, *DOMAIN_ERRORS) as exc:
-        raise Failure(str(exc)) from None
-    click.echo(map_text(views, width), nl=False)
+    geometry = Geometry(page_size, chain_size, chain_rule)
+    if trace is None:
+        views = object_views(size, count, free_list, class_size, geometry)
+    else:
+        reader, events, _ = open_events(trace, None, allow_outside, page_size)
+        device = device_for(reader, algorithm, None, None, None, 0, page_size, chain_size,
+                            chain_rule)
+        _, message, code = run_replay(device, reader, events)
+        finish(message, code)
+        views = device_views(device, class_size)
     if svg_path:
-        with open(svg_path, "w") as out:
-            out.write(render_svg(views))
-        click.echo(f"SVG written to {svg_path}", err=True)
+        from workloads.output_file import refuse_overlap
+        refuse_overlap([svg_path], [trace] if trace else [])
+        write_file(svg_path, render_svg(views).encode(), "SVG")
+    formats = {"json": lambda: json.dumps(views_as_dicts(views), indent=2),
+               "svg": lambda: render_svg(views), "table": lambda: map_text(views, width)}
+    emit(formats[fmt]())
 
 
-@main.command()
-@click.option("--trace", type=click.Path(dir_okay=False), help="Contents from a trace file.")
-@click.option("--pid", type=int, help="Contents from the resident pages of a live process.")
+def _pressure_choices():
+    from workloads.access import ACCESS_PATTERNS
+    from zramsim.pressure.model import ON_FULL
+    from zramsim.pressure.policies import POLICIES
+    return [*ACCESS_PATTERNS, "trace"], list(POLICIES), list(ON_FULL)
+
+
+PATTERNS, POLICIES, ON_FULL = _pressure_choices()
+
+
+def _algorithm_list(ctx, param, value: str) -> list[str]:
+    algos = [a.strip() for a in value.split(",") if a.strip()]
+    unknown = [a for a in algos if a not in COMPRESSORS]
+    if unknown or not algos:
+        raise click.BadParameter(f"{','.join(unknown) or value!r} is not one of "
+                                 f"{', '.join(sorted(COMPRESSORS))}")
+    return algos
+
+
+@command()
+@click.option("--trace", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Contents from a trace file.")
+@click.option("--pid", type=click.IntRange(1), help="Contents from a live process's pages.")
 @click.option("--pages", type=click.IntRange(1), default=4096, show_default=True,
               help="Generated address space size (without --trace/--pid).")
 @click.option("--mix", default="default", show_default=True,
-              help="Content kind of generated pages, or 'default' for the default mix.")
-@click.option("--pattern", default="zipf", show_default=True,
-              help="Access pattern: zipf, uniform, hotcold, phases, sequential, or 'trace' "
-                   "(the trace's own reads and writes).")
+              help="Content kind or mix (as generate --kind) of generated pages, or 'default'.")
+@click.option("--pattern", type=click.Choice(PATTERNS), default="zipf", show_default=True,
+              help="Access pattern; 'trace': the trace's own reads and writes.")
 @click.option("--accesses", type=click.IntRange(0), default=100_000, show_default=True)
-@click.option("--zipf-s", type=float, default=None, help="zipf exponent (default 1.0).")
-@click.option("--write-fraction", type=float, default=0.0, show_default=True)
+@click.option("--zipf-s", type=click.FloatRange(0), default=None,
+              help="zipf exponent (default 1.0).")
+@click.option("--write-fraction", type=click.FloatRange(0, 1), default=0.0, show_default=True)
 @click.option("--no-populate", is_flag=True, help="Do not touch every page once first.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%", show_default=True,
               help="RAM sizes: pages or percentages of the address space, comma-separated.")
 @click.option("--algo", "algorithms", default="lz4,zstd", show_default=True,
-              help="zram algorithms, comma-separated.")
+              callback=_algorithm_list, help="zram algorithms, comma-separated.")
 @click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@click.option("--policy", type=click.Choice(["lru", "clock", "twolist"]), default="lru",
-              show_default=True)
-@click.option("--on-full", type=click.Choice(["oom", "disk"]), default="oom", show_default=True,
+@click.option("--policy", type=click.Choice(POLICIES), default="lru", show_default=True)
+@click.option("--on-full", type=click.Choice(ON_FULL), default="oom", show_default=True,
               help="When zram refuses a page: OOM, or spill to the disk swap.")
 @click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
 @click.option("--mem-limit", type=SIZE, default=0, show_default=True)
-@click.option("--disk-latency-us", type=float, default=100.0, show_default=True)
+@click.option("--disk-latency-us", type=click.FloatRange(0), default=100.0, show_default=True)
 @click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
 @click.option("--timeline", "every", type=click.IntRange(1), default=None,
               help="One run (first RAM size and algorithm) sampled every N accesses.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+@format_option("table", "json", "csv")
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
@@ -667,36 +826,45 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
     reports faults, effective memory, the thrashing knee and the OOM point.
 
-    Example: zramsim pressure --pages 8192 --ram 30%,50%,70%,90% --accesses 200000 -o knee.svg
+    Example: zramsim pressure --pages 256 --ram 30%,60%,90% --accesses 2000 -o knee.svg
     """
     from workloads.address_space import load_workload
-    from zramsim.pressure import (BASELINES, PressureConfig, resolve_rams,
-                                  run_pressure, sweep)
+    from workloads.output_file import refuse_overlap
+    from zramsim.pressure import BASELINES, PressureConfig, resolve_rams, run_pressure, sweep
     from zramsim.pressure import results as res
-    params = {} if zipf_s is None else {"s": zipf_s}
-    try:
-        workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
-                                 accesses=accesses, seed=seed, write_fraction=write_fraction,
-                                 populate=not no_populate, **params)
-        rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
-        base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
-                              on_full=on_full, disksize=disksize, mem_limit=mem_limit,
-                              disk_latency_ns=round(disk_latency_us * 1000))
-        if every:
-            result = run_pressure(workload, base, every=every)
-            text = {"table": res.timeline_table, "json": res.to_json,
-                    "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
-        else:
-            result = sweep(workload, rams, algorithms=algos, base=base,
-                           baselines=() if no_baselines else BASELINES)
-            text = {"table": res.sweep_table, "json": res.to_json,
-                    "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
-        if plot_path:
-            from zramsim.pressure.plot import plot_sweep, plot_timeline
-            (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
-    except (*DOMAIN_ERRORS, RuntimeError) as exc:
-        raise Failure(str(exc)) from None
-    click.echo(text, nl=not text.endswith("\n"))
+    if plot_path:
+        from zramsim.pressure.plot import check_plot, plot_sweep, plot_timeline
+        check_plot(plot_path)                  # before the runs: the extra, the suffix
+        refuse_overlap([plot_path], [trace] if trace else [])
+    workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
+                             accesses=accesses, seed=seed, write_fraction=write_fraction,
+                             populate=not no_populate, **({} if zipf_s is None else {"s": zipf_s}))
+    rams = resolve_rams(ram, workload.pages)
+    base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], level=level,
+                          policy=policy, on_full=on_full, disksize=disksize,
+                          mem_limit=mem_limit, disk_latency_ns=round(disk_latency_us * 1000))
+    runs = 1 if every else len(rams) * (len(algorithms) + (0 if no_baselines else 2))
+    with Progress("runs", total=runs) as progress:
+        try:
+            if every:
+                result = run_pressure(workload, base, every=every)
+            else:
+                result = sweep(workload, rams, algorithms=algorithms, base=base,
+                               baselines=() if no_baselines else BASELINES,
+                               progress=lambda _: progress(progress.count + 1))
+        except KeyboardInterrupt:
+            raise Failure(f"interrupted after {plural(progress.count, 'run')} of {runs}",
+                          EXIT_INTERRUPTED) from None
+    if every:
+        text = {"table": res.timeline_table, "json": res.to_json,
+                "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
+    else:
+        text = {"table": res.sweep_table, "json": res.to_json,
+                "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
+    if plot_path:
+        plot = (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
+        write_file(plot_path, plot, "plot")
+    emit(text)
 
 
 # --- end of commands ---

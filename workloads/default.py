@@ -32,6 +32,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from workloads.errors import BadOption
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
 from workloads.generators import PAGE_SIZE
 from workloads.mixes import MixSampler
@@ -60,7 +61,7 @@ def default_workload(seed: int = DEFAULT_SEED, pages: int = DEFAULT_PAGES,
     Phase 3 is one compaction, then a read of every 64th slot.
     """
     if pages < 1:
-        raise ValueError("the default workload needs at least one page")
+        raise BadOption("the default workload needs at least one page")
     rng = random.Random(seed)
     sampler = MixSampler(DEFAULT_MIX, page_size)
     for slot in range(pages):

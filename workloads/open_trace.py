@@ -20,21 +20,16 @@ from __future__ import annotations
 
 import os
 
-from workloads.binary_trace import (
-    HEADER,
-    PAYLOAD_LEN,
-    SKIPPABLE_MAGIC,
-    TAG,
-    BinaryTraceReader,
-    BinaryTraceWriter,
-)
-from workloads.errors import TraceFormatError, WorkloadError
+from typing import Callable
+
+from workloads.binary_trace import HEADER, PAYLOAD_LEN, SKIPPABLE_MAGIC, TAG, BinaryTraceReader
+from workloads.errors import TraceFormatError
+from workloads.output_file import refuse_overlap
 from workloads.raw_image import RawImageReader
-from workloads.text_trace import MAGIC, TextTraceReader, TextTraceWriter
+from workloads.text_trace import MAGIC, TextTraceReader
+from workloads.trace_output import output_paths, write_events, writer_for  # noqa: F401
 
 SNIFF_BYTES = 1 << 20
-BINARY_SUFFIXES = (".ztrace", ".zst")
-TEXT_SUFFIXES = (".trace", ".txt")
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -73,33 +68,20 @@ def open_trace(path: str | os.PathLike, *, allow_outside: bool = False,
     return RawImageReader(path, page_size=page_size)
 
 
-def writer_for(path: str | os.PathLike, page_size: int):
-    """A text or binary writer chosen by the suffix of ``path``."""
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
-    if suffix in BINARY_SUFFIXES:
-        return BinaryTraceWriter(path, page_size)
-    if suffix in TEXT_SUFFIXES:
-        return TextTraceWriter(path, page_size)
-    raise WorkloadError(
-        f"cannot tell the output format of {os.fspath(path)!r}: use a name ending in"
-        f" {', '.join(BINARY_SUFFIXES)} (binary) or {', '.join(TEXT_SUFFIXES)} (text)")
-
-
 def convert(src: str | os.PathLike, dst: str | os.PathLike, *, allow_outside: bool = False,
-            page_size: int | None = None) -> int:
+            page_size: int | None = None, fmt: str | None = None,
+            progress: Callable[[int], None] | None = None) -> int:
     """Copy every event of ``src`` (any format) to ``dst``; returns the event count.
 
-    Raises TraceFormatError for a malformed source (``dst`` is then left
-    incomplete: a binary one reads as truncated), WorkloadError for an unknown
-    destination suffix or when ``dst`` is ``src``.
+    ``dst`` is written whole or not at all (``workloads.trace_output``); one
+    that is also read -- ``src`` itself, or a side file a text ``src`` reads
+    pages from -- is refused. Raises TraceFormatError for a malformed source,
+    OutputError when ``dst`` cannot be written, WorkloadError for an unknown
+    destination suffix.
     """
-    if os.path.exists(dst) and os.path.samefile(src, dst):
-        raise WorkloadError(f"cannot convert {os.fspath(src)!r} onto itself")
-    count = 0
+    outputs = output_paths(dst, fmt)
+    refuse_overlap(outputs, [src])
     with open_trace(src, allow_outside=allow_outside, page_size=page_size) as reader:
-        with writer_for(dst, reader.page_size) as writer:
-            write = writer.write
-            for event in reader:
-                write(event)
-                count += 1
-    return count
+        if hasattr(reader, "refuse_reading"):
+            reader.refuse_reading(outputs)
+        return write_events(dst, reader.page_size, reader, fmt=fmt, progress=progress)

@@ -106,6 +106,17 @@ class HelperFailed(DeviceError):
     """A compressing helper process stopped answering (killed, or out of memory)."""
 
 
+# A helper answers a batch once it finishes the one page it is compressing when
+# this process has stolen the rest (~10 us for lz4, ~1 ms for lz4-kernel). One
+# that has not answered after this many seconds is stuck (stopped with SIGSTOP,
+# say): it is killed and this process compresses its pages itself.
+ANSWER_TIMEOUT = 10.0
+
+
+class HelperStuck(HelperFailed):
+    """A helper process did not answer within ANSWER_TIMEOUT seconds."""
+
+
 def _memory_file() -> int:
     """A descriptor of a nameless file: a memfd on Linux, an unlinked temporary file elsewhere."""
     if hasattr(os, "memfd_create"):
@@ -160,12 +171,20 @@ class _Helper:
         """
         if not self.ready and not self.failed and \
                 select.select([self.process.stdout], [], [], 0)[0]:
-            self.ready = len(self.process.stdout.read(4)) == 4
+            self.ready = len(self._read4()) == 4
             self.failed = not self.ready
         return self.ready
 
+    def _read4(self) -> bytes:
+        """Four bytes of the answer, straight from the pipe: nothing waits in a
+        buffer where ``select`` cannot see it."""
+        return os.read(self.process.stdout.fileno(), 4)
+
     def _answer(self) -> None:
-        if len(self.process.stdout.read(4)) != 4:
+        if not select.select([self.process.stdout], [], [], ANSWER_TIMEOUT)[0]:
+            raise HelperStuck(f"a compressing helper process did not answer in "
+                              f"{ANSWER_TIMEOUT:g} s")
+        if len(self._read4()) != 4:
             raise HelperFailed(self._why())
 
     def go(self, which: int) -> None:
@@ -256,10 +275,10 @@ class ProcessCompressing:
         self._next ^= 1
         size = self.page_size
         chunks = []
-        ready = [helper for helper in self._helpers if helper.is_ready()]
+        ready = [helper for helper in self._helpers
+                 if helper.is_ready() and self._settled(helper, which)]
         for k, helper in enumerate(ready):
             chunk = pages[k * self.per:(k + 1) * self.per]
-            helper.settle(which)                  # done with this buffer's last batch
             buffer = helper.buffers[which]
             _fill(buffer, chunk, size)
             buffer.control[STARTED] = 0
@@ -278,8 +297,10 @@ class ProcessCompressing:
             buffer = helper.buffers[which]
             lengths, pages_out = buffer.lengths, buffer.pages_out
             done = len(chunk) - len(stolen)
-            if done:
-                helper.settle(which)              # its pages are all written
+            if done and not self._settled(helper, which):   # stuck: its pages are done here
+                out.extend(compress_each(self.compress, chunk[:done]))
+                out.extend(reversed(stolen))
+                continue
             at = 0
             for i in range(done):
                 n = lengths[i]
@@ -288,6 +309,18 @@ class ProcessCompressing:
             out.extend(reversed(stolen))
         out.extend(compress_each(self.compress, rest))
         return out
+
+    def _settled(self, helper: _Helper, which: int) -> bool:
+        """Wait until ``helper`` is done with buffer ``which``; False if it was stuck
+        (it is then stopped and given no more work)."""
+        try:
+            helper.settle(which)
+            return True
+        except HelperStuck:
+            helper.process.kill()
+            helper.close()
+            self._helpers.remove(helper)
+            return False
 
     def _steal(self, buffer: _Buffer, chunk: list) -> list:
         """Compress ``chunk`` from the back until the helper's front; last page first."""

@@ -99,3 +99,20 @@ def render_geometry(classes, page_size: int) -> str:
         lines.append(f"{c.index:5} {c.size:5} {c.pages_per_zspage:16} {c.objs_per_zspage:15} "
                      f"{c.tail_waste(page_size):10} {'yes' if c.huge else ''}")
     return "\n".join(lines) + "\n"
+
+
+def geometry_rows(geometry) -> list[dict]:
+    """The class table of a geometry as JSON-ready rows (the columns of ``render_geometry``)."""
+    return [{"index": c.index, "size": c.size, "pages_per_zspage": c.pages_per_zspage,
+             "objs_per_zspage": c.objs_per_zspage, "huge": c.huge,
+             "tail_waste": c.tail_waste(geometry.page_size)} for c in geometry.classes]
+
+
+def rows_csv(rows: list[dict]) -> str:
+    """Rows of equal keys as CSV: a header of the keys, then one line a row."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else [],
+                            lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()

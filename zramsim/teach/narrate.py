@@ -228,3 +228,11 @@ def narrate(device: ZramDevice, events: Iterable[tuple]) -> Iterator[str]:
             yield from _compact(device)
         else:
             raise BadRequest(f"unknown operation {op!r}")
+
+
+def narrate_replay(replay, events: Iterable[tuple]) -> Iterator[str]:
+    """``narrate`` on ``replay.device``, counting each event told in ``replay.applied``
+    (so an interrupted narration reports how far it got, as a replay does)."""
+    for event in events:
+        yield from narrate(replay.device, (event,))
+        replay.applied += 1

@@ -1,0 +1,193 @@
+"""Output files that are whole or absent: a file we write never replaces a good one half-done.
+
+A trace, a side file of pages, a plot or an SVG is written to a temporary file
+beside its target (same folder, so same file system) and renamed over the
+target only when complete (``commit``). If anything goes wrong first -- an
+error in the input, a full disk, Ctrl-C -- ``discard`` removes the temporary
+file and an existing target is left byte for byte as it was. Example: writing
+``out.trace`` goes to ``.out.trace.k3j9x2.part`` in the same folder; a Ctrl-C
+after 10,000 of 100,000 events leaves ``out.trace`` as it was before the
+command and no ``.part`` file behind.
+
+The path ``-`` means standard output: bytes go straight out (there is nothing
+to rename, and a reader on the other side of a pipe sees a cut stream, which
+our binary format detects by its missing end record).
+
+Every failure to write is an ``OutputError`` naming the path and the reason in
+words (``cannot write out/x.trace: folder out does not exist``), never a bare
+``OSError``. ``refuse_overlap`` refuses an output that is also an input, before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import sys
+import tempfile
+
+from workloads.errors import OutputError
+
+STDOUT = "-"
+
+
+def _reason(path: str, exc: OSError) -> str:
+    folder = os.path.dirname(path) or "."
+    if exc.errno == errno.ENOENT and not os.path.isdir(folder):
+        return f"folder {folder} does not exist"
+    if exc.errno == errno.EISDIR or os.path.isdir(path):
+        return "it is a folder"
+    return (exc.strerror or str(exc)).lower()
+
+
+def output_error(path: str, exc: OSError) -> OutputError:
+    """The ``OutputError`` for an ``OSError`` met while writing ``path``."""
+    return OutputError(path, _reason(path, exc))
+
+
+class _Raw(io.RawIOBase):
+    """A write-only descriptor that counts what it wrote and speaks in ``OutputError``."""
+
+    def __init__(self, fd: int | None, path: str, stream=None) -> None:
+        super().__init__()
+        self._fd, self._path, self._stream = fd, path, stream
+        self.written = 0
+        self.discarded = False          # then writes go nowhere (a late flush, say)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.discarded:
+            return len(data)
+        try:
+            if self._stream is not None:                # standard output
+                self._stream.write(data)
+                n = len(data)
+            else:
+                n = os.write(self._fd, data)
+        except BrokenPipeError:
+            raise                                       # the reader went away: not our error
+        except OSError as exc:
+            raise output_error(self._path, exc) from None
+        self.written += n
+        return n
+
+    def tell(self) -> int:
+        return self.written
+
+    def flush(self) -> None:
+        if self._stream is not None and not self.closed:
+            self._stream.flush()
+
+
+class OutputFile:
+    """One output: ``open()`` a binary or text file on it, then ``commit()`` or ``discard()``.
+
+    As a context manager it commits when the block ends normally and discards
+    when it raises (KeyboardInterrupt included).
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = os.fspath(path)
+        self.is_stdout = self.path == STDOUT
+        self._temp: str | None = None
+        self._file = None
+        if self.is_stdout:
+            self._raw = _Raw(None, "standard output", sys.stdout.buffer)
+            return
+        if os.path.isdir(self.path):
+            raise OutputError(self.path, "it is a folder")
+        folder = os.path.dirname(os.path.abspath(self.path))
+        try:
+            fd, self._temp = tempfile.mkstemp(dir=folder, suffix=".part",
+                                              prefix=f".{os.path.basename(self.path)}.")
+        except OSError as exc:
+            raise output_error(self.path, exc) from None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)                # what open() would have given it
+        self._raw = _Raw(fd, self.path)
+
+    def open(self, text: bool = False):
+        """The file to write to: buffered bytes, or UTF-8 text with ``\\n`` line ends."""
+        buffered = io.BufferedWriter(self._raw, 1 << 16)
+        self._file = io.TextIOWrapper(buffered, encoding="utf-8", newline="\n") if text \
+            else buffered
+        return self._file
+
+    def commit(self) -> None:
+        """Flush and put the file in place of the target (standard output: flush)."""
+        if self._file is not None and not self._file.closed:
+            self._file.flush()
+        if self.is_stdout:
+            return
+        if self._temp is None:
+            return
+        try:
+            os.fsync(self._raw._fd)
+            os.close(self._raw._fd)
+            self._raw._fd = -1
+            os.replace(self._temp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise output_error(self.path, exc) from None
+        self._temp = None
+
+    def discard(self) -> None:
+        """Forget everything written; the target is left as it was. Never raises."""
+        self._raw.discarded = True
+        if self._temp is None:
+            return
+        if self._raw._fd >= 0:
+            try:
+                os.close(self._raw._fd)
+            except OSError:
+                pass
+            self._raw._fd = -1
+        try:
+            os.unlink(self._temp)
+        except OSError:
+            pass
+        self._temp = None
+
+    def __enter__(self) -> OutputFile:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (an SVG, a small report)."""
+    with OutputFile(path) as out:
+        out.open().write(data)
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def refuse_overlap(outputs, inputs) -> None:
+    """OutputError if an output is also an input, or lies inside an input folder."""
+    for out in map(os.fspath, outputs):
+        if out == STDOUT:
+            continue
+        for given in map(os.fspath, inputs):
+            if given == STDOUT:
+                continue
+            if _same(out, given):
+                raise OutputError(out, "it is also an input of this command")
+            if os.path.isdir(given):
+                inside = os.path.realpath(os.path.dirname(os.path.abspath(out)))
+                root = os.path.realpath(given)
+                if os.path.commonpath([inside, root]) == root:
+                    raise OutputError(out, f"it would be written inside {given}, which is"
+                                           " being read: write it elsewhere")
