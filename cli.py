@@ -1,21 +1,17 @@
 """zramsim's command line: parse, wire readers to the device, print. Nothing else.
 
-Conventions every command keeps (README, "Exit codes and conventions"):
+stdout carries only the result; progress (on a terminal, not with ``-q``),
+notes, warnings and errors (one line, ``Error: ...``) go to stderr. Exit codes:
+0 success; 1 a domain error (a malformed trace, a refused capture, an output
+that cannot be written); 2 a usage error or a bad option value; 3 a verify
+mismatch; 130 interrupted, after printing what was computed. ``EXIT_CODES`` is
+the only mapping from our exceptions to codes. ``-`` is standard output for
+``generate`` and ``convert``; outputs are whole or absent.
 
-* stdout carries only the result; progress (on a terminal, not with ``-q``),
-  notes and warnings go to stderr; an error is one line, ``Error: ...``;
-* exit codes: 0 success; 1 a domain error (a malformed trace, a capture
-  refused, an output that cannot be written); 2 a usage error, including a bad
-  option value (an unknown algorithm, kind, pattern, ...); 3 a verify mismatch;
-  130 interrupted (Ctrl-C), after printing what was computed so far. The
-  mapping from our exceptions to codes is ``EXIT_CODES``, the only one;
-* ``-`` is standard output for ``generate`` and ``convert``; outputs are whole
-  or absent (``workloads.output_file``); a closed pipe ends the command quietly.
-
-A new command: decorate it with ``@command()`` (which adds ``-q``), take its
-options from the shared decorators below (``device_options``, ``trace_options``,
-``format_option``, ``algo_option``, ...), call the library, print. Let our
-exceptions propagate: the group turns them into one line and an exit code.
+A new command: ``@command()`` (which adds ``-q``), options from the shared
+decorators (``device_options``, ``trace_options``, ``format_option``,
+``algo_option``, ...), then parse, call the library, print. Let our exceptions
+propagate: the group turns each into one line and its exit code.
 """
 
 from __future__ import annotations
@@ -33,7 +29,9 @@ from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.errors import BadOption
 from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
-from zramsim.report import geometry_rows, render_csv, render_geometry, render_table, rows_csv
+from zramsim.progress import Progress
+from zramsim.report import (geometry_rows, render_csv, render_geometry, render_table,
+                            replay_document, rows_csv)
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 # Our exceptions and their exit codes, most specific first: the one place they are mapped.
@@ -137,47 +135,11 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-class Progress:
-    """A counter with a rate, and a bar when the share done is known, on stderr.
-
-    Shown only on a terminal and not with -q: ``[#########...........]  45%
-    1,234,567 events  402,113 events/s``. Call it with the count so far.
-    """
-
-    WIDTH = 30
-
-    def __init__(self, unit: str = "events", fraction=None, total: int | None = None) -> None:
-        self.enabled = not _quiet() and sys.stderr.isatty()
-        self.unit, self.count, self.total = unit, 0, total
-        self.fraction = fraction or ((lambda: self.count / total) if total else None)
-        self.start = time.perf_counter()
-
-    def __call__(self, count: int) -> None:
-        self.count = count
-        if not self.enabled:
-            return
-        rate = count / max(time.perf_counter() - self.start, 1e-9)
-        bar = ""
-        if self.fraction is not None:
-            done = min(self.fraction(), 1.0)
-            filled = round(done * self.WIDTH)
-            bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:4.0%}  "
-        click.echo(f"\r{bar}{count:>12,} {self.unit}  {rate:>10,.0f} {self.unit}/s",
-                   err=True, nl=False)
-
-    def counting(self, items, every: int = 8192):
-        """``items``, calling this progress every ``every`` of them."""
-        for n, item in enumerate(items, 1):
-            if n % every == 0:
-                self(n)
-            yield item
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if self.enabled and self.count:
-            click.echo("", err=True)
+def progress(unit: str = "events", fraction=None, total: int | None = None) -> Progress:
+    """A progress line on stderr when it is a terminal and -q was not given."""
+    shown = not _quiet() and sys.stderr.isatty()
+    write = (lambda line: click.echo(line, err=True, nl=False)) if shown else None
+    return Progress(write, unit, fraction, total)
 
 
 # --- shared options -------------------------------------------------------------------
@@ -212,22 +174,13 @@ def algo_option(func=None, *, help="Compression algorithm."):
     return option(func) if func else option
 
 
-class PageSizeType(click.Choice):
-    """4096, 16384 or 65536, given back as an int."""
-
-    def __init__(self) -> None:
-        super().__init__(["4096", "16384", "65536"])
-
-    def convert(self, value, param, ctx):
-        return int(super().convert(str(value), param, ctx))
-
-
-PAGE_SIZE = PageSizeType()
+PAGE_SIZE = click.Choice(["4096", "16384", "65536"])
 
 
 def page_size_option(default=None, help="Page size (default: the trace's, else 4096)."):
-    return click.option("--page-size", type=PAGE_SIZE, default=default,
-                        show_default=default is not None, help=help)
+    return click.option("--page-size", type=PAGE_SIZE, default=default and str(default),
+                        show_default=default is not None, help=help,
+                        callback=lambda ctx, param, value: value and int(value))
 
 
 allow_outside_option = click.option(
@@ -333,9 +286,9 @@ def device_for(reader, algorithm, level, dictionary, disksize, mem_limit, page_s
 
 def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
     """Replay; returns (replay, error message or None, exit code) and never raises ours."""
-    progress = Progress("events", getattr(reader, "fraction_read", None))
-    progress.enabled &= not explain
-    replayer = Replay(device, progress, workers=workers,
+    shown = progress("events", getattr(reader, "fraction_read", None))
+    shown.write = None if explain else shown.write
+    replayer = Replay(device, shown, workers=workers,
                       locate=reader.location if reader is not None else None)
 
     def where() -> str:
@@ -343,7 +296,7 @@ def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
                                       else f"<default workload>:{replayer.applied + 1}")
     message, code = None, 0
     try:
-        with reader if reader is not None else nullcontext(), progress:
+        with reader if reader is not None else nullcontext(), shown:
             if explain:
                 from zramsim.teach.narrate import narrate_replay
                 for line in narrate_replay(replayer, events):
@@ -384,18 +337,23 @@ def usable_workers(workers: int) -> int:
     return min(workers, cores)
 
 
-def write_trace(out, page_size, events, unit="event", fmt=None, inputs=()) -> None:
-    """Write ``events`` to ``out`` whole or not at all, with progress and a closing note."""
+def write_trace(out, write, unit="event", inputs=(), fmt=None) -> None:
+    """``write(progress)`` writes ``out`` whole or not at all; say how it went."""
     from workloads.output_file import refuse_overlap
-    from workloads.trace_output import output_paths, write_events
+    from workloads.trace_output import output_paths
     refuse_overlap(output_paths(out, fmt), inputs)
-    with Progress(unit + "s") as progress:
+    with progress(unit + "s") as shown:
         try:
-            count = write_events(out, page_size, events, fmt=fmt, progress=progress)
+            count = write(shown)
         except KeyboardInterrupt:
-            raise Failure(f"interrupted after {plural(progress.count, unit)}: {out} not written",
+            raise Failure(f"interrupted after {plural(shown.count, unit)}: {out} not written",
                           EXIT_INTERRUPTED) from None
     note(f"{plural(count, unit)} written to {'standard output' if out == '-' else out}")
+
+
+def events_to(out, page_size, events, fmt):
+    from workloads.trace_output import write_events
+    return lambda shown: write_events(out, page_size, events, fmt=fmt, progress=shown)
 
 
 def write_file(path, data: bytes, what: str) -> None:
@@ -439,12 +397,8 @@ def replay(trace, seed, allow_outside, algorithm, level, dictionary, disksize, m
     stats, warnings = device.stats(), replay_warnings(device)
     config = {**device.config(), **source, "verify": verify, "workers": workers}
     if fmt == "json":
-        doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
-               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated],
-               "warnings": warnings}
-        if message is not None:
-            doc["error"] = message
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(json.dumps(replay_document(device, replayer.applied, config, message,
+                                              warnings), indent=2))
     elif fmt == "mm_stat":
         click.echo(stats.mm_stat.text(), nl=False)
     elif fmt == "csv":
@@ -528,14 +482,9 @@ def convert(src, dst, allow_outside, out_fmt):
     Example: zramsim convert tests/data/traces/mixed.trace mixed.ztrace
     """
     from workloads.open_trace import convert as convert_trace
-    with Progress("events") as progress:
-        try:
-            count = convert_trace(src, dst, allow_outside=allow_outside, fmt=out_fmt,
-                                  progress=progress)
-        except KeyboardInterrupt:
-            raise Failure(f"interrupted after {plural(progress.count, 'event')}: {dst} not"
-                          " written", EXIT_INTERRUPTED) from None
-    note(f"{plural(count, 'event')} written to {'standard output' if dst == '-' else dst}")
+    write_trace(dst, lambda shown: convert_trace(src, dst, allow_outside=allow_outside,
+                                                 fmt=out_fmt, progress=shown),
+                inputs=[src], fmt=out_fmt)
 
 
 @command()
@@ -566,7 +515,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
         events = generate_trace(parse_mix(kind), pages, seed, page_size,
                                 overwrite_rate=overwrite_rate, read_rate=read_rate,
                                 discard_rate=discard_rate, compact_rate=compact_rate)
-    write_trace(out, page_size, events, fmt=out_fmt)
+    write_trace(out, events_to(out, page_size, events, out_fmt), fmt=out_fmt)
 
 
 @command()
@@ -587,7 +536,8 @@ def capture(out, pid, path, include, out_fmt):
     if (pid is None) == (path is None):
         raise click.UsageError("give exactly one of --pid and --path")
     events = capture_process(pid, include=include) if pid is not None else capture_path(path)
-    write_trace(out, 4096, events, "page", out_fmt, inputs=[path] if path else [])
+    write_trace(out, events_to(out, 4096, events, out_fmt), "page", [path] if path else [],
+                out_fmt)
 
 
 @command("kernel-diff")
@@ -614,37 +564,17 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
     Example: sudo zramsim kernel-diff tests/data/traces/mixed.trace --every 100
     """
-    from dataclasses import asdict
-
-    from zramsim import kernel_diff as kd
-    from zramsim.kernel import KernelZram, check_replayable, kernel_page_sizes
+    from zramsim.kernel import KernelZram, check_replayable
+    from zramsim.kernel_diff import report
     reader, events, _ = open_events(trace, None, allow_outside, None)
     with reader:
         events = list(events) if per_page else check_replayable(events)
-    size = disksize or 4096 * (1 + max((e[1] + (e[2] if e[0] == "D" else 1) - 1
-                                        for e in events), default=0))
     try:
-        kernel = KernelZram(device_path)
-        if per_page:
-            pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
-            with kernel:
-                theirs = kernel_page_sizes(pages, kernel, "lz4")
-            huge = ZramDevice().huge_class_size
-            results = {name: kd.page_agreement(theirs, kd.our_page_lengths(pages, name), huge)
-                       for name in kd.KERNEL_ALGORITHM}
-            emit(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2)
-                 if fmt == "json" else kd.render_agreement(results))
-            return
-        diff = kd.run_kernel_diff(events, kernel, algorithm, disksize=size,
-                                  mem_limit=mem_limit, every=every)
+        emit(report(events, KernelZram(device_path), trace, algorithm=algorithm,
+                    disksize=disksize, mem_limit=mem_limit, every=every, per_page=per_page,
+                    fmt=fmt))
     except OSError as exc:                     # the device itself: permission, busy, gone
         raise Failure(f"{device_path}: {exc.strerror or exc}") from None
-    if fmt == "json":
-        click.echo(json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
-                               **kd.diff_as_dict(diff)}, indent=2))
-    else:
-        click.echo(kd.render_diff(diff, f"{trace}: {plural(len(events), 'operation')}, "
-                                        f"compared at {diff.snapshots} points"), nl=False)
 
 
 @command()
@@ -712,8 +642,8 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
     reader, events, _ = open_events(trace, seed, allow_outside, None)
     page_size = reader.page_size if reader else 4096
     with reader if reader is not None else nullcontext(), \
-            Progress("events", getattr(reader, "fraction_read", None)) as progress:
-        result = compare_trace(progress.counting(events), page_size,
+            progress("events", getattr(reader, "fraction_read", None)) as shown:
+        result = compare_trace(shown.counting(events), page_size,
                                make_compressor(algorithm), names or None)
     emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else compare_table(result))
 
@@ -831,7 +761,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     from workloads.address_space import load_workload
     from workloads.output_file import refuse_overlap
     from zramsim.pressure import BASELINES, PressureConfig, resolve_rams, run_pressure, sweep
-    from zramsim.pressure import results as res
+    from zramsim.pressure.results import render as render_pressure
     if plot_path:
         from zramsim.pressure.plot import check_plot, plot_sweep, plot_timeline
         check_plot(plot_path)                  # before the runs: the extra, the suffix
@@ -843,24 +773,17 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], level=level,
                           policy=policy, on_full=on_full, disksize=disksize,
                           mem_limit=mem_limit, disk_latency_ns=round(disk_latency_us * 1000))
-    runs = 1 if every else len(rams) * (len(algorithms) + (0 if no_baselines else 2))
-    with Progress("runs", total=runs) as progress:
+    baselines = () if no_baselines else BASELINES
+    runs = 1 if every else len(rams) * (len(algorithms) + len(baselines))
+    with progress("runs", total=runs) as shown:
         try:
-            if every:
-                result = run_pressure(workload, base, every=every)
-            else:
-                result = sweep(workload, rams, algorithms=algorithms, base=base,
-                               baselines=() if no_baselines else BASELINES,
-                               progress=lambda _: progress(progress.count + 1))
+            result = run_pressure(workload, base, every=every) if every else \
+                sweep(workload, rams, algorithms=algorithms, base=base, baselines=baselines,
+                      progress=lambda _: shown(shown.count + 1))
         except KeyboardInterrupt:
-            raise Failure(f"interrupted after {plural(progress.count, 'run')} of {runs}",
+            raise Failure(f"interrupted after {plural(shown.count, 'run')} of {runs}",
                           EXIT_INTERRUPTED) from None
-    if every:
-        text = {"table": res.timeline_table, "json": res.to_json,
-                "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
-    else:
-        text = {"table": res.sweep_table, "json": res.to_json,
-                "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
+    text = render_pressure(result, fmt)
     if plot_path:
         plot = (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
         write_file(plot_path, plot, "plot")

@@ -20,17 +20,18 @@ a fixture trace to build a device with the kernel's settings.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import asdict, astuple, dataclass
 
 from workloads.events import PageEvent
 from zramsim.device import ZramDevice
 from zramsim.replay import Replay
 from zramsim.kernel import (
-    HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot,
-    check_replayable, parse_io_stat, parse_mm_stat, replay_on_kernel,
+    HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot, KernelZram,
+    check_replayable, kernel_page_sizes, parse_io_stat, parse_mm_stat, replay_on_kernel,
 )
 
 FIELDS = MM_STAT_FIELDS + IO_STAT_FIELDS
@@ -215,3 +216,35 @@ def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
     lines.extend(f"  after op {op}: {field} simulator {s} kernel {k} ({d:+d})"
                  for op, field, s, k, d in diff.differing[:shown])
     return "\n".join(lines) + "\n"
+
+
+def fitting_disksize(events: Sequence[PageEvent], page_size: int = 4096) -> int:
+    """The smallest disksize holding every slot the events name (at least one page)."""
+    last = max((index + (arg if op == "D" else 1) - 1 for op, index, arg in events), default=0)
+    return page_size * (1 + last)
+
+
+def report(events: list[PageEvent], kernel: KernelZram, trace: str, *, algorithm: str = "lz4",
+           disksize: int | None = None, mem_limit: int = 0, every: int = 1,
+           per_page: bool = False, fmt: str = "table") -> str:
+    """What ``zramsim kernel-diff`` prints: the counters of both devices side by side
+    (or, ``per_page``, how often our lz4 lengths agree with the kernel's), as a
+    table or JSON."""
+    if per_page:
+        pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
+        with kernel:
+            theirs = kernel_page_sizes(pages, kernel, "lz4")
+        huge = ZramDevice().huge_class_size
+        results = {name: page_agreement(theirs, our_page_lengths(pages, name), huge)
+                   for name in KERNEL_ALGORITHM}
+        return json.dumps({k: asdict(v) for k, v in results.items()}, indent=2) \
+            if fmt == "json" else render_agreement(results)
+    size = disksize or fitting_disksize(events)
+    diff = run_kernel_diff(events, kernel, algorithm, disksize=size, mem_limit=mem_limit,
+                           every=every)
+    if fmt == "json":
+        return json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
+                           **diff_as_dict(diff)}, indent=2)
+    count = len(events)
+    return render_diff(diff, f"{trace}: {count} operation{'' if count == 1 else 's'}, "
+                             f"compared at {diff.snapshots} points")

@@ -116,3 +116,15 @@ def rows_csv(rows: list[dict]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
+
+
+def replay_document(device, events: int, config: dict, error: str | None = None,
+                    warnings: list[str] | tuple = ()) -> dict:
+    """The JSON of a replay: config, events applied, the device's statistics, the
+    classes in use, warnings, and the error that stopped it if one did."""
+    doc = {"config": config, "events": events, **device.stats().as_dict(),
+           "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated],
+           "warnings": list(warnings)}
+    if error is not None:
+        doc["error"] = error
+    return doc
