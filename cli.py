@@ -756,7 +756,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
     reports faults, effective memory, the thrashing knee and the OOM point.
 
-    Example: zramsim pressure --pages 256 --ram 30%,60%,90% --accesses 2000 -o knee.svg
+    Example: zramsim pressure --pages 256 --ram 30%,60%,90% --accesses 2000 --format csv
     """
     from workloads.address_space import load_workload
     from workloads.output_file import refuse_overlap

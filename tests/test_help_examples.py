@@ -1,0 +1,54 @@
+"""Every ``Example:`` in every command's --help runs as written, from a fresh folder.
+
+The folder holds only what a fresh checkout gives: ``tests/data/traces``.
+``sudo`` examples need root and an unused real zram device: they run only
+with the kernel tests (``ZRAMSIM_KERNEL_TESTS=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+DATA = Path(__file__).parent / "data" / "traces"
+EXAMPLE = re.compile(r"^\s*Example: (.*?)(\n\s*\n|\Z)", re.M | re.S)   # to the paragraph's end
+
+
+def examples() -> list[str]:
+    found = []
+    for name in [None, *sorted(main.commands)]:
+        args = ["--help"] if name is None else [name, "--help"]
+        text = CliRunner().invoke(main, args, prog_name="zramsim").stdout
+        for match in EXAMPLE.finditer(text):             # help text may wrap it
+            found.append(re.sub(r"\s+\(.*\)$", "", " ".join(match.group(1).split())))
+    return found
+
+
+EXAMPLES = examples()
+
+
+def test_every_command_has_an_example():
+    assert len(EXAMPLES) == len(main.commands) + 1
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_the_example_runs_as_written(example, tmp_path, monkeypatch):
+    words = shlex.split(example)
+    if words[0] == "sudo":
+        if not os.environ.get("ZRAMSIM_KERNEL_TESTS"):
+            pytest.skip("needs root and a real zram device (ZRAMSIM_KERNEL_TESTS=1)")
+        words = words[1:]
+    assert words[0] == "zramsim"
+    shutil.copytree(DATA, tmp_path / "tests" / "data" / "traces")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, words[1:], prog_name="zramsim")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
