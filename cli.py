@@ -16,10 +16,10 @@ propagate: the group turns each into one line and its exit code.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
-import time
 from contextlib import nullcontext
 
 import click
@@ -29,9 +29,9 @@ from workloads import WorkloadError
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.errors import BadOption
 from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim.parallel import usable_workers
 from zramsim.progress import Progress
-from zramsim.report import (geometry_rows, render_csv, render_geometry, render_table,
-                            replay_document, rows_csv)
+from zramsim.report import geometry_rows, render_geometry, render_replay, replay_warnings, rows_csv
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 # Our exceptions and their exit codes, most specific first: the one place they are mapped.
@@ -207,8 +207,15 @@ class SizeType(click.ParamType):
 SIZE = SizeType()
 
 
+DEVICE_OPTIONS = ("algorithm", "level", "dictionary", "disksize", "mem_limit", "page_size",
+                  "chain_size", "chain_rule")
+
+
 def device_options(func):
-    """Options shared by every command that builds a device."""
+    """The options of every command that builds a device, handed to it as one ``device``."""
+    @functools.wraps(func)
+    def bundled(**kwargs):
+        return func(device={name: kwargs.pop(name) for name in DEVICE_OPTIONS}, **kwargs)
     return apply([
         algo_option,
         click.option("--level", type=int, default=None,
@@ -219,9 +226,7 @@ def device_options(func):
                      help="Device size, e.g. 1G (default: grows to fit the trace)."),
         click.option("--mem-limit", type=SIZE, default=0, show_default=True,
                      help="zram mem_limit, e.g. 64M; 0 is unlimited."),
-        page_size_option(),
-        *chain_options(),
-    ], func)
+        page_size_option(), *chain_options()], bundled)
 
 
 def chain_options():
@@ -250,14 +255,6 @@ def trace_options(func):
 
 # --- wiring ---------------------------------------------------------------------------
 
-def build_device(algorithm, level, dictionary, disksize, mem_limit, page_size, chain_size,
-                 chain_rule, verify=False) -> ZramDevice:
-    return ZramDevice(disksize, algorithm, level=level,
-                      dictionary=dictionary.read() if dictionary else None,
-                      page_size=page_size, chain_size=chain_size, chain_rule=chain_rule,
-                      mem_limit=mem_limit, verify=verify)
-
-
 def open_events(trace, seed, allow_outside, page_size):
     """(reader or None, events, source description) for a path or the built-in workload."""
     if trace is None:
@@ -271,13 +268,14 @@ def open_events(trace, seed, allow_outside, page_size):
     return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
-def device_for(reader, algorithm, level, dictionary, disksize, mem_limit, page_size,
-               chain_size, chain_rule, verify=False) -> ZramDevice:
-    """The device the options describe, at the trace's page size unless one is given."""
+def make_device(reader, options: dict, verify: bool = False) -> ZramDevice:
+    """The device ``options`` describe, at the trace's page size unless one is given."""
+    options = {"disksize": None, **options}
+    dictionary = options.pop("dictionary", None)
+    options["page_size"] = options["page_size"] or (reader.page_size if reader else 4096)
     try:
-        return build_device(algorithm, level, dictionary, disksize, mem_limit,
-                            page_size or (reader.page_size if reader else 4096),
-                            chain_size, chain_rule, verify)
+        return ZramDevice(options.pop("disksize"), options.pop("algorithm"), verify=verify,
+                          dictionary=dictionary.read() if dictionary else None, **options)
     except BaseException:
         if reader is not None:
             reader.close()
@@ -313,28 +311,11 @@ def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
     return replayer, message, code
 
 
-def replay_warnings(device) -> list[str]:
-    stats = device.stats()
-    failed, limit = stats.io_stat.failed_writes, stats.mm_stat.mem_limit
-    if not failed:
-        return []
-    limit = f" at mem_limit {limit:,} bytes" if limit else ""
-    return [f"{plural(failed, 'write')} refused by the device{limit} (io_stat failed_writes)"]
-
-
 def finish(message: str | None, code: int, warnings=()) -> None:
     for text in warnings:
         warn(text)
     if message is not None:
         raise Failure(message, code)
-
-
-def usable_workers(workers: int) -> int:
-    from zramsim.parallel import cores_available
-    cores = cores_available()
-    if workers > cores:
-        note(f"--workers {workers}: only {plural(cores, 'core')} available, using {cores}")
-    return min(workers, cores)
 
 
 def write_trace(out, write, unit="event", inputs=(), fmt=None) -> None:
@@ -379,8 +360,7 @@ def emit(text: str) -> None:
               help="Compress on N workers (at most the cores available): zstd threads, "
                    "or for lz4 N-1 helper processes beside this one; results are identical.")
 @format_option("table", "json", "mm_stat", "csv")
-def replay(trace, seed, allow_outside, algorithm, level, dictionary, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, explain, workers, fmt):
+def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
@@ -389,24 +369,18 @@ def replay(trace, seed, allow_outside, algorithm, level, dictionary, disksize, m
     """
     if explain and fmt != "table":
         raise click.UsageError("--explain narrates in words: use it with --format table")
-    workers = usable_workers(workers)
-    reader, events, source = open_events(trace, seed, allow_outside, page_size)
-    device = device_for(reader, algorithm, level, dictionary, disksize, mem_limit, page_size,
-                        chain_size, chain_rule, verify)
+    workers, capped = usable_workers(workers)
+    if capped:
+        note(capped)
+    reader, events, source = open_events(trace, seed, allow_outside, device["page_size"])
+    device = make_device(reader, device, verify)
     replayer, message, code = run_replay(device, reader, events, workers, explain)
-    stats, warnings = device.stats(), replay_warnings(device)
+    warnings = replay_warnings(device.stats())
     config = {**device.config(), **source, "verify": verify, "workers": workers}
-    if fmt == "json":
-        click.echo(json.dumps(replay_document(device, replayer.applied, config, message,
-                                              warnings), indent=2))
-    elif fmt == "mm_stat":
-        click.echo(stats.mm_stat.text(), nl=False)
-    elif fmt == "csv":
-        click.echo(render_csv(stats, config), nl=False)
-    else:
-        name = source["trace"] or f"default workload (seed {source['seed']})"
-        click.echo(render_table(stats, config, f"{name}: {plural(replayer.applied, 'event')}"),
-                   nl=False)
+    name = source["trace"] or f"default workload (seed {source['seed']})"
+    click.echo(render_replay(fmt, device, replayer.applied, config,
+                             f"{name}: {plural(replayer.applied, 'event')}", message, warnings),
+               nl=False)
     finish(message, code, warnings)
 
 
@@ -414,8 +388,7 @@ def replay(trace, seed, allow_outside, algorithm, level, dictionary, disksize, m
 @trace_options
 @device_options
 @format_option("table", "json", "csv")
-def classes(trace, seed, allow_outside, algorithm, level, dictionary, disksize, mem_limit,
-            page_size, chain_size, chain_rule, fmt):
+def classes(trace, seed, allow_outside, device, fmt):
     """The zsmalloc size classes: after replaying TRACE, or the bare geometry.
 
     With TRACE, prints the debugfs 'classes' table after replaying it; with no
@@ -424,19 +397,19 @@ def classes(trace, seed, allow_outside, algorithm, level, dictionary, disksize, 
     Example: zramsim classes --page-size 16384 --format json
     """
     if trace is None and seed is None:
-        geometry = Geometry(page_size or 4096, chain_size, chain_rule)
+        geometry = Geometry(device["page_size"] or 4096, device["chain_size"],
+                            device["chain_rule"])
         rows = geometry_rows(geometry)
         text = render_geometry(geometry.classes, geometry.page_size)
         header = f"# {len(rows)} classes, huge_class_size {geometry.huge_class_size}\n"
         message, code, warnings = None, 0, []
     else:
-        reader, events, _ = open_events(trace, seed, allow_outside, page_size)
-        device = device_for(reader, algorithm, level, dictionary, disksize, mem_limit,
-                            page_size, chain_size, chain_rule)
+        reader, events, _ = open_events(trace, seed, allow_outside, device["page_size"])
+        device = make_device(reader, device)
         _, message, code = run_replay(device, reader, events)
         rows = [r.as_dict() for r in device.pool.class_stats()]
         text, header = render_classes(device.pool.class_stats()), ""
-        warnings = replay_warnings(device)
+        warnings = replay_warnings(device.stats())
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     else:
@@ -682,8 +655,8 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
         views = object_views(size, count, free_list, class_size, geometry)
     else:
         reader, events, _ = open_events(trace, None, allow_outside, page_size)
-        device = device_for(reader, algorithm, None, None, None, 0, page_size, chain_size,
-                            chain_rule)
+        device = make_device(reader, {"algorithm": algorithm, "page_size": page_size,
+                                      "chain_size": chain_size, "chain_rule": chain_rule})
         _, message, code = run_replay(device, reader, events)
         finish(message, code)
         views = device_views(device, class_size)

@@ -21,9 +21,28 @@ from tests.run_cli import run_zramsim, zramsim_argv, zramsim_env
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals and /proc")
 
 
-def start(*args, cwd) -> subprocess.Popen:
-    return subprocess.Popen(zramsim_argv(*args), cwd=cwd, env=zramsim_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _default_sigint() -> None:
+    # A shell starts background jobs with SIGINT ignored, and Python installs its
+    # KeyboardInterrupt handler only where SIGINT is not ignored: restore it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def started():
+    """Start commands; any still running at the end of the test is killed."""
+    processes = []
+
+    def start(*args, cwd) -> subprocess.Popen:
+        process = subprocess.Popen(zramsim_argv(*args), cwd=cwd, env=zramsim_env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=_default_sigint)
+        processes.append(process)
+        return process
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def wait_for(condition, process, limit: float = 60.0) -> None:
@@ -57,9 +76,9 @@ def parts(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("out", ["keep.ztrace", "keep.trace"])
-def test_generate_interrupted_keeps_the_old_file(tmp_path, out):
+def test_generate_interrupted_keeps_the_old_file(started, tmp_path, out):
     (tmp_path / out).write_bytes(b"keep me")
-    process = start("generate", out, "--pages", "2000000", cwd=tmp_path)
+    process = started("generate", out, "--pages", "2000000", cwd=tmp_path)
     wait_for(lambda: parts(tmp_path), process)
     code, stdout, stderr = interrupt(process)
     assert code == 130
@@ -69,21 +88,21 @@ def test_generate_interrupted_keeps_the_old_file(tmp_path, out):
     assert parts(tmp_path) == [] and not (tmp_path / f"{out}.pages").exists()
 
 
-def test_convert_interrupted_leaves_no_partial_file(tmp_path):
+def test_convert_interrupted_leaves_no_partial_file(started, tmp_path):
     made = run_zramsim("generate", "big.ztrace", "--pages", "8000", "--kind", "text", "-q",
                        cwd=tmp_path)
     assert made.returncode == 0
-    process = start("convert", "big.ztrace", "big.trace", cwd=tmp_path)
+    process = started("convert", "big.ztrace", "big.trace", cwd=tmp_path)
     wait_for(lambda: parts(tmp_path), process)
     code, _, stderr = interrupt(process)
     assert code == 130 and b"big.trace not written" in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.ztrace"]
 
 
-def test_replay_interrupted_reports_what_it_applied(tmp_path):
+def test_replay_interrupted_reports_what_it_applied(started, tmp_path):
     trace = tmp_path / "sizes.trace"
     trace.write_text("zramsim-trace 1\n" + "".join(f"W {i} size:1200\n" for i in range(400000)))
-    process = start("replay", str(trace), "--format", "json", cwd=tmp_path)
+    process = started("replay", str(trace), "--format", "json", cwd=tmp_path)
     wait_for(lambda: position(process.pid, trace) > 1 << 20, process)
     code, stdout, stderr = interrupt(process)
     assert code == 130
@@ -94,8 +113,8 @@ def test_replay_interrupted_reports_what_it_applied(tmp_path):
     assert stderr.decode() == f"Error: {doc['error']}\n"
 
 
-def test_pressure_interrupted_writes_no_plot_and_no_table(tmp_path):
-    process = start("pressure", "--pages", "3000", "--accesses", "300000", "--format", "json",
+def test_pressure_interrupted_writes_no_plot_and_no_table(started, tmp_path):
+    process = started("pressure", "--pages", "3000", "--accesses", "300000", "--format", "json",
                     "-o", "knee.svg", cwd=tmp_path)
     # at work: it has generated its pages (it reads them from nowhere: watch its CPU time)
     wait_for(lambda: int(Path(f"/proc/{process.pid}/stat").read_text().split()[13]) > 100,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import asdict
 
 from zramsim.stats import DeviceStats
@@ -128,3 +129,24 @@ def replay_document(device, events: int, config: dict, error: str | None = None,
     if error is not None:
         doc["error"] = error
     return doc
+
+
+def replay_warnings(stats: DeviceStats) -> list[str]:
+    """What a user must hear about a replay that succeeded: writes the device refused."""
+    failed, limit = stats.io_stat.failed_writes, stats.mm_stat.mem_limit
+    if not failed:
+        return []
+    noun = "write" if failed == 1 else "writes"
+    at = f" at mem_limit {limit:,} bytes" if limit else ""
+    return [f"{failed:,} {noun} refused by the device{at} (io_stat failed_writes)"]
+
+
+def render_replay(fmt: str, device, events: int, config: dict, title: str,
+                  error: str | None = None, warnings: list[str] | tuple = ()) -> str:
+    """A replay's report as ``table``, ``json``, ``mm_stat`` (the kernel's line) or ``csv``."""
+    stats = device.stats()
+    if fmt == "json":
+        return json.dumps(replay_document(device, events, config, error, warnings), indent=2) + "\n"
+    if fmt == "mm_stat":
+        return stats.mm_stat.text()
+    return render_csv(stats, config) if fmt == "csv" else render_table(stats, config, title)
