@@ -207,13 +207,17 @@ class BinaryTraceWriter:
         """Write the end record and put the file in place (a second close does nothing)."""
         if self._file.closed:
             return
-        self._record(END, arg=self.records)
-        self._zstd.write(self._buf)
-        self._buf.clear()
-        self._zstd.close()
-        frame_length = self._file.tell() - HEADER.size
-        self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
-        self._output.commit()
+        try:
+            self._record(END, arg=self.records)
+            self._zstd.write(self._buf)
+            self._buf.clear()
+            self._zstd.close()
+            frame_length = self._file.tell() - HEADER.size
+            self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
+            self._output.commit()
+        except BaseException:
+            self.discard()
+            raise
         self._file.close()
 
     def discard(self) -> None:

@@ -119,21 +119,23 @@ class OutputFile:
 
     def commit(self) -> None:
         """Flush and put the file in place of the target (standard output: flush)."""
-        if self._file is not None and not self._file.closed:
-            self._file.flush()
-        if self.is_stdout:
-            return
-        if self._temp is None:
-            return
         try:
-            os.fsync(self._raw._fd)
-            os.close(self._raw._fd)
-            self._raw._fd = -1
-            os.replace(self._temp, self.path)
+            if self._file is not None and not self._file.closed:
+                self._file.flush()
+            if self._temp is not None:
+                os.fsync(self._raw._fd)
+                os.close(self._raw._fd)
+                self._raw._fd = -1
+                os.replace(self._temp, self.path)
+                self._temp = None
         except OSError as exc:
             self.discard()
+            if exc.errno == errno.EPIPE:
+                raise
             raise output_error(self.path, exc) from None
-        self._temp = None
+        except BaseException:
+            self.discard()
+            raise
 
     def discard(self) -> None:
         """Forget everything written; the target is left as it was. Never raises."""

@@ -285,10 +285,15 @@ class TextTraceWriter:
         """Put the side file, then the trace, in place of their targets."""
         if self._out.closed:
             return
-        if self._side_output is not None:
-            self._side_output.commit()
+        try:
+            if self._side_output is not None:
+                self._side_output.commit()
+            self._output.commit()
+        except BaseException:
+            self.discard()
+            raise
+        if self._side is not None:
             self._side.close()
-        self._output.commit()
         self._out.close()
 
     def discard(self) -> None:

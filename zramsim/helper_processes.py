@@ -33,12 +33,14 @@ import mmap
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from array import array
 from collections import deque
+from contextlib import contextmanager
 from typing import Callable, Sequence
 
 from zramsim.compressors import Compressor
@@ -126,6 +128,19 @@ def _memory_file() -> int:
     return fd
 
 
+@contextmanager
+def _ctrl_c_deferred():
+    """Hold SIGINT (Ctrl-C) back until the block ends, where it is delivered."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 class _Helper:
     """One helper process and the memory it shares with the parent.
 
@@ -139,21 +154,29 @@ class _Helper:
     def __init__(self, compressor: Compressor, per: int, page_size: int) -> None:
         size = 2 * _Buffer.size(per, page_size)
         fd = _memory_file()
+        self.process: subprocess.Popen | None = None
         try:
             os.ftruncate(fd, size)
             self.area = mmap.mmap(fd, size)
             self.buffers = _buffers(memoryview(self.area), per, page_size)
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(fd,),
-                start_new_session=True)      # Ctrl-C is the parent's to handle
+            with _ctrl_c_deferred():         # a Ctrl-C now finds self.process set
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(fd,),
+                    start_new_session=True)  # Ctrl-C is the parent's to handle
+            # No waiting for the helper to start: it says when it is ready, and
+            # until then this process compresses every page itself.
+            self.ready = self.failed = False
+            self.owed: deque[int] = deque()      # buffers sent and not yet answered
+            self._send(pickle.dumps(sys.path) +
+                       pickle.dumps((fd, size, per, page_size, compressor)))
+        except BaseException:                    # Ctrl-C, say: leave no helper behind
+            if self.process is not None:
+                self.process.kill()
+                self.process.wait()
+            raise
         finally:
             os.close(fd)
-        # No waiting for the helper to start: it says when it is ready, and
-        # until then this process compresses every page itself.
-        self.ready = self.failed = False
-        self.owed: deque[int] = deque()          # buffers sent and not yet answered
-        self._send(pickle.dumps(sys.path) + pickle.dumps((fd, size, per, page_size, compressor)))
 
     def _send(self, message: bytes) -> None:
         try:
