@@ -24,21 +24,25 @@ from contextlib import nullcontext
 
 import click
 
-from allocator import CHAIN_RULES, AllocatorError, Geometry, ObjectSizeError, render_classes
+from allocator import CHAIN_RULES, Geometry, ObjectSizeError, render_classes
+from allocator.geometry import MAX_CHAIN_SIZE, MIN_CHAIN_SIZE
 from workloads import WorkloadError
+from workloads.capture import INCLUDE_CHOICES
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.errors import BadOption
+from workloads.generators import KINDS
 from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim.kernel_diff import KERNEL_ALGORITHM
 from zramsim.parallel import usable_workers
 from zramsim.progress import Progress
 from zramsim.report import geometry_rows, render_geometry, render_replay, replay_warnings, rows_csv
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 # Our exceptions and their exit codes, most specific first: the one place they are mapped.
-# Anything else (a bare ValueError, OSError, ...) is a bug and shows as a traceback.
+# Anything else (a bare ValueError, OSError, a broken invariant) is a bug: a traceback.
 EXIT_CODES = ((VerifyMismatch, EXIT_VERIFY), (ConfigError, EXIT_USAGE), (BadOption, EXIT_USAGE),
               (ObjectSizeError, EXIT_USAGE), (WorkloadError, EXIT_DOMAIN),
-              (DeviceError, EXIT_DOMAIN), (AllocatorError, EXIT_DOMAIN))
+              (DeviceError, EXIT_DOMAIN))
 OUR_ERRORS = tuple(cls for cls, _ in EXIT_CODES)
 
 
@@ -61,6 +65,8 @@ class Zramsim(click.Group):
         try:
             return super().invoke(ctx)
         except OUR_ERRORS as exc:
+            if isinstance(exc, AssertionError):  # a broken invariant is a bug: show it whole
+                raise
             raise Failure(str(exc), exit_code(exc)) from None
         except KeyboardInterrupt:
             raise Failure("interrupted", EXIT_INTERRUPTED) from None
@@ -230,7 +236,8 @@ def device_options(func):
 
 
 def chain_options():
-    return [click.option("--chain-size", type=click.IntRange(4, 16), default=8,
+    return [click.option("--chain-size", type=click.IntRange(MIN_CHAIN_SIZE, MAX_CHAIN_SIZE),
+                         default=8,
                          show_default=True,
                          help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
             click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
@@ -307,6 +314,8 @@ def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
     except WorkloadError as exc:
         message, code = str(exc), exit_code(exc)
     except OUR_ERRORS as exc:
+        if isinstance(exc, AssertionError):
+            raise
         message, code = f"{where()}: {exc}", exit_code(exc)
     return replayer, message, code
 
@@ -463,8 +472,8 @@ def convert(src, dst, allow_outside, out_fmt):
 @command()
 @click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--kind", default=None,
-              help="Content kind (zero, same, text, source, heap, code, random), or a mix "
-                   "such as heap=0.6,text=0.3,zero=0.1.")
+              help=f"Content kind ({', '.join(KINDS)}), or a mix such as "
+                   "heap=0.6,text=0.3,zero=0.1.")
 @click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @page_size_option(4096)
@@ -497,7 +506,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
               help="Capture a live process's resident pages.")
 @click.option("--path", "path", type=click.Path(), default=None,
               help="Capture a file, or every file under a directory.")
-@click.option("--include", type=click.Choice(["private", "anonymous", "all"]),
+@click.option("--include", type=click.Choice(INCLUDE_CHOICES),
               default="private", show_default=True, help="Which mappings of a process.")
 @output_format_option
 def capture(out, pid, path, include, out_fmt):
@@ -516,7 +525,7 @@ def capture(out, pid, path, include, out_fmt):
 @command("kernel-diff")
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--device", "device_path", default="/dev/zram0", show_default=True)
-@click.option("--algo", "algorithm", type=click.Choice(["lz4", "lz4-kernel"]), default="lz4",
+@click.option("--algo", "algorithm", type=click.Choice(list(KERNEL_ALGORITHM)), default="lz4",
               show_default=True, help="Our compressor; the kernel side uses its lz4.")
 @click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
 @click.option("--mem-limit", type=SIZE, default=0, show_default=True)

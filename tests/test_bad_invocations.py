@@ -181,3 +181,34 @@ def test_one_page_is_singular(tmp_path):
     result = run(["generate", str(tmp_path / "one.ztrace"), "--pages", "1", "--kind", "zero"])
     assert result.stderr == f"1 event written to {tmp_path / 'one.ztrace'}\n"
     assert run(["generate", str(tmp_path / "q.ztrace"), "--pages", "1", "-q"]).stderr == ""
+
+
+@pytest.mark.parametrize("command, target", [
+    (["compare", str(DATA / "mixed.trace")], "zramsim.teach.compare.compare"),
+    (["explain", "1560"], "zramsim.teach.explain.explain"),
+    (["zspages", "--size", "100"], "zramsim.teach.zspage_map.object_views"),
+    (["classes", str(DATA / "mixed.trace")], "zramsim.device.ZramDevice.write"),
+])
+def test_ctrl_c_on_any_command_exits_130_with_one_line(monkeypatch, command, target):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    module, _, attribute = target.rpartition(".")
+    if module.endswith("ZramDevice"):
+        from zramsim.device import ZramDevice as owner
+    else:
+        owner = __import__(module, fromlist=["_"])
+    monkeypatch.setattr(owner, attribute, interrupted)
+    result = run(command)
+    assert result.exit_code == 130
+    assert result.stderr in ("Error: interrupted\n", "Error: interrupted after 0 events\n")
+
+
+def test_a_broken_invariant_is_a_bug_not_an_exit_code(monkeypatch):
+    from allocator.errors import InvariantError
+    from zramsim.replay import Replay
+
+    def broken(self, events):
+        raise InvariantError("two live objects overlap")
+    monkeypatch.setattr(Replay, "run", broken)
+    result = run(["replay", "-q"])
+    assert isinstance(result.exception, InvariantError)     # a traceback, not "Error: ..."

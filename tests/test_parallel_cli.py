@@ -60,7 +60,23 @@ def test_a_stopped_helper_is_given_up_and_its_pages_done_here(monkeypatch):
     assert got == [[lz4.compress(page) for page in pages]] * 4
 
 
-@pytest.mark.parametrize("command", ["classes", "compare", "zspages"])
+@pytest.mark.parametrize("command", ["classes", "compare"])
 def test_dash_is_standard_input_not_the_built_in_workload(command):
-    result = CliRunner().invoke(main, [command, "-"], input=b"")
-    assert result.exit_code != 0 or "default" not in result.stdout
+    # '-' is a trace on standard input (read by the input side), never the default workload
+    dash = CliRunner().invoke(main, [command, "-"], input=b"zramsim-trace 1\nW 0 size:100\n")
+    assert dash.stdout != CliRunner().invoke(main, [command, "--seed", "0"]).stdout
+
+
+def test_a_verify_mismatch_names_the_same_line_with_and_without_workers(tmp_path, monkeypatch):
+    from zramsim.compressors import Lz4
+    monkeypatch.setattr(Lz4, "decompress", lambda self, data, size: bytes(size))  # all wrong
+    lines = [f"W {i} file:data:{i % 3}" for i in range(600)] + ["R 5"] + \
+            [f"W {i} random:{i}" for i in range(600, 900)]
+    (tmp_path / "data").write_bytes(b"zram page " * 1300)      # three compressible pages
+    trace = tmp_path / "t.trace"
+    trace.write_text("zramsim-trace 1\n" + "\n".join(lines) + "\n")
+    serial = run("replay", str(trace), "--verify", "-q")
+    parallel = run("replay", str(trace), "--verify", "-q", "--workers", "2")
+    assert serial.exit_code == parallel.exit_code == 3
+    assert serial.stderr == parallel.stderr
+    assert serial.stderr.startswith(f"Error: {trace}:602: slot 5: data read back differs")
