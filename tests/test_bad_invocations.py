@@ -212,3 +212,13 @@ def test_a_broken_invariant_is_a_bug_not_an_exit_code(monkeypatch):
     monkeypatch.setattr(Replay, "run", broken)
     result = run(["replay", "-q"])
     assert isinstance(result.exception, InvariantError)     # a traceback, not "Error: ..."
+
+
+def test_classes_as_csv_bare_and_after_a_replay():
+    bare = run(["classes", "--format", "csv"]).stdout.splitlines()
+    assert bare[0] == "index,size,pages_per_zspage,objs_per_zspage,huge,tail_waste"
+    assert bare[1] == "0,32,1,128,False,0" and len(bare) == 1 + 119
+    after = run(["classes", str(DATA / "mixed.trace"), "--format", "csv"]).stdout.splitlines()
+    header = after[0].split(",")
+    assert header[:3] == ["index", "size", "10%"] and header[-1] == "fragmentation_tail_waste"
+    assert len(after) == 1 + 119 and all(len(r.split(",")) == len(header) for r in after)

@@ -17,6 +17,7 @@ import io
 import json
 from dataclasses import asdict
 
+from allocator import render_classes
 from zramsim.stats import DeviceStats
 
 _SUFFIXES = "BKMGTPE"
@@ -110,7 +111,11 @@ def geometry_rows(geometry) -> list[dict]:
 
 
 def rows_csv(rows: list[dict]) -> str:
-    """Rows of equal keys as CSV: a header of the keys, then one line a row."""
+    """Rows of equal keys as CSV: a header of the keys, then one line a row; a nested
+    dict becomes columns ``<key>_<its key>`` (``fragmentation_requested``, ...)."""
+    rows = [{f"{k}_{sub}" if isinstance(v, dict) else k: x
+             for k, v in row.items() for sub, x in (v.items() if isinstance(v, dict)
+                                                     else [(None, v)])} for row in rows]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else [],
                             lineterminator="\n")
@@ -150,3 +155,17 @@ def render_replay(fmt: str, device, events: int, config: dict, title: str,
     if fmt == "mm_stat":
         return stats.mm_stat.text()
     return render_csv(stats, config) if fmt == "csv" else render_table(stats, config, title)
+
+
+def render_class_table(fmt: str, geometry=None, rows=None) -> str:
+    """``classes``: the bare class geometry, or the debugfs table of a pool's ``rows``
+    (``Pool.class_stats()``), as ``table``, ``json`` or ``csv``."""
+    if geometry is not None:
+        dicts = geometry_rows(geometry)
+        table = (f"# {len(dicts)} classes, huge_class_size {geometry.huge_class_size}\n"
+                 + render_geometry(geometry.classes, geometry.page_size))
+    else:
+        dicts, table = [r.as_dict() for r in rows], render_classes(rows)
+    if fmt == "json":
+        return json.dumps(dicts, indent=2) + "\n"
+    return rows_csv(dicts) if fmt == "csv" else table
