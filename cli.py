@@ -26,7 +26,9 @@ import click
 
 from allocator import CHAIN_RULES, Geometry, ObjectSizeError
 from allocator.geometry import MAX_CHAIN_SIZE, MIN_CHAIN_SIZE
+from allocator.interface import ALLOCATORS
 from workloads import WorkloadError
+from workloads.access import ACCESS_PATTERNS
 from workloads.capture import INCLUDE_CHOICES
 from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.errors import BadOption
@@ -34,8 +36,11 @@ from workloads.generators import KINDS
 from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.kernel_diff import KERNEL_ALGORITHM
 from zramsim.parallel import usable_workers
+from zramsim.pressure.model import ON_FULL
+from zramsim.pressure.policies import POLICIES
 from zramsim.progress import Progress
 from zramsim.report import render_class_table, render_replay, replay_warnings
+from zramsim.teach.quiz import KINDS as QUIZ_KINDS
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 # Our exceptions and their exit codes, most specific first: the one place they are mapped.
@@ -68,8 +73,10 @@ class Zramsim(click.Group):
             if isinstance(exc, AssertionError):  # a broken invariant is a bug: show it whole
                 raise
             raise Failure(str(exc), exit_code(exc)) from None
-        except KeyboardInterrupt:
-            raise Failure("interrupted", EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt:                # say how far the command's progress got
+            shown, noun, after = ctx.meta.get("zramsim.progress", (None, "", ""))
+            raise Failure(f"interrupted after {plural(shown.count, noun)}{after}" if shown
+                          else "interrupted", EXIT_INTERRUPTED) from None
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
@@ -138,11 +145,15 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def progress(unit: str = "events", fraction=None, total: int | None = None) -> Progress:
-    """A progress line on stderr when it is a terminal and -q was not given."""
+def progress(noun: str = "event", fraction=None, total: int | None = None,
+             after: str = "") -> Progress:
+    """A progress line on stderr when it is a terminal and -q was not given; a Ctrl-C
+    says how far it got (``interrupted after 1,234 events`` + ``after``)."""
     shown = not _quiet() and sys.stderr.isatty()
     write = (lambda line: click.echo(line, err=True, nl=False)) if shown else None
-    return Progress(write, unit, fraction, total)
+    counter = Progress(write, noun + "s", fraction, total)
+    click.get_current_context().meta["zramsim.progress"] = (counter, noun, after)
+    return counter
 
 
 # --- shared options -------------------------------------------------------------------
@@ -288,7 +299,7 @@ def make_device(reader, options: dict, verify: bool = False) -> ZramDevice:
 
 def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
     """Replay; returns (replay, error message or None, exit code) and never raises ours."""
-    shown = progress("events", getattr(reader, "fraction_read", None))
+    shown = progress("event", getattr(reader, "fraction_read", None))
     shown.write = None if explain else shown.write
     replayer = Replay(device, shown, workers=workers,
                       locate=reader.location if reader is not None else None)
@@ -329,12 +340,8 @@ def write_trace(out, write, unit="event", inputs=(), fmt=None) -> None:
     from workloads.output_file import refuse_overlap
     from workloads.trace_output import output_paths
     refuse_overlap(output_paths(out, fmt), inputs)
-    with progress(unit + "s") as shown:
-        try:
-            count = write(shown)
-        except KeyboardInterrupt:
-            raise Failure(f"interrupted after {plural(shown.count, unit)}: {out} not written",
-                          EXIT_INTERRUPTED) from None
+    with progress(unit, after=f": {out} not written") as shown:
+        count = write(shown)
     note(f"{plural(count, unit)} written to {'standard output' if out == '-' else out}")
 
 
@@ -567,16 +574,11 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
     emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else render_text(result))
 
 
-def _quiz_kinds():
-    from zramsim.teach.quiz import KINDS
-    return KINDS
-
-
 @command()
 @click.option("--seed", "-s", type=int, default=0, show_default=True)
 @click.option("--count", "-n", type=click.IntRange(1), default=4, show_default=True,
               help="Number of problems (kinds rotate).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(_quiz_kinds()),
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(QUIZ_KINDS),
               help="Only these kinds of problem (repeatable).")
 @click.option("-c", "--answers", is_flag=True, help="Print the simulator's answers.")
 def quiz(seed, count, kinds, answers):
@@ -584,19 +586,15 @@ def quiz(seed, count, kinds, answers):
 
     Example: zramsim quiz --seed 7 -c
     """
-    from zramsim.teach.quiz import KINDS, make_quiz, render_quiz
-    click.echo(render_quiz(make_quiz(seed, count, tuple(kinds) or KINDS), answers), nl=False)
-
-
-def _allocators():
-    from allocator.interface import ALLOCATORS
-    return list(ALLOCATORS)
+    from zramsim.teach.quiz import make_quiz, render_quiz
+    click.echo(render_quiz(make_quiz(seed, count, tuple(kinds) or QUIZ_KINDS), answers),
+               nl=False)
 
 
 @command()
 @trace_options
 @algo_option(help="Compression algorithm for pages with bytes.")
-@click.option("--allocator", "names", multiple=True, type=click.Choice(_allocators()),
+@click.option("--allocator", "names", multiple=True, type=click.Choice(list(ALLOCATORS)),
               help="Only these allocators (repeatable).")
 @format_option("table", "json")
 def compare(trace, seed, allow_outside, algorithm, names, fmt):
@@ -612,7 +610,7 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
     reader, events, _ = open_events(trace, seed, allow_outside, None)
     page_size = reader.page_size if reader else 4096
     with reader if reader is not None else nullcontext(), \
-            progress("events", getattr(reader, "fraction_read", None)) as shown:
+            progress("event", getattr(reader, "fraction_read", None)) as shown:
         result = compare_trace(shown.counting(events), page_size,
                                make_compressor(algorithm), names or None)
     emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else compare_table(result))
@@ -666,16 +664,6 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
     emit(formats[fmt]())
 
 
-def _pressure_choices():
-    from workloads.access import ACCESS_PATTERNS
-    from zramsim.pressure.model import ON_FULL
-    from zramsim.pressure.policies import POLICIES
-    return [*ACCESS_PATTERNS, "trace"], list(POLICIES), list(ON_FULL)
-
-
-PATTERNS, POLICIES, ON_FULL = _pressure_choices()
-
-
 def _algorithm_list(ctx, param, value: str) -> list[str]:
     algos = [a.strip() for a in value.split(",") if a.strip()]
     unknown = [a for a in algos if a not in COMPRESSORS]
@@ -693,8 +681,8 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
               help="Generated address space size (without --trace/--pid).")
 @click.option("--mix", default="default", show_default=True,
               help="Content kind or mix (as generate --kind) of generated pages, or 'default'.")
-@click.option("--pattern", type=click.Choice(PATTERNS), default="zipf", show_default=True,
-              help="Access pattern; 'trace': the trace's own reads and writes.")
+@click.option("--pattern", type=click.Choice([*ACCESS_PATTERNS, "trace"]), default="zipf",
+              show_default=True, help="Access pattern; 'trace': the trace's own accesses.")
 @click.option("--accesses", type=click.IntRange(0), default=100_000, show_default=True)
 @click.option("--zipf-s", type=click.FloatRange(0), default=None,
               help="zipf exponent (default 1.0).")
@@ -706,7 +694,7 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--algo", "algorithms", default="lz4,zstd", show_default=True,
               callback=_algorithm_list, help="zram algorithms, comma-separated.")
 @click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@click.option("--policy", type=click.Choice(POLICIES), default="lru", show_default=True)
+@click.option("--policy", type=click.Choice(list(POLICIES)), default="lru", show_default=True)
 @click.option("--on-full", type=click.Choice(ON_FULL), default="oom", show_default=True,
               help="When zram refuses a page: OOM, or spill to the disk swap.")
 @click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
@@ -745,14 +733,10 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
                           mem_limit=mem_limit, disk_latency_ns=round(disk_latency_us * 1000))
     baselines = () if no_baselines else BASELINES
     runs = 1 if every else len(rams) * (len(algorithms) + len(baselines))
-    with progress("runs", total=runs) as shown:
-        try:
-            result = run_pressure(workload, base, every=every) if every else \
-                sweep(workload, rams, algorithms=algorithms, base=base, baselines=baselines,
-                      progress=lambda _: shown(shown.count + 1))
-        except KeyboardInterrupt:
-            raise Failure(f"interrupted after {plural(shown.count, 'run')} of {runs}",
-                          EXIT_INTERRUPTED) from None
+    with progress("run", total=runs, after=f" of {runs}") as shown:
+        result = run_pressure(workload, base, every=every) if every else \
+            sweep(workload, rams, algorithms=algorithms, base=base, baselines=baselines,
+                  progress=lambda _: shown(shown.count + 1))
     text = render_pressure(result, fmt)
     if plot_path:
         plot = (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)

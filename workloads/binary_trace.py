@@ -132,11 +132,15 @@ class BinaryTraceWriter:
         self._ring: list[bytes | None] = [None] * self.dict_pages
         self._buf = bytearray()
         self._output = OutputFile(self.path)      # a temporary file until close()
-        self._file = self._output.open()
-        self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
-                                     page_size, self.dict_pages, 0))
-        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
-        self._zstd = compressor.stream_writer(self._file, closefd=False)
+        try:
+            self._file = self._output.open()
+            self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
+                                         page_size, self.dict_pages, 0))
+            compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+            self._zstd = compressor.stream_writer(self._file, closefd=False)
+        except BaseException:                     # Ctrl-C, say: no temporary file left
+            self._output.discard()
+            raise
 
     def _record(self, kind: int, *fields: int, index: int | None = None,
                 arg: int | None = None) -> None:

@@ -24,8 +24,10 @@ from __future__ import annotations
 import errno
 import io
 import os
+import signal
 import sys
 import tempfile
+from contextlib import contextmanager
 
 from workloads.errors import OutputError
 
@@ -44,6 +46,19 @@ def _reason(path: str, exc: OSError) -> str:
 def output_error(path: str, exc: OSError) -> OutputError:
     """The ``OutputError`` for an ``OSError`` met while writing ``path``."""
     return OutputError(path, _reason(path, exc))
+
+
+@contextmanager
+def _ctrl_c_held():
+    """Hold SIGINT (Ctrl-C) back until the block ends, where it is delivered."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 class _Raw(io.RawIOBase):
@@ -93,7 +108,7 @@ class OutputFile:
         self.path = os.fspath(path)
         self.is_stdout = self.path == STDOUT
         self._temp: str | None = None
-        self._file = None
+        self._file = self._raw = None
         if self.is_stdout:
             self._raw = _Raw(None, "standard output", sys.stdout.buffer)
             return
@@ -101,14 +116,19 @@ class OutputFile:
             raise OutputError(self.path, "it is a folder")
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
-            fd, self._temp = tempfile.mkstemp(dir=folder, suffix=".part",
-                                              prefix=f".{os.path.basename(self.path)}.")
+            with _ctrl_c_held():                      # a Ctrl-C now finds _temp set
+                fd, self._temp = tempfile.mkstemp(dir=folder, suffix=".part",
+                                                  prefix=f".{os.path.basename(self.path)}.")
+                self._raw = _Raw(fd, self.path)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)            # what open() would have given it
         except OSError as exc:
+            self.discard()
             raise output_error(self.path, exc) from None
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)                # what open() would have given it
-        self._raw = _Raw(fd, self.path)
+        except BaseException:                        # Ctrl-C: no temporary file left
+            self.discard()
+            raise
 
     def open(self, text: bool = False):
         """The file to write to: buffered bytes, or UTF-8 text with ``\\n`` line ends."""
@@ -139,9 +159,9 @@ class OutputFile:
 
     def discard(self) -> None:
         """Forget everything written; the target is left as it was. Never raises."""
-        self._raw.discarded = True
         if self._temp is None:
             return
+        self._raw.discarded = True
         if self._raw._fd >= 0:
             try:
                 os.close(self._raw._fd)

@@ -236,8 +236,12 @@ class TextTraceWriter:
         self._seen: dict[bytes, int] = {}
         self._side_output: OutputFile | None = None
         self._output = OutputFile(self.path)     # temporary files until close()
-        self._out = self._output.open(text=True)
-        self._out.write(f"{MAGIC} {VERSION}\npage_size {page_size}\n")
+        try:
+            self._out = self._output.open(text=True)
+            self._out.write(f"{MAGIC} {VERSION}\npage_size {page_size}\n")
+        except BaseException:                    # Ctrl-C, say: no temporary file left
+            self._output.discard()
+            raise
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
