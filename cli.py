@@ -20,7 +20,6 @@ import functools
 import json
 import os
 import sys
-from contextlib import nullcontext
 
 import click
 
@@ -30,7 +29,8 @@ from allocator.interface import ALLOCATORS
 from workloads import WorkloadError
 from workloads.access import ACCESS_PATTERNS
 from workloads.capture import INCLUDE_CHOICES
-from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
+from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, DefaultWorkload,
+                               default_workload)
 from workloads.errors import BadOption
 from workloads.generators import KINDS
 from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
@@ -271,52 +271,46 @@ def trace_options(func):
 # --- wiring ---------------------------------------------------------------------------
 
 def open_events(trace, seed, allow_outside, page_size):
-    """(reader or None, events, source description) for a path or the built-in workload."""
+    """(reader, source description) for TRACE, or for the built-in workload without one."""
     if trace is None:
         seed = DEFAULT_SEED if seed is None else seed
-        return None, default_workload(seed, DEFAULT_PAGES, page_size or 4096), {
+        return DefaultWorkload(seed, DEFAULT_PAGES, page_size or 4096), {
             "trace": None, "workload": "default", "seed": seed, "description": DESCRIPTION}
     if seed is not None:
         raise click.UsageError("--seed picks the built-in workload; it does not apply to a TRACE")
     from workloads.open_trace import open_trace
     reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size)
-    return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
+    return reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
 def make_device(reader, options: dict, verify: bool = False) -> ZramDevice:
     """The device ``options`` describe, at the trace's page size unless one is given."""
     options = {"disksize": None, **options}
     dictionary = options.pop("dictionary", None)
-    options["page_size"] = options["page_size"] or (reader.page_size if reader else 4096)
+    options["page_size"] = options["page_size"] or reader.page_size
     try:
         return ZramDevice(options.pop("disksize"), options.pop("algorithm"), verify=verify,
                           dictionary=dictionary.read() if dictionary else None, **options)
     except BaseException:
-        if reader is not None:
-            reader.close()
+        reader.close()
         raise
 
 
-def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
+def run_replay(device, reader, workers: int = 1, explain: bool = False):
     """Replay; returns (replay, error message or None, exit code) and never raises ours."""
-    shown = progress("event", getattr(reader, "fraction_read", None))
+    shown = progress("event", reader.fraction_read)
     shown.write = None if explain else shown.write
-    replayer = Replay(device, shown, workers=workers,
-                      locate=reader.location if reader is not None else None)
-
-    def where() -> str:
-        return replayer.failed_at or (reader.location() if reader is not None
-                                      else f"<default workload>:{replayer.applied + 1}")
+    replayer = Replay(device, shown, workers=workers, locate=reader.location)
     message, code = None, 0
     try:
-        with reader if reader is not None else nullcontext(), shown:
+        with reader, shown:
             if explain:
                 from zramsim.teach.narrate import narrate_replay
-                for line in narrate_replay(replayer, events):
+                for line in narrate_replay(replayer, reader):
                     click.echo(line)
                 click.echo("")
             else:
-                replayer.run(events)
+                replayer.run(reader)
     except KeyboardInterrupt:
         message, code = f"interrupted after {plural(replayer.applied, 'event')}", EXIT_INTERRUPTED
     except WorkloadError as exc:
@@ -324,7 +318,7 @@ def run_replay(device, reader, events, workers: int = 1, explain: bool = False):
     except OUR_ERRORS as exc:
         if isinstance(exc, AssertionError):
             raise
-        message, code = f"{where()}: {exc}", exit_code(exc)
+        message, code = f"{replayer.failed_at or reader.location()}: {exc}", exit_code(exc)
     return replayer, message, code
 
 
@@ -385,9 +379,9 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt):
     workers, capped = usable_workers(workers)
     if capped:
         note(capped)
-    reader, events, source = open_events(trace, seed, allow_outside, device["page_size"])
+    reader, source = open_events(trace, seed, allow_outside, device["page_size"])
     device = make_device(reader, device, verify)
-    replayer, message, code = run_replay(device, reader, events, workers, explain)
+    replayer, message, code = run_replay(device, reader, workers, explain)
     warnings = replay_warnings(device.stats())
     config = {**device.config(), **source, "verify": verify, "workers": workers}
     name = source["trace"] or f"default workload (seed {source['seed']})"
@@ -414,9 +408,9 @@ def classes(trace, seed, allow_outside, device, fmt):
                                                     device["chain_size"], device["chain_rule"])),
                    nl=False)
         return
-    reader, events, _ = open_events(trace, seed, allow_outside, device["page_size"])
+    reader, _ = open_events(trace, seed, allow_outside, device["page_size"])
     device = make_device(reader, device)
-    _, message, code = run_replay(device, reader, events)
+    _, message, code = run_replay(device, reader)
     click.echo(render_class_table(fmt, rows=device.pool.class_stats()), nl=False)
     finish(message, code, replay_warnings(device.stats()))
 
@@ -543,9 +537,9 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
     """
     from zramsim.kernel import KernelZram, check_replayable
     from zramsim.kernel_diff import report
-    reader, events, _ = open_events(trace, None, allow_outside, None)
+    reader, _ = open_events(trace, None, allow_outside, None)
     with reader:
-        events = list(events) if per_page else check_replayable(events)
+        events = list(reader) if per_page else check_replayable(reader)
     try:
         emit(report(events, KernelZram(device_path), trace, algorithm=algorithm,
                     disksize=disksize, mem_limit=mem_limit, every=every, per_page=per_page,
@@ -607,11 +601,9 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
     """
     from zramsim.compressors import make_compressor
     from zramsim.teach.compare import compare as compare_trace, render_table as compare_table
-    reader, events, _ = open_events(trace, seed, allow_outside, None)
-    page_size = reader.page_size if reader else 4096
-    with reader if reader is not None else nullcontext(), \
-            progress("event", getattr(reader, "fraction_read", None)) as shown:
-        result = compare_trace(shown.counting(events), page_size,
+    reader, _ = open_events(trace, seed, allow_outside, None)
+    with reader, progress("event", reader.fraction_read) as shown:
+        result = compare_trace(shown.counting(reader), reader.page_size,
                                make_compressor(algorithm), names or None)
     emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else compare_table(result))
 
@@ -649,10 +641,10 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
     if trace is None:
         views = object_views(size, count, free_list, class_size, geometry)
     else:
-        reader, events, _ = open_events(trace, None, allow_outside, page_size)
+        reader, _ = open_events(trace, None, allow_outside, page_size)
         device = make_device(reader, {"algorithm": algorithm, "page_size": page_size,
                                       "chain_size": chain_size, "chain_rule": chain_rule})
-        _, message, code = run_replay(device, reader, events)
+        _, message, code = run_replay(device, reader)
         finish(message, code)
         views = device_views(device, class_size)
     if svg_path:
