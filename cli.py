@@ -109,7 +109,8 @@ def _stdout_gone() -> int:
     return 0
 
 
-@click.group(cls=Zramsim, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Zramsim, context_settings={"help_option_names": ["-h", "--help"],
+                                             "show_default": True})
 @click.version_option(package_name="zramsim")
 def main():
     """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
@@ -179,12 +180,12 @@ def apply(options, func):
 
 def format_option(*choices: str):
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
-                        show_default=True, help="Output format.")
+                        help="Output format.")
 
 
 def algo_option(func=None, *, help="Compression algorithm."):
     option = click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
-                          default="lz4", show_default=True, help=help)
+                          default="lz4", help=help)
     return option(func) if func else option
 
 
@@ -238,7 +239,7 @@ def device_options(func):
                      help="zstd dictionary file (zram's algorithm_params dict=)."),
         click.option("--disksize", type=SIZE, default=None,
                      help="Device size, e.g. 1G (default: grows to fit the trace)."),
-        click.option("--mem-limit", type=SIZE, default=0, show_default=True,
+        click.option("--mem-limit", type=SIZE, default=0,
                      help="zram mem_limit, e.g. 64M; 0 is unlimited."),
         page_size_option(), *chain_options()], bundled)
 
@@ -246,10 +247,9 @@ def device_options(func):
 def chain_options():
     return [click.option("--chain-size", type=click.IntRange(MIN_CHAIN_SIZE, MAX_CHAIN_SIZE),
                          default=8,
-                         show_default=True,
                          help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
             click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
-                         show_default=True, help="Chain length rule: 6.3+ or legacy.")]
+                         help="Chain length rule: 6.3+ or legacy.")]
 
 
 def geometry_options(func):
@@ -363,7 +363,7 @@ def emit(text: str) -> None:
 @click.option("--verify", is_flag=True, help="Check every read against the last write.")
 @click.option("--explain", is_flag=True,
               help="Narrate every step in words first (for small traces; --format table).")
-@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(1), default=1,
               help="Compress on N workers (at most the cores available): zstd threads, "
                    "or for lz4 N-1 helper processes beside this one; results are identical.")
 @format_option("table", "json", "mm_stat", "csv")
@@ -372,7 +372,7 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt):
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
 
-    Example: zramsim replay tests/data/traces/mixed.trace --algo zstd --format json
+    Example: zramsim replay tests/data/traces/mixed.trace --format json
     """
     if explain and fmt != "table":
         raise click.UsageError("--explain narrates in words: use it with --format table")
@@ -463,8 +463,8 @@ def convert(src, dst, allow_outside, out_fmt):
 @click.option("--kind", default=None,
               help=f"Content kind ({', '.join(KINDS)}), or a mix such as "
                    "heap=0.6,text=0.3,zero=0.1.")
-@click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES)
+@click.option("--seed", type=int, default=0)
 @page_size_option(4096)
 @click.option("--overwrite-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
@@ -477,7 +477,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
 
     With no --kind, writes the built-in default workload.
 
-    Example: zramsim generate heap.ztrace --kind heap=0.7,zero=0.3 --pages 1000 --seed 7
+    Example: zramsim generate heap.ztrace --kind heap=0.7,zero=0.3 --pages 1000
     """
     from workloads.mixes import generate_trace, parse_mix
     if kind is None:
@@ -496,7 +496,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
 @click.option("--path", "path", type=click.Path(), default=None,
               help="Capture a file, or every file under a directory.")
 @click.option("--include", type=click.Choice(INCLUDE_CHOICES),
-              default="private", show_default=True, help="Which mappings of a process.")
+              default="private", help="Which mappings of a process.")
 @output_format_option
 def capture(out, pid, path, include, out_fmt):
     """Capture pages of a live process (--pid) or of files (--path) into trace OUT.
@@ -513,12 +513,12 @@ def capture(out, pid, path, include, out_fmt):
 
 @command("kernel-diff")
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--device", "device_path", default="/dev/zram0", show_default=True)
+@click.option("--device", "device_path", default="/dev/zram0")
 @click.option("--algo", "algorithm", type=click.Choice(list(KERNEL_ALGORITHM)), default="lz4",
-              show_default=True, help="Our compressor; the kernel side uses its lz4.")
+              help="Our compressor; the kernel side uses its lz4.")
 @click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
-@click.option("--mem-limit", type=SIZE, default=0, show_default=True)
-@click.option("--every", type=click.IntRange(1), default=1, show_default=True,
+@click.option("--mem-limit", type=SIZE, default=0)
+@click.option("--every", type=click.IntRange(1), default=1,
               help="Compare after every N operations (and after the last).")
 @click.option("--per-page", is_flag=True,
               help="Instead: the kernel's compressed length of every written page, "
@@ -551,7 +551,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 @command()
 @click.argument("size", type=int)
 @geometry_options
-@click.option("--count", type=click.IntRange(1), default=1000, show_default=True,
+@click.option("--count", type=click.IntRange(1), default=1000,
               help="How many such objects to price.")
 @format_option("table", "json")
 def explain(size, page_size, chain_size, chain_rule, count, fmt):
@@ -569,8 +569,8 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
 
 
 @command()
-@click.option("--seed", "-s", type=int, default=0, show_default=True)
-@click.option("--count", "-n", type=click.IntRange(1), default=4, show_default=True,
+@click.option("--seed", "-s", type=int, default=0)
+@click.option("--count", "-n", type=click.IntRange(1), default=4,
               help="Number of problems (kinds rotate).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(QUIZ_KINDS),
               help="Only these kinds of problem (repeatable).")
@@ -612,13 +612,13 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True), required=False)
 @click.option("--size", type=click.IntRange(1), default=None,
               help="Without TRACE: allocate --count objects of SIZE bytes in a fresh pool.")
-@click.option("--count", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--count", type=click.IntRange(1), default=1)
 @click.option("--free", "free_list", default="",
               help="Without TRACE: comma-separated object numbers (0-based) to free.")
 @click.option("--class-size", type=click.IntRange(1), default=None,
               help="Only zspages of this class.")
 @geometry_options
-@click.option("--width", type=click.IntRange(8, 256), default=64, show_default=True,
+@click.option("--width", type=click.IntRange(8, 256), default=64,
               help="Characters per page frame in the text map.")
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the map as an SVG image to this file.")
@@ -669,29 +669,29 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--trace", type=click.Path(dir_okay=False, allow_dash=True),
               help="Contents from a trace file.")
 @click.option("--pid", type=click.IntRange(1), help="Contents from a live process's pages.")
-@click.option("--pages", type=click.IntRange(1), default=4096, show_default=True,
+@click.option("--pages", type=click.IntRange(1), default=4096,
               help="Generated address space size (without --trace/--pid).")
-@click.option("--mix", default="default", show_default=True,
+@click.option("--mix", default="default",
               help="Content kind or mix (as generate --kind) of generated pages, or 'default'.")
 @click.option("--pattern", type=click.Choice([*ACCESS_PATTERNS, "trace"]), default="zipf",
-              show_default=True, help="Access pattern; 'trace': the trace's own accesses.")
-@click.option("--accesses", type=click.IntRange(0), default=100_000, show_default=True)
+              help="Access pattern; 'trace': the trace's own accesses.")
+@click.option("--accesses", type=click.IntRange(0), default=100_000)
 @click.option("--zipf-s", type=click.FloatRange(0), default=None,
               help="zipf exponent (default 1.0).")
-@click.option("--write-fraction", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--write-fraction", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--no-populate", is_flag=True, help="Do not touch every page once first.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%", show_default=True,
+@click.option("--seed", type=int, default=0)
+@click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%",
               help="RAM sizes: pages or percentages of the address space, comma-separated.")
-@click.option("--algo", "algorithms", default="lz4,zstd", show_default=True,
+@click.option("--algo", "algorithms", default="lz4,zstd",
               callback=_algorithm_list, help="zram algorithms, comma-separated.")
 @click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@click.option("--policy", type=click.Choice(list(POLICIES)), default="lru", show_default=True)
-@click.option("--on-full", type=click.Choice(ON_FULL), default="oom", show_default=True,
+@click.option("--policy", type=click.Choice(list(POLICIES)), default="lru")
+@click.option("--on-full", type=click.Choice(ON_FULL), default="oom",
               help="When zram refuses a page: OOM, or spill to the disk swap.")
 @click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
-@click.option("--mem-limit", type=SIZE, default=0, show_default=True)
-@click.option("--disk-latency-us", type=click.FloatRange(0), default=100.0, show_default=True)
+@click.option("--mem-limit", type=SIZE, default=0)
+@click.option("--disk-latency-us", type=click.FloatRange(0), default=100.0)
 @click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
 @click.option("--timeline", "every", type=click.IntRange(1), default=None,
               help="One run (first RAM size and algorithm) sampled every N accesses.")
@@ -706,7 +706,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
     reports faults, effective memory, the thrashing knee and the OOM point.
 
-    Example: zramsim pressure --pages 256 --ram 30%,60%,90% --accesses 2000 --format csv
+    Example: zramsim pressure --pages 256 --ram 30%,60%,90% --accesses 2000
     """
     from workloads.address_space import load_workload
     from workloads.output_file import refuse_overlap

@@ -27,8 +27,9 @@ def examples() -> list[str]:
     for name in [None, *sorted(main.commands)]:
         args = ["--help"] if name is None else [name, "--help"]
         text = CliRunner().invoke(main, args, prog_name="zramsim").stdout
-        for match in EXAMPLE.finditer(text):             # help text may wrap it
-            found.append(re.sub(r"\s+\(.*\)$", "", " ".join(match.group(1).split())))
+        for match in EXAMPLE.finditer(text):
+            assert "\n" not in match.group(1).strip(), f"wrapped: {match.group(1)}"  # copyable
+            found.append(re.sub(r"\s+\(.*\)$", "", match.group(1).strip()))
     return found
 
 
