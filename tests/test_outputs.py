@@ -176,3 +176,31 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_shows_on_a_terminal_only_and_not_with_q(tmp_path, quiet):
+    leader, terminal = pty.openpty()
+    args = ["generate", "g.ztrace", "--kind", "zero", "--pages", "20000"] + (["-q"] if quiet
+                                                                           else [])
+    try:
+        process = subprocess.Popen(zramsim_argv(*args), cwd=tmp_path, env=zramsim_env(),
+                                   stderr=terminal, stdout=subprocess.DEVNULL)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:                          # the terminal closed: the command ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert process.wait(timeout=120) == 0
+    finally:
+        os.close(leader)
+    if quiet:
+        assert shown == b""
+    else:                                            # 8,192 and 16,384 events, then the note
+        assert shown.count(b"events/s") == 2 and b"\r      16,384 events" in shown
+        assert shown.endswith(b"20,000 events written to g.ztrace\r\n")
