@@ -17,6 +17,7 @@ propagate: the group turns each into one line and its exit code.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
 import os
 import sys
@@ -83,6 +84,9 @@ class Zramsim(click.Group):
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
             sys.stdout.flush()
+        except click.exceptions.NoArgsIsHelpError as exc:   # plain `zramsim`: the help
+            click.echo(exc.ctx.get_help())
+            code = 0
         except click.ClickException as exc:
             ctx = getattr(exc, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" \
@@ -109,9 +113,16 @@ def _stdout_gone() -> int:
     return 0
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("zramsim")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (run from a checkout, not installed)"
+
+
 @click.group(cls=Zramsim, context_settings={"help_option_names": ["-h", "--help"],
                                              "show_default": True})
-@click.version_option(package_name="zramsim")
+@click.version_option(version=_version())
 def main():
     """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
 

@@ -53,3 +53,10 @@ def test_the_example_runs_as_written(example, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, words[1:], prog_name="zramsim")
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_no_command_prints_the_help_and_version_works_from_a_checkout():
+    bare = CliRunner().invoke(main, [], prog_name="zramsim")
+    assert bare.exit_code == 0 and bare.stdout.startswith("Usage: zramsim [OPTIONS] COMMAND")
+    version = CliRunner().invoke(main, ["--version"], prog_name="zramsim")
+    assert version.exit_code == 0 and version.stdout.startswith("zramsim, version ")
