@@ -670,9 +670,9 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
 def _algorithm_list(ctx, param, value: str) -> list[str]:
     algos = [a.strip() for a in value.split(",") if a.strip()]
     unknown = [a for a in algos if a not in COMPRESSORS]
-    if unknown or not algos:
-        raise click.BadParameter(f"{','.join(unknown) or value!r} is not one of "
-                                 f"{', '.join(sorted(COMPRESSORS))}")
+    if unknown or not algos:                  # worded as click words a bad --algo elsewhere
+        raise click.BadParameter(f"{(unknown or [value])[0]!r} is not one of "
+                                 f"{', '.join(map(repr, sorted(COMPRESSORS)))}.")
     return algos
 
 

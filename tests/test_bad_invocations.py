@@ -104,7 +104,8 @@ EXACT = {
     "replay --algo lz5": "Error: Invalid value for '--algo': 'lz5' is not one of 'lz4', "
                          "'lz4-kernel', 'zstd'. (see 'zramsim replay --help')",
     "pressure --pages 16 --algo lz5": "Error: Invalid value for '--algo': 'lz5' is not one of "
-                                      "lz4, lz4-kernel, zstd (see 'zramsim pressure --help')",
+                                      "'lz4', 'lz4-kernel', 'zstd'. (see 'zramsim pressure "
+                                      "--help')",
     "compare --algo lz5": "Error: Invalid value for '--algo': 'lz5' is not one of 'lz4', "
                           "'lz4-kernel', 'zstd'. (see 'zramsim compare --help')",
     "capture {d}/keep.ztrace --pid 4999999": "Error: no process with pid 4999999",
