@@ -203,3 +203,31 @@ def test_progress_shows_on_a_terminal_only_and_not_with_q(tmp_path, quiet):
     else:                                            # 8,192 and 16,384 events, then the note
         assert shown.count(b"events/s") == 2 and b"\r      16,384 events" in shown
         assert shown.endswith(b"20,000 events written to g.ztrace\r\n")
+
+
+def test_a_symlinked_target_stays_a_link_and_keeps_its_permissions(tmp_path):
+    real = tmp_path / "real.bin"
+    real.write_bytes(b"old")
+    real.chmod(0o640)
+    link = tmp_path / "link.bin"
+    link.symlink_to(real)
+    with OutputFile(link) as out:
+        out.open().write(b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_target_that_is_not_a_regular_file_is_written_in_place(tmp_path):
+    result = run("generate", "/dev/null", "--pages", "3", "--kind", "zero", "--output-format",
+                 "binary")
+    assert result.exit_code == 0 and Path("/dev/null").is_char_device()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with OutputFile(fifo) as out:
+            out.open().write(b"through the fifo")
+        assert os.read(reader, 100) == b"through the fifo"
+    finally:
+        os.close(reader)
+    assert fifo.is_fifo() and sorted(os.listdir(tmp_path)) == ["fifo"]

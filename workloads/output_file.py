@@ -11,7 +11,10 @@ command and no ``.part`` file behind.
 
 The path ``-`` means standard output: bytes go straight out (there is nothing
 to rename, and a reader on the other side of a pipe sees a cut stream, which
-our binary format detects by its missing end record).
+our binary format detects by its missing end record). So does an existing
+target that is not a regular file (``/dev/null``, a FIFO): it is written in
+place, never replaced. A symlink stays a symlink: the file it points to is
+replaced, keeping its permissions.
 
 Every failure to write is an ``OutputError`` naming the path and the reason in
 words (``cannot write out/x.trace: folder out does not exist``), never a bare
@@ -25,6 +28,7 @@ import errno
 import io
 import os
 import signal
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -114,21 +118,39 @@ class OutputFile:
             return
         if os.path.isdir(self.path):
             raise OutputError(self.path, "it is a folder")
-        folder = os.path.dirname(os.path.abspath(self.path))
+        target = os.path.realpath(self.path)     # through a symlink: the link stays
+        try:
+            old = os.stat(target)
+        except OSError:
+            old = None
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            self._open_in_place(target)          # /dev/null, a FIFO: nothing to rename
+            return
+        self._target = target
         try:
             with _ctrl_c_held():                      # a Ctrl-C now finds _temp set
-                fd, self._temp = tempfile.mkstemp(dir=folder, suffix=".part",
-                                                  prefix=f".{os.path.basename(self.path)}.")
+                fd, self._temp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".part",
+                                                  prefix=f".{os.path.basename(target)}.")
                 self._raw = _Raw(fd, self.path)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)            # what open() would have given it
+            if old is not None:
+                mode = stat.S_IMODE(old.st_mode)      # the replaced file's permissions
+            else:                                     # what open() would have given it
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.fchmod(fd, mode)
         except OSError as exc:
             self.discard()
             raise output_error(self.path, exc) from None
         except BaseException:                        # Ctrl-C: no temporary file left
             self.discard()
             raise
+
+    def _open_in_place(self, target: str) -> None:
+        try:
+            self._raw = _Raw(os.open(target, os.O_WRONLY), self.path)
+        except OSError as exc:
+            raise output_error(self.path, exc) from None
 
     def open(self, text: bool = False):
         """The file to write to: buffered bytes, or UTF-8 text with ``\\n`` line ends."""
@@ -146,8 +168,11 @@ class OutputFile:
                 os.fsync(self._raw._fd)
                 os.close(self._raw._fd)
                 self._raw._fd = -1
-                os.replace(self._temp, self.path)
+                os.replace(self._temp, self._target)
                 self._temp = None
+            elif self._raw._fd is not None and self._raw._fd >= 0:    # written in place
+                os.close(self._raw._fd)
+                self._raw._fd = -1
         except OSError as exc:
             self.discard()
             if exc.errno == errno.EPIPE:
@@ -159,7 +184,7 @@ class OutputFile:
 
     def discard(self) -> None:
         """Forget everything written; the target is left as it was. Never raises."""
-        if self._temp is None:
+        if self._raw is None or self._raw._fd is None:      # standard output
             return
         self._raw.discarded = True
         if self._raw._fd >= 0:
@@ -168,11 +193,12 @@ class OutputFile:
             except OSError:
                 pass
             self._raw._fd = -1
-        try:
-            os.unlink(self._temp)
-        except OSError:
-            pass
-        self._temp = None
+        if self._temp is not None:
+            try:
+                os.unlink(self._temp)
+            except OSError:
+                pass
+            self._temp = None
 
     def __enter__(self) -> OutputFile:
         return self
