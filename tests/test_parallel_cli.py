@@ -80,3 +80,27 @@ def test_a_verify_mismatch_names_the_same_line_with_and_without_workers(tmp_path
     assert serial.exit_code == parallel.exit_code == 3
     assert serial.stderr == parallel.stderr
     assert serial.stderr.startswith(f"Error: {trace}:602: slot 5: data read back differs")
+
+
+def test_a_helper_stopped_with_batches_in_flight_is_given_up(monkeypatch):
+    """As a replay does: the next batch starts before this one's results are taken."""
+    monkeypatch.setattr(helper_processes, "ANSWER_TIMEOUT", 0.2)
+    lz4 = make_compressor("lz4")
+    pages = [(random.Random(n).randbytes(1500) * 3)[:4096] for n in range(256)]
+    expected = [lz4.compress(page) for page in pages]
+    with ProcessCompressing(lz4, 1, 4096, 256) as ahead:
+        assert ahead.wait_ready()
+        helper = ahead._helpers[0]
+        try:
+            pending = ahead.start(pages)
+            os.kill(helper.process.pid, signal.SIGSTOP)
+            got = []
+            for _ in range(4):
+                following = ahead.start(pages)
+                got.append([bytes(page) for page in pending()])
+                pending = following
+            got.append([bytes(page) for page in pending()])
+        finally:
+            helper.process.kill()
+        assert ahead._helpers == []
+    assert got == [expected] * 5

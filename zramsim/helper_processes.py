@@ -298,7 +298,7 @@ class ProcessCompressing:
         self._next ^= 1
         size = self.page_size
         chunks = []
-        ready = [helper for helper in self._helpers
+        ready = [helper for helper in list(self._helpers)   # _settled may drop one
                  if helper.is_ready() and self._settled(helper, which)]
         for k, helper in enumerate(ready):
             chunk = pages[k * self.per:(k + 1) * self.per]
@@ -313,10 +313,14 @@ class ProcessCompressing:
 
     def _finish(self, which: int, helpers: list[_Helper], chunks: list[list],
                 rest: list) -> list:
-        mine = [self._steal(helper.buffers[which], chunk)
-                for helper, chunk in zip(helpers, chunks)]
+        alive = [helper in self._helpers for helper in helpers]   # not given up since
+        mine = [self._steal(helper.buffers[which], chunk) if ok else []
+                for helper, chunk, ok in zip(helpers, chunks, alive)]
         out: list = []
-        for helper, chunk, stolen in zip(helpers, chunks, mine):
+        for helper, chunk, stolen, ok in zip(helpers, chunks, mine, alive):
+            if not ok:
+                out.extend(compress_each(self.compress, chunk))
+                continue
             buffer = helper.buffers[which]
             lengths, pages_out = buffer.lengths, buffer.pages_out
             done = len(chunk) - len(stolen)
