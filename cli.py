@@ -74,6 +74,8 @@ class Zramsim(click.Group):
             if isinstance(exc, AssertionError):  # a broken invariant is a bug: show it whole
                 raise
             raise Failure(str(exc), exit_code(exc)) from None
+        except BrokenPipeError:                  # `zramsim classes | head -1`: not an error
+            return _stdout_gone()
         except KeyboardInterrupt:                # say how far the command's progress got
             shown, noun, after = ctx.meta.get("zramsim.progress", (None, "", ""))
             raise Failure(f"interrupted after {plural(shown.count, noun)}{after}" if shown

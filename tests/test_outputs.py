@@ -64,7 +64,8 @@ def test_a_binary_trace_is_not_written_to_a_terminal(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["classes"], ["zspages", "--size", "100", "--count", "3000",
-                                           "--format", "json"]])
+                                           "--format", "json"],
+                                  ["generate", "-", "--pages", "3000", "--kind", "text"]])
 def test_a_closed_pipe_ends_the_command_quietly(args):
     """`zramsim classes | head -1`: the second command has far more than a pipe holds."""
     process = subprocess.Popen(zramsim_argv(*args), stdout=subprocess.PIPE,
