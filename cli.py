@@ -40,7 +40,7 @@ from zramsim.parallel import usable_workers
 from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.policies import POLICIES
 from zramsim.progress import Progress
-from zramsim.report import render_class_table, render_replay, replay_warnings
+from zramsim.report import plural, render_class_table, render_replay, replay_warnings
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -152,11 +152,6 @@ def note(text: str) -> None:
 def warn(text: str) -> None:
     """Something the user must know although the command succeeded (always shown)."""
     click.echo(f"Warning: {text}", err=True)
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 page``, ``2 pages``, ``4,096 events``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def progress(noun: str = "event", fraction=None, total: int | None = None,

@@ -136,14 +136,18 @@ def replay_document(device, events: int, config: dict, error: str | None = None,
     return doc
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 page``, ``2 pages``, ``4,096 events``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def replay_warnings(stats: DeviceStats) -> list[str]:
     """What a user must hear about a replay that succeeded: writes the device refused."""
     failed, limit = stats.io_stat.failed_writes, stats.mm_stat.mem_limit
     if not failed:
         return []
-    noun = "write" if failed == 1 else "writes"
     at = f" at mem_limit {limit:,} bytes" if limit else ""
-    return [f"{failed:,} {noun} refused by the device{at} (io_stat failed_writes)"]
+    return [f"{plural(failed, 'write')} refused by the device{at} (io_stat failed_writes)"]
 
 
 def render_replay(fmt: str, device, events: int, config: dict, title: str,
