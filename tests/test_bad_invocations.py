@@ -48,7 +48,7 @@ CASES = [
     ("generate {d}/keep.ztrace --pages 0", 2), ("generate {d}/keep.ztrace --overwrite-rate 2", 2),
     ("generate {d}/keep.ztrace --page-size 5", 2), ("generate {d} --pages 3", 2),
     ("generate {d}/keep.ztrace --output-format xml", 2), ("generate /proc/x.ztrace --pages 3", 1),
-    ("generate {d}/keep.ztrace --seed s", 2),
+    ("generate {d}/keep.ztrace --seed s", 2), ("generate /dev/null --output-format text", 1),
     # convert
     ("convert {d}/missing.trace {d}/x.ztrace", 2), ("convert {d}/ok.trace {d}/ok.trace", 1),
     ("convert {d}/ok.trace {d}/out.bin", 1), ("convert {d}/ok.trace {d}/nofolder/x.ztrace", 1),

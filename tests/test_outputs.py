@@ -232,3 +232,20 @@ def test_a_target_that_is_not_a_regular_file_is_written_in_place(tmp_path):
     finally:
         os.close(reader)
     assert fifo.is_fifo() and sorted(os.listdir(tmp_path)) == ["fifo"]
+
+
+def test_a_side_file_never_appears_without_its_trace(tmp_path, monkeypatch):
+    """The trace fails last (a full disk when its last bytes go out): no side file is left."""
+    real_finish = OutputFile.finish
+
+    def trace_fails(self):
+        if self.path.endswith(".trace"):
+            self.discard()
+            raise OutputError(self.path, "no space left on device")
+        real_finish(self)
+
+    monkeypatch.setattr(OutputFile, "finish", trace_fails)
+    result = run("convert", str(DATA / "mixed.trace"), str(tmp_path / "t.trace"))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cannot write {tmp_path / 't.trace'}: no space left on device\n"
+    assert os.listdir(tmp_path) == []

@@ -110,7 +110,7 @@ class OutputFile:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = os.fspath(path)
-        self.is_stdout = self.path == STDOUT
+        self.is_stdout = self.in_place = self.path == STDOUT   # in place: no temporary
         self._temp: str | None = None
         self._file = self._raw = None
         if self.is_stdout:
@@ -125,6 +125,7 @@ class OutputFile:
             old = None
         if old is not None and not stat.S_ISREG(old.st_mode):
             self._open_in_place(target)          # /dev/null, a FIFO: nothing to rename
+            self.in_place = True
             return
         self._target = target
         try:
@@ -159,18 +160,19 @@ class OutputFile:
             else buffered
         return self._file
 
-    def commit(self) -> None:
-        """Flush and put the file in place of the target (standard output: flush)."""
+    def finish(self) -> None:
+        """Write out everything and close the file, still under its temporary name.
+
+        OutputError (after discarding) if the disk refuses any of it. Files
+        that must appear together (a trace and its side file) are all
+        finished before any is committed.
+        """
         try:
             if self._file is not None and not self._file.closed:
                 self._file.flush()
-            if self._temp is not None:
-                os.fsync(self._raw._fd)
-                os.close(self._raw._fd)
-                self._raw._fd = -1
-                os.replace(self._temp, self._target)
-                self._temp = None
-            elif self._raw._fd is not None and self._raw._fd >= 0:    # written in place
+            if self._raw is not None and self._raw._fd is not None and self._raw._fd >= 0:
+                if self._temp is not None:
+                    os.fsync(self._raw._fd)
                 os.close(self._raw._fd)
                 self._raw._fd = -1
         except OSError as exc:
@@ -181,6 +183,18 @@ class OutputFile:
         except BaseException:
             self.discard()
             raise
+
+    def commit(self) -> None:
+        """Finish, then put the file in place of the target (standard output: flush)."""
+        self.finish()
+        if self._temp is None:
+            return
+        try:
+            os.replace(self._temp, self._target)
+        except OSError as exc:
+            self.discard()
+            raise output_error(self.path, exc) from None
+        self._temp = None
 
     def discard(self) -> None:
         """Forget everything written; the target is left as it was. Never raises."""

@@ -272,9 +272,10 @@ class TextTraceWriter:
         number = self._seen.get(digest)
         if number is None:
             if self._side is None:
-                if self._output.is_stdout:
-                    raise OutputError("standard output", "page bytes go to a side file beside"
-                                      " a text trace: write a binary trace to standard output")
+                if self._output.in_place:       # standard output, /dev/null, a FIFO
+                    where = "standard output" if self._output.is_stdout else self.path
+                    raise OutputError(where, "page bytes go to a side file beside a text"
+                                      f" trace: write a binary trace to {where}")
                 self._side_output = OutputFile(self.side_path)
                 self._side = self._side_output.open()
             self._side.write(page)
@@ -289,10 +290,12 @@ class TextTraceWriter:
         """Put the side file, then the trace, in place of their targets."""
         if self._out.closed:
             return
+        outputs = [out for out in (self._side_output, self._output) if out is not None]
         try:
-            if self._side_output is not None:
-                self._side_output.commit()
-            self._output.commit()
+            for output in outputs:              # every byte written before either is put
+                output.finish()                 # in place: never a side file alone
+            for output in outputs:
+                output.commit()
         except BaseException:
             self.discard()
             raise
