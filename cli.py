@@ -499,10 +499,8 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
 
 @command()
 @click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--pid", type=click.IntRange(1), default=None,
-              help="Capture a live process's resident pages.")
-@click.option("--path", "path", type=click.Path(), default=None,
-              help="Capture a file, or every file under a directory.")
+@click.option("--pid", type=click.IntRange(1), help="Capture a live process's resident pages.")
+@click.option("--path", type=click.Path(), help="Capture a file, or every file under a folder.")
 @click.option("--include", type=click.Choice(INCLUDE_CHOICES),
               default="private", help="Which mappings of a process.")
 @output_format_option
@@ -559,8 +557,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 @command()
 @click.argument("size", type=int)
 @geometry_options
-@click.option("--count", type=click.IntRange(1), default=1000,
-              help="How many such objects to price.")
+@click.option("--count", type=click.IntRange(1), default=1000, help="Objects to price.")
 @format_option("table", "json")
 def explain(size, page_size, chain_size, chain_rule, count, fmt):
     """Explain how zsmalloc stores an object (a compressed page) of SIZE bytes.
@@ -578,8 +575,7 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
 
 @command()
 @click.option("--seed", "-s", type=int, default=0)
-@click.option("--count", "-n", type=click.IntRange(1), default=4,
-              help="Number of problems (kinds rotate).")
+@click.option("--count", "-n", type=click.IntRange(1), default=4, help="Problems (kinds rotate).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(QUIZ_KINDS),
               help="Only these kinds of problem (repeatable).")
 @click.option("-c", "--answers", is_flag=True, help="Print the simulator's answers.")
@@ -623,8 +619,7 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 @click.option("--count", type=click.IntRange(1), default=1)
 @click.option("--free", "free_list", default="",
               help="Without TRACE: comma-separated object numbers (0-based) to free.")
-@click.option("--class-size", type=click.IntRange(1), default=None,
-              help="Only zspages of this class.")
+@click.option("--class-size", type=click.IntRange(1), help="Only zspages of this class.")
 @geometry_options
 @click.option("--width", type=click.IntRange(8, 256), default=64,
               help="Characters per page frame in the text map.")
@@ -684,8 +679,7 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--pattern", type=click.Choice([*ACCESS_PATTERNS, "trace"]), default="zipf",
               help="Access pattern; 'trace': the trace's own accesses.")
 @click.option("--accesses", type=click.IntRange(0), default=100_000)
-@click.option("--zipf-s", type=click.FloatRange(0), default=None,
-              help="zipf exponent (default 1.0).")
+@click.option("--zipf-s", type=click.FloatRange(0), help="zipf exponent (default 1.0).")
 @click.option("--write-fraction", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--no-populate", is_flag=True, help="Do not touch every page once first.")
 @click.option("--seed", type=int, default=0)
