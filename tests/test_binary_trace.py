@@ -160,14 +160,17 @@ def test_truncated_file_detected(tmp_path):
             read(tmp_path / "cut.ztrace")
 
 
-def test_writer_aborted_by_exception_leaves_truncated_trace(tmp_path):
+@pytest.mark.parametrize("interruption", [RuntimeError, KeyboardInterrupt])
+def test_writer_aborted_leaves_an_existing_trace_as_it_was(tmp_path, interruption):
     path = tmp_path / "a.ztrace"
-    with pytest.raises(RuntimeError):
+    path.write_bytes(b"the user's precious trace")
+    with pytest.raises(interruption):
         with BinaryTraceWriter(path, 4096) as writer:
-            writer.write(PageEvent("R", 1, None))
-            raise RuntimeError("boom")
-    with pytest.raises(TraceFormatError, match="end record is missing"):
-        read(path)
+            for n in range(5000):
+                writer.write(PageEvent("W", n, random.Random(n).randbytes(4096)))
+            raise interruption
+    assert path.read_bytes() == b"the user's precious trace"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ztrace"]     # no temporary left
 
 
 def test_corrupt_stream_contents(tmp_path):

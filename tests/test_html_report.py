@@ -35,7 +35,7 @@ def replayed(events, **recorder_args) -> tuple[ZramDevice, ReplayRecorder, dict]
     device = ZramDevice()
     recorder = ReplayRecorder(device, ZramDevice, **recorder_args)
     applied = Replay(device).run(recorder.watch(events))
-    doc = replay_document(device.stats(), device.config(), applied, device.pool.class_stats())
+    doc = replay_document(device, applied, device.config())
     return device, recorder, doc
 
 
@@ -184,7 +184,7 @@ def test_pressure_html_embeds_the_json_of_the_same_run(tmp_path):
                                      "--html", str(out)])
     assert done.exit_code == 0, done.output
     data = page_data(out.read_text())
-    assert data["doc"] == json.loads(done.output)
+    assert data["doc"] == json.loads(done.stdout)
     assert data["labels"] == ["zram-lz4", "disk", "none"] and data["mode"] == "sweep"
 
 
@@ -195,7 +195,7 @@ def test_pressure_timeline_html_embeds_its_timeline(tmp_path):
                                      "--timeline", "500", "--format", "json", "--html", str(out)])
     assert done.exit_code == 0, done.output
     data = page_data(out.read_text())
-    assert data["mode"] == "timeline" and data["doc"] == json.loads(done.output)
+    assert data["mode"] == "timeline" and data["doc"] == json.loads(done.stdout)
     # the 256 populating accesses count too: a sample every 500, the last after all 2256
     assert [s["access"] for s in data["doc"]["timeline"]] == [500, 1000, 1500, 2000, 2256]
 

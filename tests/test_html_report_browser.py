@@ -104,16 +104,16 @@ def reports(tmp_path_factory):
         path = folder / f"{name}.html"
         done = runner.invoke(main, ["report", str(trace), "-o", str(path)])
         assert done.exit_code == 0, done.output
-        printed = runner.invoke(main, ["replay", str(trace), "--format", "json"]).output
+        printed = runner.invoke(main, ["replay", str(trace), "--format", "json"]).stdout
         json_doc = json.loads(printed)
-        table = runner.invoke(main, ["replay", str(trace)]).output
+        table = runner.invoke(main, ["replay", str(trace)]).stdout
         out[name] = (path, json_doc, table)
     path = folder / "pressure.html"
     done = runner.invoke(main, ["pressure", "--pages", "256", "--ram", "40%,60%,80%,100%",
                                 "--accesses", "4000", "--algo", "lz4,zstd", "--format", "json",
                                 "--html", str(path)])
     assert done.exit_code == 0, done.output
-    out["pressure"] = (path, json.loads(done.output), None)
+    out["pressure"] = (path, json.loads(done.stdout), None)
     path = folder / "timeline.html"
     done = runner.invoke(main, ["pressure", "--pages", "256", "--ram", "80%", "--algo", "zstd",
                                 "--mix", "text", "--accesses", "2000", "--timeline", "500",

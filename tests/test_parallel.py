@@ -167,9 +167,9 @@ def test_replay_with_helpers_equals_serial_replay(algorithm):
 
 
 def test_batches_start_short_and_double_up_to_the_batch_size():
-    sizes = [len(b) for b in _batches(range(1000), 256, first=64)]
+    sizes = [len(b) for b, _ in _batches(range(1000), 256, first=64)]
     assert sizes == [64, 128, 256, 256, 256, 40]
-    assert [len(b) for b in _batches(range(10), 4)] == [4, 4, 2]
+    assert [len(b) for b, _ in _batches(range(10), 4)] == [4, 4, 2]
 
 
 @pytest.fixture(scope="module")

@@ -140,11 +140,10 @@ def test_plot_files(tmp_path):
     pytest.importorskip("matplotlib")
     from zramsim.pressure.plot import PlotUnavailable, plot_sweep, plot_timeline
     result = sweep(tiny(), [4, 5, 6], algorithms=("lz4",), clock=fake_clock())
-    plot_sweep(result, str(tmp_path / "s.svg"))
-    assert (tmp_path / "s.svg").read_text().lstrip().startswith("<?xml")
-    plot_timeline(run_pressure(tiny(), PressureConfig(ram_pages=4), every=2),
-                  str(tmp_path / "t.png"))
-    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    assert plot_sweep(result, "s.svg").lstrip().startswith(b"<?xml")
+    timeline = run_pressure(tiny(), PressureConfig(ram_pages=4), every=2)
+    assert plot_timeline(timeline, "t.png")[:4] == b"\x89PNG"
+    assert list(tmp_path.iterdir()) == []          # bytes only: the caller writes them
     with pytest.raises(PlotUnavailable):
         plot_sweep(result, str(tmp_path / "s.pdf"))
 
@@ -176,10 +175,10 @@ def test_cli_timeline_csv_and_table():
     assert "zram-lz4 on 8 frames: effective memory 4.00x, OOM at -" in table.output
 
 
-def test_cli_errors_exit_1():
+def test_cli_bad_values_exit_2():
     out = CliRunner().invoke(main, ["pressure", "--pages", "16", "--ram", "0"])
-    assert out.exit_code == 1 and "less than one page" in out.output
+    assert out.exit_code == 2 and "less than one page" in out.output
     out = CliRunner().invoke(main, ["pressure", "--pages", "16", "--pattern", "nope"])
-    assert out.exit_code == 1 and "unknown access pattern" in out.output
+    assert out.exit_code == 2 and "'nope' is not one of 'sequential'" in out.output
     out = CliRunner().invoke(main, ["pressure", "--pattern", "trace"])
-    assert out.exit_code == 1 and "needs a trace file" in out.output
+    assert out.exit_code == 2 and "needs a trace file" in out.output

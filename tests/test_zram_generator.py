@@ -268,7 +268,7 @@ def test_replay_json_carries_the_configured_disksize_and_mem_limit(tmp_path):
                           "compression-algorithm = zstd(level=1)\n")
     result = run("replay", "-q", "--config", path, "--ram", "1G", "--format", "json")
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["config"]["disksize"] == 256 * MIB
     assert doc["mm_stat"]["mem_limit"] == 4096          # 1048 bytes, rounded up to a page
     assert (doc["config"]["algorithm"], doc["config"]["params"]) == ("zstd", {"level": 1, "dict_bytes": 0})
@@ -279,7 +279,7 @@ def test_the_command_line_overrides_the_configuration(tmp_path):
     path = conf(tmp_path, "[zram0]\nzram-size = 4096\ncompression-algorithm = zstd\n")
     result = run("replay", "-q", "--config", path, "--ram", "1G", "--disksize", "32M",
                  "--algo", "lz4", "--format", "json")
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert (doc["config"]["disksize"], doc["config"]["algorithm"]) == (32 * MIB, "lz4")
 
 
@@ -313,7 +313,7 @@ def test_config_command_prints_each_device_in_sysfs_terms(tmp_path):
     assert lines[2].split()[:3] == ["recomp_algorithm", "algo=lz4hc", "priority=1"]
     assert lines[4].split()[:3] == ["disksize", "4294967296", "(4G)"]
     assert "zram1: not created: 16384 MiB of RAM is above host-memory-limit = 1024 MiB" in lines
-    doc = json.loads(run("config", path, "--ram", "16G", "--format", "json").output)
+    doc = json.loads(run("config", path, "--ram", "16G", "--format", "json").stdout)
     assert [d["name"] for d in doc["devices"]] == ["zram0", "zram1"]
     assert doc["devices"][0]["sysfs"][-1] == {"attribute": "disksize", "value": "4294967296"}
 

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 from workloads.access import ACCESS_PATTERNS
 from workloads.default import DEFAULT_MIX
+from workloads.errors import BadOption, EmptyWorkload
 from workloads.events import READ, WRITE
 from workloads.memory_budget import require
-from workloads.mixes import generate_trace
+from workloads.mixes import generate_trace, parse_mix
 
 Access = tuple[int, "bool | bytes"]
 # Memory per page of an address space in a swap-pressure run, beyond the page
@@ -70,7 +71,7 @@ def contents_from_events(events: Iterable[tuple], page_size: int = 4096) -> list
         if op == WRITE and index not in first:
             first[index] = arg
     if not first:
-        raise ValueError("the events write no page: there is no address space")
+        raise EmptyWorkload("the events write no page: there is no address space")
     _require_address_space(max(first) + 1)
     zero = bytes(page_size)
     return [first.get(i, zero) for i in range(max(first) + 1)]
@@ -93,7 +94,7 @@ def pattern_workload(contents: list, pattern: str = "zipf", accesses: int = 100_
     try:
         make = ACCESS_PATTERNS[pattern]
     except KeyError:
-        raise ValueError(f"unknown access pattern {pattern!r}; "
+        raise BadOption(f"unknown access pattern {pattern!r}; "
                          f"choose from {', '.join(ACCESS_PATTERNS)}") from None
     pages = len(contents)
     make(pages, 0, seed=seed, write_fraction=write_fraction, **params)   # validate now
@@ -114,6 +115,8 @@ def mix_workload(pages: int, mix: Mapping[str, float] | str | None = None,
     None / ``"default"`` for the default workload's mix."""
     if mix == "default":
         mix = None
+    elif isinstance(mix, str):
+        mix = parse_mix(mix)
     _require_address_space(pages, page_size)
     events = generate_trace(DEFAULT_MIX if mix is None else mix, pages, seed, page_size)
     name = f"{'default' if mix is None else mix}/{pattern}"
@@ -147,7 +150,7 @@ def trace_workload(events: Iterable[tuple], name: str = "trace",
             seen.add(index)
             stream.append((index, False))
     if not stream:
-        raise ValueError("the trace has no reads or writes")
+        raise EmptyWorkload("the trace has no reads or writes")
     zero = bytes(page_size)
     pages = max(i for i, _ in stream) + 1
     _require_address_space(pages)
@@ -171,10 +174,10 @@ def load_workload(*, trace: str | None = None, pid: int | None = None, pages: in
     or ValueError.
     """
     if trace is not None and pid is not None:
-        raise ValueError("give a trace or a process id, not both")
+        raise BadOption("give a trace or a process id, not both")
     if pattern == "trace":
         if trace is None:
-            raise ValueError("the access pattern 'trace' needs a trace file")
+            raise BadOption("the access pattern 'trace' needs a trace file")
         return trace_workload(_read_trace(trace, allow_outside, input_format), name=str(trace),
                               page_size=page_size)
     if trace is not None:

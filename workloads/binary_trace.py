@@ -55,6 +55,7 @@ from workloads.contents import (
 )
 from workloads.errors import TraceFormatError
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.output_file import OutputFile
 
 HEADER = struct.Struct("<II8sHHIII")
 TRAILER = struct.Struct("<IIQ")
@@ -113,8 +114,10 @@ def _width(value: int) -> int:
 class BinaryTraceWriter:
     """Writes ``PageEvent`` records to a binary trace; use as a context manager.
 
-    If the ``with`` block raises, the trace is closed without its end record,
-    so readers report it as truncated instead of taking it for complete.
+    The trace is written to a temporary file and put in place by ``close``; if
+    the ``with`` block raises, it is discarded and an existing file at ``path``
+    is left untouched. On standard output (``path`` ``-``) a trace cut short
+    has no end record, so readers report it as truncated.
     """
 
     def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE, *,
@@ -133,11 +136,16 @@ class BinaryTraceWriter:
         self._digests: dict[bytes, int] = {}
         self._ring: list[bytes | None] = [None] * self.dict_pages
         self._buf = bytearray()
-        self._file = open(self.path, "wb")
-        self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
-                                     page_size, self.dict_pages, 0))
-        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
-        self._zstd = compressor.stream_writer(self._file, closefd=False)
+        self._output = OutputFile(self.path)      # a temporary file until close()
+        try:
+            self._file = self._output.open()
+            self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
+                                         page_size, self.dict_pages, 0))
+            compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+            self._zstd = compressor.stream_writer(self._file, closefd=False)
+        except BaseException:                     # Ctrl-C, say: no temporary file left
+            self._output.discard()
+            raise
 
     def _record(self, kind: int, *fields: int, index: int | None = None,
                 arg: int | None = None) -> None:
@@ -205,15 +213,25 @@ class BinaryTraceWriter:
         self._buf += page
 
     def close(self) -> None:
-        """Write the end record and close the file (a second close does nothing)."""
+        """Write the end record and put the file in place (a second close does nothing)."""
         if self._file.closed:
             return
-        self._record(END, arg=self.records)
-        self._zstd.write(self._buf)
-        self._buf.clear()
-        self._zstd.close()
-        frame_length = self._file.tell() - HEADER.size
-        self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
+        try:
+            self._record(END, arg=self.records)
+            self._zstd.write(self._buf)
+            self._buf.clear()
+            self._zstd.close()
+            frame_length = self._file.tell() - HEADER.size
+            self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
+            self._output.commit()
+        except BaseException:
+            self.discard()
+            raise
+        self._file.close()
+
+    def discard(self) -> None:
+        """Drop what was written: an existing file at ``path`` stays as it was."""
+        self._output.discard()
         self._file.close()
 
     def __enter__(self) -> BinaryTraceWriter:
@@ -223,7 +241,7 @@ class BinaryTraceWriter:
         if exc_type is None:
             self.close()
         else:
-            self._file.close()
+            self.discard()
 
 
 class _TailKeeper:

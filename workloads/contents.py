@@ -140,6 +140,7 @@ class PageFiles:
         self.max_open = max_open
         self._real_base = os.path.realpath(self.base_dir)
         self._open: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self.refused: set[str] = set()   # real paths a command is writing: never read them
 
     def resolve(self, name: str) -> str:
         """The absolute path ``name`` stands for, or ContentError if refused."""
@@ -165,6 +166,9 @@ class PageFiles:
             self._open.move_to_end(name)
             return entry
         full = self.resolve(name)
+        if os.path.realpath(full) in self.refused:
+            raise ContentError(f"file {name!r} is also this command's output: write to"
+                               " another name")
         try:
             # stat first: opening a FIFO would wait for a writer, a device may act
             _require_regular(name, os.stat(full).st_mode)

@@ -28,3 +28,20 @@ class MemoryBudgetError(WorkloadError):
 
 class CaptureError(WorkloadError):
     """A live process or file tree could not be captured (permission, gone, ...)."""
+
+
+class OutputError(WorkloadError):
+    """An output file could not be written: no such folder, read-only, disk full, ..."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot write {self.path}: {reason}")
+
+
+class BadOption(WorkloadError, ValueError):
+    """A value given for an option is not one the library knows (a kind, a mix, a pattern)."""
+
+
+class EmptyWorkload(WorkloadError, ValueError):
+    """Events that give an experiment nothing to work on (no page written, no access)."""

@@ -29,6 +29,7 @@ from itertools import accumulate
 
 import lz4.frame
 
+from workloads.errors import BadOption
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
 from workloads.generators import KINDS, PAGE_SIZE, as_rng
 
@@ -101,9 +102,28 @@ def profile(pages: Iterable[bytes], huge_threshold: int = HUGE_THRESHOLD) -> Pro
 def _check_mix(mix: Mapping[str, float]) -> None:
     unknown = sorted(set(mix) - set(KINDS))
     if unknown:
-        raise ValueError(f"unknown content kind(s) {unknown}; known: {sorted(KINDS)}")
+        raise BadOption(f"unknown content kind {', '.join(unknown)}; known: {', '.join(KINDS)}")
     if not mix or min(mix.values()) < 0 or sum(mix.values()) <= 0:
-        raise ValueError("a mix needs non-negative weights with a positive sum")
+        raise BadOption("a mix needs non-negative weights with a positive sum")
+
+
+def parse_mix(text: str) -> str | dict[str, float]:
+    """A kind or a mix as a user writes it: ``heap`` -> ``"heap"``, and
+    ``heap=0.7,zero=0.3`` -> ``{"heap": 0.7, "zero": 0.3}``; BadOption names
+    what is wrong (an unknown kind, a weight that is not a number)."""
+    if "=" not in text:
+        _check_mix({text.strip(): 1.0})
+        return text.strip()
+    mix: dict[str, float] = {}
+    for part in text.split(","):
+        kind, sep, weight = part.partition("=")
+        try:
+            mix[kind.strip()] = float(weight)
+        except ValueError:
+            raise BadOption(f"{part!r} is not kind=weight (a mix is e.g. heap=0.7,zero=0.3)"
+                            ) from None
+    _check_mix(mix)
+    return mix
 
 
 class MixSampler:
@@ -148,7 +168,7 @@ def mix_for_ratio(target: float, base: Mapping[str, float], *, samples: int = 40
     = 0.27 of random pages per unit of base weight.
     """
     if target < 1:
-        raise ValueError("a zram compression ratio can not be below 1")
+        raise BadOption("a zram compression ratio can not be below 1")
     _check_mix(base)
     sampler, rng = MixSampler(base, page_size), random.Random(seed)
     p = profile(sampler(rng) for _ in range(samples))

@@ -36,24 +36,20 @@ import os
 import stat
 import sys
 
-from workloads.binary_trace import (
-    HEADER,
-    PAYLOAD_LEN,
-    SKIPPABLE_MAGIC,
-    TAG,
-    BinaryTraceReader,
-    BinaryTraceWriter,
-)
-from workloads.errors import TraceFormatError, WorkloadError
+from typing import Callable
+
+from workloads.binary_trace import HEADER, PAYLOAD_LEN, SKIPPABLE_MAGIC, TAG, BinaryTraceReader
+from workloads.errors import TraceFormatError
+from workloads.output_file import refuse_overlap
 from workloads.raw_image import RawImageReader
-from workloads.text_trace import TextTraceReader, TextTraceWriter
+from workloads.text_trace import TextTraceReader
+from workloads.trace_output import (  # noqa: F401  (writer_for: re-exported)
+    BINARY_SUFFIXES, TEXT_SUFFIXES, output_paths, write_events, writer_for)
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 INPUT_FORMATS = ("auto", "text", "binary", "raw")
 SNIFF_BYTES = 1 << 16
-BINARY_SUFFIXES = (".ztrace", ".zst")
-TEXT_SUFFIXES = (".trace", ".txt")
 RAW_SUFFIXES = (".img", ".bin", ".raw", ".iso", ".dd")
 # The first 16 bytes of every binary trace: skippable-frame magic, length, tag.
 BINARY_MAGIC = HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, 0, 0, 0, 0, 0)[:16]
@@ -219,42 +215,23 @@ def open_trace(path: str | os.PathLike, *, allow_outside: bool = False,
         raise
 
 
-def writer_for(path: str | os.PathLike, page_size: int, version: str = "1"):
-    """A text or binary writer chosen by the suffix of ``path``.
-
-    Binary traces are version 1 only: a version 2 source (S and T operations)
-    is refused up front rather than converted with its attribute writes lost.
-    """
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
-    if suffix in BINARY_SUFFIXES:
-        if version != "1":
-            raise WorkloadError(
-                f"binary traces have no S or T records: keep a version {version} trace "
-                f"as text (.trace or .txt), not {os.fspath(path)!r}")
-        return BinaryTraceWriter(path, page_size)
-    if suffix in TEXT_SUFFIXES:
-        return TextTraceWriter(path, page_size, version)
-    raise WorkloadError(
-        f"cannot tell the output format of {os.fspath(path)!r}: use a name ending in"
-        f" {', '.join(BINARY_SUFFIXES)} (binary) or {', '.join(TEXT_SUFFIXES)} (text)")
-
-
 def convert(src: str | os.PathLike, dst: str | os.PathLike, *, allow_outside: bool = False,
-            page_size: int | None = None, input_format: str = "auto") -> int:
+            page_size: int | None = None, input_format: str = "auto", fmt: str | None = None,
+            progress: Callable[[int], None] | None = None) -> int:
     """Copy every event of ``src`` (any format) to ``dst``; returns the event count.
 
-    Raises TraceFormatError for a malformed source (``dst`` is then left
-    incomplete: a binary one reads as truncated), WorkloadError for an unknown
-    destination suffix or when ``dst`` is ``src``.
+    ``dst`` is written whole or not at all (``workloads.trace_output``); one
+    that is also read -- ``src`` itself, or a side file a text ``src`` reads
+    pages from -- is refused. Raises TraceFormatError for a malformed source,
+    OutputError when ``dst`` cannot be written, WorkloadError for an unknown
+    destination suffix.
     """
-    if os.fspath(src) != STDIN and os.path.exists(dst) and os.path.samefile(src, dst):
-        raise WorkloadError(f"cannot convert {os.fspath(src)!r} onto itself")
-    count = 0
+    outputs = output_paths(dst, fmt)
+    if os.fspath(src) != STDIN:
+        refuse_overlap(outputs, [src])
     with open_trace(src, allow_outside=allow_outside, page_size=page_size,
                     input_format=input_format) as reader:
-        with writer_for(dst, reader.page_size, getattr(reader, "version", "1")) as writer:
-            write = writer.write
-            for event in reader:
-                write(event)
-                count += 1
-    return count
+        if hasattr(reader, "refuse_reading"):
+            reader.refuse_reading(outputs)
+        return write_events(dst, reader.page_size, reader, fmt=fmt, progress=progress,
+                            version=getattr(reader, "version", "1"))

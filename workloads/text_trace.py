@@ -50,8 +50,9 @@ from workloads.contents import (
     parse_u64,
     same_filled_word,
 )
-from workloads.errors import TraceFormatError
+from workloads.errors import OutputError, TraceFormatError
 from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE, PageEvent
+from workloads.output_file import OutputFile
 
 MAGIC = "zramsim-trace"
 VERSION = "1"
@@ -167,6 +168,10 @@ class TextTraceReader:
             raise self._fail(f"{problem} (must be a power of two >= 4096)")
         return value
 
+    def refuse_reading(self, paths) -> None:
+        """Make ``file:`` contents naming any of ``paths`` an error (they are being written)."""
+        self._files.refused.update(os.path.realpath(p) for p in paths)
+
     def location(self) -> str:
         """``path:line`` of the last record yielded (line 0 before the first)."""
         return f"{self.path}:{self._last}"
@@ -269,6 +274,8 @@ class TextTraceWriter:
     Pages that are not same-filled go to the side file ``<path>.pages`` (created
     only when needed) and are referenced by ``file:`` with the side file's name,
     which sits in the same folder as the trace, so the pair can be moved together.
+    Both are written to temporary files and put in place by ``close``; if the
+    ``with`` block raises they are discarded and existing targets stay as they were.
     """
 
     def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE,
@@ -289,8 +296,14 @@ class TextTraceWriter:
         self._side = None
         self._side_pages = 0
         self._seen: dict[bytes, int] = {}
-        self._out = open(self.path, "w", encoding="utf-8", newline="\n")
-        self._out.write(f"{MAGIC} {version}\npage_size {page_size}\n")
+        self._side_output: OutputFile | None = None
+        self._output = OutputFile(self.path)     # temporary files until close()
+        try:
+            self._out = self._output.open(text=True)
+            self._out.write(f"{MAGIC} {version}\npage_size {page_size}\n")
+        except BaseException:                    # Ctrl-C, say: no temporary file left
+            self._output.discard()
+            raise
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
@@ -326,7 +339,12 @@ class TextTraceWriter:
         number = self._seen.get(digest)
         if number is None:
             if self._side is None:
-                self._side = open(self.side_path, "wb")
+                if self._output.in_place:       # standard output, /dev/null, a FIFO
+                    where = "standard output" if self._output.is_stdout else self.path
+                    raise OutputError(where, "page bytes go to a side file beside a text"
+                                      f" trace: write a binary trace to {where}")
+                self._side_output = OutputFile(self.side_path)
+                self._side = self._side_output.open()
             self._side.write(page)
             number = self._side_pages
             self._side_pages += 1
@@ -336,7 +354,27 @@ class TextTraceWriter:
         return number
 
     def close(self) -> None:
-        """Flush and close the trace and its side file."""
+        """Put the side file, then the trace, in place of their targets."""
+        if self._out.closed:
+            return
+        outputs = [out for out in (self._side_output, self._output) if out is not None]
+        try:
+            for output in outputs:              # every byte written before either is put
+                output.finish()                 # in place: never a side file alone
+            for output in outputs:
+                output.commit()
+        except BaseException:
+            self.discard()
+            raise
+        if self._side is not None:
+            self._side.close()
+        self._out.close()
+
+    def discard(self) -> None:
+        """Drop what was written: existing files at the targets stay as they were."""
+        for output in (self._side_output, self._output):
+            if output is not None:
+                output.discard()
         self._out.close()
         if self._side is not None:
             self._side.close()
@@ -344,5 +382,8 @@ class TextTraceWriter:
     def __enter__(self) -> TextTraceWriter:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()

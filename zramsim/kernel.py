@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from zramsim.errors import DeviceError
 
 PAGE_SIZE = 4096
 BLKDISCARD = 0x1277  # _IO(0x12, 119): discard a (start, length) byte range
@@ -58,7 +59,7 @@ SAME = "same"  # per-page mode: the page was same-filled, nothing was compressed
 HUGE = "huge"  # per-page mode: stored raw; compressed length >= huge_class_size
 
 
-class KernelDeviceError(Exception):
+class KernelDeviceError(DeviceError):
     """The real zram device cannot be used, or refused an operation."""
 
 

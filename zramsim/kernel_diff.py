@@ -27,6 +27,7 @@ MOUNTPOINT on an unmounted device, as ours always are.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -36,10 +37,11 @@ from workloads.events import PageEvent
 from zramsim import zramctl
 from zramsim.algorithms import kernel_twins
 from zramsim.device import ZramDevice
+from zramsim.disksize import disksize_for
 from zramsim.replay import Replay
 from zramsim.sysfs import sysfs_texts
 from zramsim.kernel import (
-    HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot,
+    HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot, KernelZram,
     check_replayable, kernel_page_sizes, parse_io_stat, parse_mm_stat, replay_on_kernel,
 )
 
@@ -295,3 +297,25 @@ def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
         lines.append(f"{c.column:<12}{h.simulator:>12}{h.kernel:>12}{c.simulator:>14}"
                      f"{c.kernel:>14}{mark}")
     return "\n".join(lines) + "\n"
+
+
+def report(events: list[PageEvent], kernel: KernelZram, trace: str, *, algorithm: str = "lz4",
+           disksize: int | None = None, mem_limit: int = 0, every: int = 1,
+           per_page: bool = False, fmt: str = "table") -> str:
+    """What ``zramsim kernel-diff`` prints: the counters of both devices side by side
+    (or, ``per_page``, how often the lengths of each of ours that stands for the
+    same kernel algorithm agree with the kernel's), as a table or JSON."""
+    if per_page:
+        pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
+        results = per_page_agreement(pages, kernel, algorithm)
+        return json.dumps({k: asdict(v) for k, v in results.items()}, indent=2) \
+            if fmt == "json" else render_agreement(results)
+    size = disksize or disksize_for(events, 4096)
+    diff = run_kernel_diff(events, kernel, algorithm, disksize=size, mem_limit=mem_limit,
+                           every=every)
+    if fmt == "json":
+        return json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
+                           **diff_as_dict(diff)}, indent=2)
+    count = len(events)
+    return render_diff(diff, f"{trace}: {count} operation{'' if count == 1 else 's'}, "
+                             f"compared at {diff.snapshots} points")

@@ -40,7 +40,7 @@ class Replay:
     def __init__(self, device: ZramDevice, progress: Callable[[int], None] | None = None,
                  every: int = 8192, *, workers: int = 1, batch: int = 1024,
                  on_attribute: Callable[[AttributeResult], None] | None = None,
-                 strict: bool = False) -> None:
+                 strict: bool = False, locate: Callable[[], str] | None = None) -> None:
         if workers < 1 or batch < 1:
             raise ConfigError(f"workers and batch must be >= 1, not {workers} and {batch}")
         self.device = device
@@ -53,6 +53,11 @@ class Replay:
         self.sysfs = Sysfs(device)
         self.on_attribute = on_attribute
         self.strict = strict
+        # ``locate()`` says where the reader is (``trace:line``). Reading runs a
+        # batch ahead of applying with workers > 1, so the place of each event is
+        # noted as it is read, and ``failed_at`` keeps the one that failed.
+        self.locate = locate
+        self.failed_at: str | None = None
 
     def run(self, events: Iterable[tuple]) -> int:
         """Apply every event; returns the number applied (also kept in ``applied``)."""
@@ -110,64 +115,78 @@ class Replay:
         failure: Exception | None = None     # from the events, raised after what came before
         with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead_of_us:
 
-            def start(batch: list[tuple] | None) -> tuple[list[tuple], Pending] | None:
-                if batch is None:
+            def start(read: tuple[list, list] | None) -> tuple[list, list, Pending] | None:
+                if read is None:
                     return None
+                batch, places = read
                 pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
-                return batch, ahead_of_us.start(pages)
+                return batch, places, ahead_of_us.start(pages)
 
-            batches = _batches(events, self.batch)
+            batches = _batches(events, self.batch, locate=self.locate)
             ahead = start(next(batches, None))
             while ahead is not None:
-                batch, pending = ahead
+                batch, places, pending = ahead
                 try:
                     ahead = start(next(batches, None))
                 except Exception as exc:
                     failure, ahead = exc, None
                 compressed = pending()
-                n = 0
-                for op, index, arg in batch:
-                    if op == WRITE:
-                        if type(arg) is int:
-                            ok = write_size(index, arg)
+                n, first = 0, self.applied
+                try:
+                    for op, index, arg in batch:
+                        if op == WRITE:
+                            if type(arg) is int:
+                                ok = write_size(index, arg)
+                            else:
+                                ok = write_compressed(index, arg, compressed[n] if
+                                                      dev.compressor is primary else None)
+                                n += 1
+                            if not ok:
+                                self.failed_writes += 1
+                        elif op == READ:
+                            read(index)
                         else:
-                            ok = write_compressed(index, arg, compressed[n] if
-                                                  dev.compressor is primary else None)
-                            n += 1
-                        if not ok:
-                            self.failed_writes += 1
-                    elif op == READ:
-                        read(index)
-                    else:
-                        self._other(op, index, arg)
-                    self.applied += 1
-                    if progress is not None and self.applied % every == 0:
-                        progress(self.applied)
+                            self._other(op, index, arg)
+                        self.applied += 1
+                        if progress is not None and self.applied % every == 0:
+                            progress(self.applied)
+                except Exception:
+                    if places:
+                        self.failed_at = places[self.applied - first]
+                    raise
         if failure is not None:
             raise failure
         return self.applied
 
 
-def _batches(events: Iterable[tuple], size: int, first: int = 64) -> Iterator[list[tuple]]:
-    """Lists of events, ``first`` long and doubling up to ``size``: 64, 128, ..., size.
+def _batches(events: Iterable[tuple], size: int, first: int = 64,
+             locate: Callable[[], str] | None = None) -> Iterator[tuple[list, list]]:
+    """(events, their places) lists, ``first`` long and doubling up to ``size``: 64, ..., size.
 
     Short batches at the start let a helper process that is still starting
     (~0.2 s) take part early: a batch is shared only with helpers ready when it
-    starts. If reading fails, the events read so far come first.
+    starts. If reading fails, the events read so far come first. The places
+    (``locate()`` after each event is read) are empty without ``locate``.
     """
     iterator = iter(events)
     length = min(first, size)
     while True:
         batch: list[tuple] = []
+        places: list[str] = []
         try:
-            batch.extend(islice(iterator, length))
+            if locate is None:
+                batch.extend(islice(iterator, length))
+            else:
+                for event in islice(iterator, length):
+                    batch.append(event)
+                    places.append(locate())
         except Exception:
             if batch:
-                yield batch
+                yield batch, places
             raise
         if not batch:
             return
-        yield batch
+        yield batch, places
         length = min(2 * length, size)
 
 

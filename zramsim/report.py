@@ -16,6 +16,7 @@ import io
 import json
 from dataclasses import asdict
 
+from allocator import render_classes
 from zramsim import zramctl
 from zramsim.device import ZramDevice
 from zramsim.sizes import human_size
@@ -43,10 +44,15 @@ def render_view(device: ZramDevice, fmt: str,
     return view(device, fmt)
 
 
+PER_SLOT_VIEWS = ("block_state",)     # a line per slot: --format block_state, not the JSON
+
+
 def views_as_json(device: ZramDevice) -> dict:
-    """The JSON's ``sysfs`` and ``debugfs`` objects: every file's exact text by name."""
+    """The JSON's ``sysfs`` and ``debugfs`` objects: every file's exact text by name
+    (``block_state``, one line per slot, only with ``--format block_state``)."""
     return {"sysfs": sysfs_texts(device),
-            "debugfs": {name: text(device) for name, text in DEBUGFS_VIEWS.items()}}
+            "debugfs": {name: text(device) for name, text in DEBUGFS_VIEWS.items()
+                        if name not in PER_SLOT_VIEWS}}
 
 
 def _ratio(value: float | None) -> str:
@@ -61,20 +67,6 @@ def summary_columns(stats: DeviceStats) -> list[tuple[str, str]]:
             ("PEAK", human_size(m.mem_used_max)), ("SAME", str(m.same_pages)),
             ("HUGE", str(m.huge_pages)),
             ("COMP-RATIO", _ratio(stats.ratios()["effective_ratio"]))]
-
-
-def replay_document(stats: DeviceStats, config: dict, events: int, classes: list,
-                    error: str | None = None, views: dict | None = None) -> dict:
-    """What ``replay --format json`` prints; the HTML report embeds this same dict.
-
-    ``classes`` are the pool's ``ClassStats`` rows; only classes holding objects go in;
-    ``views`` the kernel's sysfs/debugfs texts (``views_as_json``).
-    """
-    doc = {"config": config, "events": events, **stats.as_dict(),
-           "classes": [r.as_dict() for r in classes if r.obj_allocated], **(views or {})}
-    if error is not None:
-        doc["error"] = error
-    return doc
 
 
 def render_table(stats: DeviceStats, config: dict, header: str = "") -> str:
@@ -138,3 +130,79 @@ def render_geometry(classes, page_size: int) -> str:
         lines.append(f"{c.index:5} {c.size:5} {c.pages_per_zspage:16} {c.objs_per_zspage:15} "
                      f"{c.tail_waste(page_size):10} {'yes' if c.huge else ''}")
     return "\n".join(lines) + "\n"
+
+
+def geometry_rows(geometry) -> list[dict]:
+    """The class table of a geometry as JSON-ready rows (the columns of ``render_geometry``)."""
+    return [{"index": c.index, "size": c.size, "pages_per_zspage": c.pages_per_zspage,
+             "objs_per_zspage": c.objs_per_zspage, "huge": c.huge,
+             "tail_waste": c.tail_waste(geometry.page_size)} for c in geometry.classes]
+
+
+def rows_csv(rows: list[dict]) -> str:
+    """Rows of equal keys as CSV: a header of the keys, then one line a row; a nested
+    dict becomes columns ``<key>_<its key>`` (``fragmentation_requested``, ...)."""
+    rows = [{f"{k}_{sub}" if isinstance(v, dict) else k: x
+             for k, v in row.items() for sub, x in (v.items() if isinstance(v, dict)
+                                                     else [(None, v)])} for row in rows]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else [],
+                            lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def replay_document(device, events: int, config: dict, error: str | None = None,
+                    warnings: list[str] | tuple = ()) -> dict:
+    """The JSON of a replay: config, events applied, the device's statistics, the
+    classes in use, the kernel's sysfs and debugfs texts, warnings, and the error
+    that stopped it if one did. The HTML report embeds this same dict."""
+    doc = {"config": config, "events": events, **device.stats().as_dict(),
+           "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated],
+           **views_as_json(device), "warnings": list(warnings)}
+    if error is not None:
+        doc["error"] = error
+    return doc
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 page``, ``2 pages``, ``4,096 events``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def replay_warnings(stats: DeviceStats) -> list[str]:
+    """What a user must hear about a replay that succeeded: writes the device refused."""
+    failed, limit = stats.io_stat.failed_writes, stats.mm_stat.mem_limit
+    if not failed:
+        return []
+    at = f" at mem_limit {limit:,} bytes" if limit else ""
+    return [f"{plural(failed, 'write')} refused by the device{at} (io_stat failed_writes)"]
+
+
+def render_replay(fmt: str, device, events: int, config: dict, title: str,
+                  error: str | None = None, warnings: list[str] | tuple = (),
+                  zramctl_options: zramctl.ZramctlOptions = zramctl.ZramctlOptions()) -> str:
+    """A replay's report as ``table``, ``json``, ``csv``, zramctl's output or one kernel file."""
+    stats = device.stats()
+    if fmt == "json":
+        return json.dumps(replay_document(device, events, config, error, warnings), indent=2) + "\n"
+    if fmt == "csv":
+        return render_csv(stats, config)
+    if fmt == "table":
+        return render_table(stats, config, title)
+    return render_view(device, fmt, zramctl_options)
+
+
+def render_class_table(fmt: str, geometry=None, rows=None) -> str:
+    """``classes``: the bare class geometry, or the debugfs table of a pool's ``rows``
+    (``Pool.class_stats()``), as ``table``, ``json`` or ``csv``."""
+    if geometry is not None:
+        dicts = geometry_rows(geometry)
+        table = (f"# {len(dicts)} classes, huge_class_size {geometry.huge_class_size}\n"
+                 + render_geometry(geometry.classes, geometry.page_size))
+    else:
+        dicts, table = [r.as_dict() for r in rows], render_classes(rows)
+    if fmt == "json":
+        return json.dumps(dicts, indent=2) + "\n"
+    return rows_csv(dicts) if fmt == "csv" else table

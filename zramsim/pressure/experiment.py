@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from zramsim.errors import ConfigError
 from zramsim.pressure.model import MemoryModel, PressureConfig
 from zramsim.pressure.results import PressureResult, Summary, SweepResult
 
@@ -51,9 +52,9 @@ def resolve_ram(size: str | int, pages: int) -> int:
     try:
         frames = round(pages * float(text[:-1]) / 100) if text.endswith("%") else int(text)
     except ValueError:
-        raise ValueError(f"a RAM size is a number of pages or a percentage, not {size!r}") from None
+        raise ConfigError(f"a RAM size is a number of pages or a percentage, not {size!r}") from None
     if frames < 1:
-        raise ValueError(f"RAM size {size!r} is less than one page")
+        raise ConfigError(f"RAM size {size!r} is less than one page")
     return frames
 
 

@@ -79,6 +79,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from zramsim.device import ZramDevice
+from zramsim.errors import ConfigError
 from zramsim.pressure.policies import make_policy
 from zramsim.pressure.results import PressureResult, Sample, Summary
 from zramsim.pressure.tiers import TIERS, Tier
@@ -119,16 +120,16 @@ class PressureConfig:
 
     def __post_init__(self) -> None:
         if self.ram_pages < 1:
-            raise ValueError(f"ram_pages must be >= 1, not {self.ram_pages}")
+            raise ConfigError(f"ram_pages must be >= 1, not {self.ram_pages}")
         if self.swap not in SWAPS:
-            raise ValueError(f"swap must be one of {', '.join(SWAPS)}, not {self.swap!r}")
+            raise ConfigError(f"swap must be one of {', '.join(SWAPS)}, not {self.swap!r}")
         if self.on_full not in ON_FULL:
-            raise ValueError(f"on_full must be one of {', '.join(ON_FULL)}, "
+            raise ConfigError(f"on_full must be one of {', '.join(ON_FULL)}, "
                              f"not {self.on_full!r}")
         if self.disk_latency_ns < 0 or self.ram_access_ns < 0 or self.flash_read_ns < 0:
-            raise ValueError("latencies can not be negative")
+            raise ConfigError("latencies can not be negative")
         if self.tier not in TIERS or (self.tier != "none" and self.swap != "zram"):
-            raise ValueError(f"tier must be one of {', '.join(TIERS)}, and behind zram")
+            raise ConfigError(f"tier must be one of {', '.join(TIERS)}, and behind zram")
 
     @property
     def label(self) -> str:
@@ -149,7 +150,7 @@ class MemoryModel:
     def __init__(self, config: PressureConfig, contents: Sequence[bytes | int], *,
                  clock: Callable[[], int] = time.perf_counter_ns) -> None:
         if not contents:
-            raise ValueError("the workload has no pages")
+            raise ConfigError("the workload has no pages")
         self.config = config
         self.ram_pages = config.ram_pages
         self.pages = len(contents)

@@ -275,3 +275,12 @@ def timeline_table(result: PressureResult) -> str:
 
 def _or_dash(value, fmt: str = "{}") -> str:
     return "-" if value is None else fmt.format(value)
+
+
+def render(result: PressureResult | SweepResult, fmt: str) -> str:
+    """A sweep or a timeline run as ``table``, ``json`` or ``csv`` text."""
+    if fmt == "json":
+        return to_json(result)
+    if isinstance(result, PressureResult):
+        return timeline_table(result) if fmt == "table" else timeline_csv(result.timeline)
+    return sweep_table(result) if fmt == "table" else summaries_csv(list(result.summaries))

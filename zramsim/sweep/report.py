@@ -125,16 +125,14 @@ def render_summary(rows: list[dict], fmt: str) -> str:
             + _table(s["per_algorithm"], ALGO_TABLE).replace("compression_ratio", "compr.ratio"))
 
 
-def summarise(path: str, fmt: str, plot_path: str | None = None) -> str:
-    """The summaries of the database at ``path`` in ``fmt``; also a plot if ``plot_path``."""
-    rows = load(path)
-    if plot_path:
-        plot(rows, plot_path)
-    return render_summary(rows, fmt)
+def summarise(path: str, fmt: str) -> str:
+    """The summaries of the database at ``path`` in ``fmt``."""
+    return render_summary(load(path), fmt)
 
 
-def plot(rows: list[dict], path: str) -> None:
-    """Bars of the mean effective ratio and mean seconds per algorithm, to .png or .svg."""
+def plot(rows: list[dict], path: str) -> bytes:
+    """Bars of the mean effective ratio and mean seconds per algorithm: the bytes of a
+    .png or .svg file (``path``'s suffix says which; the caller writes it)."""
     from zramsim.pressure.plot import PlotUnavailable, _pyplot, _save
     stats = [s for s in per_algorithm(rows) if s["effective_ratio"] is not None]
     if not stats:
@@ -147,5 +145,6 @@ def plot(rows: list[dict], path: str) -> None:
     right.bar(names, [s["seconds"] for s in stats], color="tab:orange")
     right.set_ylabel("mean seconds per run")
     fig.suptitle(f"zramsim sweep: {len(rows)} runs")
-    _save(fig, path)
+    data = _save(fig, path)
     plt.close(fig)
+    return data

@@ -275,3 +275,11 @@ def narrate(device: ZramDevice, events: Iterable[tuple],
             yield f"T +{arg / 1e9:g} s: the clock reads {device.clock.seconds():.6f} s"
         else:
             raise BadRequest(f"unknown operation {op!r}")
+
+
+def narrate_replay(replay, events: Iterable[tuple]) -> Iterator[str]:
+    """``narrate`` on ``replay.device``, counting each event told in ``replay.applied``
+    (so an interrupted narration reports how far it got, as a replay does)."""
+    for event in events:
+        yield from narrate(replay.device, (event,), replay.apply_attribute)
+        replay.applied += 1

@@ -13,13 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from zramsim.errors import ConfigError
+from zramsim.errors import DeviceError
 
 MAX_CONFIG_BYTES = 1 << 20        # a configuration file is a few lines; refuse a huge one
 
 
-class GeneratorConfigError(ConfigError):
-    """A zram-generator configuration that cannot be read: ``file:line: reason``."""
+class GeneratorConfigError(DeviceError):
+    """A zram-generator configuration that cannot be used: ``file:line: reason``.
+
+    A domain error (exit 1), like a malformed trace: the file is wrong, not an option."""
 
     def __init__(self, path: str, line: int | None, reason: str) -> None:
         self.path, self.line, self.reason = path, line, reason
