@@ -914,53 +914,43 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     """
     from workloads.address_space import load_workload
     from workloads.output_file import refuse_overlap
-    from zramsim.pressure import BASELINES, PressureConfig, resolve_rams, run_pressure, sweep
+    from zramsim.pressure import command as pressure_command
     from zramsim.pressure.results import render as render_pressure
     if plot_path:
         from zramsim.pressure.plot import check_plot, plot_sweep, plot_timeline
         check_plot(plot_path)                  # before the runs: the extra, the suffix
     refuse_overlap([path for path in (plot_path, html_path) if path], [trace] if trace else [])
-    if len(policy) > 1 and (not db or every):
-        raise click.UsageError("several --policy values need --db (and no --timeline)")
-    if db and (configs or tiers != ["none"]):
-        raise click.UsageError("--db runs zram and the baselines: no --config or --tiers")
     described = dict(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
                      accesses=accesses, seed=seed, write_fraction=write_fraction,
                      populate=not no_populate, **({} if zipf_s is None else {"s": zipf_s}),
                      input_format=click.get_current_context().meta.get("input_format", "auto"))
     workload = load_workload(**described)
-    rams, per_ram = resolve_rams(ram, workload.pages), None
-    if configs:
-        from zramsim.zram_generator import settings_by_ram
-        per_ram = settings_by_ram(list(configs), zram_device, COMPRESSORS)
-        algorithms = [per_ram(rams[0])["algorithm"]]
-    base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], level=level,
-                          policy=policy[0], on_full=on_full, disksize=disksize,
-                          mem_limit=mem_limit, disk_latency_ns=round(disk_latency_us * 1000),
-                          tier=tiers[0], tier_period=tier_period, flash_budget=flash_budget,
-                          flash_read_ns=round(flash_latency_us * 1000))
-    baselines, out = () if no_baselines else BASELINES, None
+    plan = pressure_command.plan(
+        workload, ram, algorithms, policy, tiers, baselines=not no_baselines, db=db,
+        timeline=every, configs=configs, device=zram_device, available=COMPRESSORS,
+        level=level, on_full=on_full, disksize=disksize, mem_limit=mem_limit,
+        disk_latency_ns=round(disk_latency_us * 1000), tier_period=tier_period,
+        flash_budget=flash_budget, flash_read_ns=round(flash_latency_us * 1000))
+    out = None
     if db and not every:
         from zramsim.sweep import executor_factory
         from zramsim.sweep.pressure import pressure_sweep
-        out = pressure_sweep(described, rams, algorithms, base, baselines, db,
-                             executor_factory(workers, scheduler), load_workload,
+        out = pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
+                             db, executor_factory(workers, scheduler), load_workload,
                              policies=policy)
         result = out.result
     else:
-        runs = 1 if every else len(rams) * (len(algorithms) * len(tiers) + len(baselines))
+        runs = 1 if every else plan.runs
         with progress("run", total=runs, after=f" of {runs}") as shown:
-            result = run_pressure(workload, base, every=every) if every else \
-                sweep(workload, rams, algorithms=algorithms, base=base, baselines=baselines,
-                      tiers=tiers, per_ram=per_ram, progress=lambda _: shown(shown.count + 1))
-    text = render_pressure(result, fmt)
+            result = pressure_command.run(workload, plan, timeline=every,
+                                          tick=lambda: shown(shown.count + 1))
     if plot_path:
         plot = (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
         write_file(plot_path, plot, "plot")
     if html_path:
         from zramsim.html_report import pressure_page
         write_file(html_path, pressure_page(result, workload.name).encode(), "report")
-    emit(text)
+    emit(render_pressure(result, fmt))
     if out:
         finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
