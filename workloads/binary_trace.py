@@ -53,7 +53,7 @@ from workloads.contents import (
     same_filled_word,
     size_problem,
 )
-from workloads.errors import TraceFormatError
+from workloads.errors import TraceFormatError, open_trace_file
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
 from workloads.output_file import OutputFile
 
@@ -283,14 +283,7 @@ class BinaryTraceReader:
         """``stream``: the trace already open (binary, at its start); ``path`` then names it."""
         self.path = os.fspath(path)
         self._last = 0
-        if stream is not None:
-            self._file = stream
-        else:
-            try:
-                self._file = open(self.path, "rb")
-            except OSError as exc:
-                raise TraceFormatError(self.path, 0,
-                                       f"cannot open trace: {exc.strerror}") from None
+        self._file = open_trace_file(self.path, stream)
         try:
             self._read_header(page_size)
         except BaseException:

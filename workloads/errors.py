@@ -45,3 +45,14 @@ class BadOption(WorkloadError, ValueError):
 
 class EmptyWorkload(WorkloadError, ValueError):
     """Events that give an experiment nothing to work on (no page written, no access)."""
+
+
+def open_trace_file(path: str, stream=None):
+    """``stream`` if the trace is already open, else ``path`` opened for binary reading;
+    a file that cannot be opened is a TraceFormatError at line 0, not an OSError."""
+    if stream is not None:
+        return stream
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise TraceFormatError(path, 0, f"cannot open trace: {exc.strerror}") from None

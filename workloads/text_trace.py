@@ -50,7 +50,7 @@ from workloads.contents import (
     parse_u64,
     same_filled_word,
 )
-from workloads.errors import OutputError, TraceFormatError
+from workloads.errors import OutputError, TraceFormatError, open_trace_file
 from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE, PageEvent
 from workloads.output_file import OutputFile
 
@@ -83,14 +83,7 @@ class TextTraceReader:
         self._line = 0
         self._last = 0
         self._pending: list[str] | None = None
-        if stream is not None:
-            self._file = stream
-        else:
-            try:
-                self._file = open(self.path, "rb")
-            except OSError as exc:
-                raise TraceFormatError(self.path, 0,
-                                       f"cannot open trace: {exc.strerror}") from None
+        self._file = open_trace_file(self.path, stream)
         try:
             if self._file.peek(len(BOM))[:len(BOM)] == BOM:
                 self._file.read(len(BOM))         # a UTF-8 byte order mark is tolerated
