@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from cli import main
 from workloads.events import PageEvent
 from zramsim import ZramDevice
-from zramsim.html_report import ReplayRecorder, replay_data, sweep_page, write_page
+from zramsim.html_report import ReplayRecorder, replay_data, sweep_page
 from zramsim.html_report.data import zspage_rows
 from zramsim.html_report.page import SCRIPTS, render
 from zramsim.html_report.sweeps import sweep_data
@@ -135,13 +135,15 @@ def test_package_data_ships_every_template():
     assert needed <= shipped == {p.name for p in TEMPLATES.iterdir()}
 
 
-def test_write_page_replaces_a_file_whole(tmp_path):
+def test_cli_report_replaces_a_file_whole_or_not_at_all(tmp_path):
     target = tmp_path / "r.html"
     target.write_text("old")
-    write_page(str(target), "<p>new</p>")
-    assert target.read_text() == "<p>new</p>" and list(tmp_path.iterdir()) == [target]
-    with pytest.raises(OSError):
-        write_page(str(tmp_path / "no" / "such" / "dir.html"), "x")
+    done = CliRunner().invoke(main, ["report", str(TUTORIAL), "-o", str(target)])
+    assert done.exit_code == 0 and target.read_text().startswith("<!DOCTYPE html>")
+    assert list(tmp_path.iterdir()) == [target]              # no temporary file left
+    missing = CliRunner().invoke(main, ["report", str(TUTORIAL), "-o",
+                                        str(tmp_path / "no" / "such" / "dir.html")])
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
 
 
 def test_cli_report_embeds_what_replay_json_prints(tmp_path):

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from chromium import find_chromium, open_page, png_colours, screenshot
 from cli import main
 from test_html_report import page_data
-from zramsim.html_report import sweep_page, write_page
+from workloads.output_file import write_bytes
+from zramsim.html_report import sweep_page
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(find_chromium() is None,
@@ -127,7 +128,7 @@ def reports(tmp_path_factory):
              "allocator_efficiency": 1000 * c / (4096 * (20 + c)), "seconds": 0.25 * c}
             for a in ("lz4", "zstd") for c in (4, 8)]
     path = folder / "sweep.html"
-    write_page(str(path), sweep_page(rows, "a made-up sweep"))
+    write_bytes(path, sweep_page(rows, "a made-up sweep").encode())
     out["sweep"] = (path, rows, None)
     return out
 

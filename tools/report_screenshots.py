@@ -31,15 +31,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 from chromium import screenshot  # noqa: E402
 from workloads.default import default_workload  # noqa: E402
 from zramsim import Replay, ZramDevice  # noqa: E402
-from zramsim.html_report import sweep_page, write_page  # noqa: E402
+from workloads.output_file import write_bytes  # noqa: E402
+from zramsim.html_report import sweep_page  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
 
 
 def zramsim(*args: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "zramsim", *args], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "zramsim", *args], check=True, env=env, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)       # from the checkout: relative titles
 
 
 def sweep_rows() -> list[dict]:
@@ -69,12 +70,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pages = {name: Path(tmp) / f"{name}.html" for name in ("replay", "steps", "pressure")}
         zramsim("report", "-o", str(pages["replay"]))
-        zramsim("report", str(ROOT / "docs" / "tutorial.trace"), "-o", str(pages["steps"]))
+        zramsim("report", "docs/tutorial.trace", "-o", str(pages["steps"]))
         zramsim("pressure", "--pages", "4096", "--ram", "30%,40%,50%,60%,70%,80%,90%",
                 "--accesses", "100000", "--html", str(pages["pressure"]))
         pages["sweep"] = Path(tmp) / "sweep.html"
         rows = sweep_rows()
-        write_page(str(pages["sweep"]), sweep_page(rows, "default workload: 4 configurations"))
+        write_bytes(pages["sweep"], sweep_page(rows, "default workload: 4 configurations").encode())
         shots = {"replay": ("1100,1500", ""), "steps": ("1100,560", "steps=17&only=steps"),
                  "pressure": ("1100,1000", ""), "sweep": ("1100,560", "")}
         for name, (size, fragment) in shots.items():

@@ -15,7 +15,6 @@ kept up to date.
 """
 
 from zramsim.html_report.data import ReplayRecorder, replay_data
-from zramsim.html_report.page import pressure_page, replay_page, sweep_page, write_page
+from zramsim.html_report.page import pressure_page, replay_page, sweep_page
 
-__all__ = ["ReplayRecorder", "replay_data", "pressure_page", "replay_page", "sweep_page",
-           "write_page"]
+__all__ = ["ReplayRecorder", "replay_data", "pressure_page", "replay_page", "sweep_page"]

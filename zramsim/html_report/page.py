@@ -13,9 +13,7 @@ renamed over it, so Ctrl-C or a full disk never leaves half a report.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from html import escape
 from importlib.resources import files
 
@@ -50,19 +48,3 @@ def pressure_page(result, title: str) -> str:
 
 def sweep_page(rows: list[dict], title: str = "zramsim sweep") -> str:
     return render(sweep_data(rows, title))
-
-
-def write_page(path: str, html: str) -> None:
-    """Write ``html`` to ``path`` atomically (a temporary file renamed over it)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".zramsim-", suffix=".html", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(html)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
