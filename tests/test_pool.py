@@ -412,3 +412,59 @@ def test_check_catches_corruption(corrupt):
         zspage.cls.groups[3][zspage] = None     # listed in a second, wrong group
     with pytest.raises(InvariantError):
         pool.check()
+
+
+# -- compaction order, worked by hand from spec §1.8 -----------------------------------------
+
+
+def test_compaction_migrates_in_ascending_slot_order_into_the_head_of_group_10():
+    """Spec §1.8 step 3: the source's objects move in ascending slot order.
+
+    Three full zspages A, B, C of class 1568 (13 objects each, filled in that
+    order). Freeing slot 12 of A, then slot 12 of C puts both in group 10 (12/13
+    = 92%), C at the head; freeing slots 2..12 of B leaves it in group 2 (2/13).
+    39 allocated - 26 used = 13 spare slots: one zspage's worth to free. The first
+    destination is C (head of group 10), the source B (the only zspage in groups
+    1..9): B's slot 0 fills C's slot 12 and C is full, so the next destination is
+    A, which takes B's slot 1; B is empty and released (5 pages).
+    """
+    pool = Pool()
+    a, b, c = (_fill(pool, OBJS) for _ in range(3))
+    assert [pool.locate(h)[1] for h in b] == list(range(OBJS))
+    pool.free(a[12])
+    pool.free(c[12])
+    for h in b[2:]:
+        pool.free(h)
+    za, zc = _zid(pool, a[0]), _zid(pool, c[0])
+    assert pool.compact() == PAGES
+    assert pool.locate(b[0]) == (zc, 12)
+    assert pool.locate(b[1]) == (za, 12)
+    pool.check()
+
+
+def _one_zspage_to_free(pool: Pool, request: int) -> int:
+    """Two zspages of ``request``'s class: one short of full, one holding a single
+    object. Compaction moves that object and releases its zspage, whose id this returns."""
+    objs = pool.geometry.class_for_request(request).objs_per_zspage
+    first, second = _fill(pool, objs, request), _fill(pool, objs, request)
+    pool.free(first[-1])
+    for h in second[1:]:
+        pool.free(h)
+    return _zid(pool, second[0])
+
+
+def test_compaction_walks_classes_from_the_largest_down():
+    """Spec §1.8: classes are compacted from index 254 down to 0.
+
+    Class 1568 and class 512 each have one zspage to free. Walking down, the
+    1568 zspage is released first, the 512 one last. A released zspage's id is
+    the next one a new zspage gets (most recently released first), so the next
+    two new zspages get the 512 zspage's id, then the 1568 one's.
+    """
+    pool = Pool()
+    big = _one_zspage_to_free(pool, 1560)
+    small = _one_zspage_to_free(pool, 500)
+    assert pool.compact() == PAGES + 1          # 5 pages of class 1568, 1 of class 512
+    fresh = [pool.malloc(3000), pool.malloc(2000)]   # classes 3072 and 2048: new zspages
+    assert [_zid(pool, h) for h in fresh] == [small, big]
+    pool.check()
