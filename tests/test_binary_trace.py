@@ -178,7 +178,10 @@ def test_corrupt_stream_contents(tmp_path):
         (bytes.fromhex("05 01 55 0100"), 2, "unknown record opcode 0x55"),
         (bytes.fromhex("02 01 05"), 1, "reference to empty window slot 5"),
         (bytes.fromhex("04 00 00"), 1, "compressed size 0"),
-        (bytes.fromhex("06 00 00"), 1, "discard of 0 pages"),
+        (bytes.fromhex("06 00 00"), 1, "discard count 0 is not in 1 .. 2**64 - 1"),
+        # DISC with a u64 index (0x06 | 3 << 4) at the last slot, 2 pages: past 2**64 - 1
+        (bytes.fromhex("36 ffffffffffffffff 02"), 1,
+         "discard of 2 pages from 18446744073709551615 passes 2**64"),
         (bytes.fromhex("05 01 00 07"), 2, "end record counts 7 records, found 1"),
         (bytes.fromhex("05 01 00 01 07"), 2, "data after the end record"),
     ]
@@ -238,6 +241,7 @@ def test_writer_rejects_bad_events(tmp_path):
             (PageEvent("W", 0, 0), "compressed size 0"),
             (PageEvent("W", 0, b"abc"), "page of 3 bytes"),
             (PageEvent("D", 0, 0), "discard count 0"),
+            (PageEvent("D", 2**64 - 1, 2), "passes 2\\*\\*64"),
             (PageEvent("X", 0, None), "unknown operation 'X'"),
         ]:
             with pytest.raises(ValueError, match=message):
@@ -283,3 +287,24 @@ def test_cut_in_checksum_or_trailer_names_the_end_record(tmp_path):
     cut.write_bytes(full[:-16] + b"\0" + full[-16:])
     with pytest.raises(TraceFormatError, match="corrupt compressed data"):
         read(cut)
+
+
+def test_largest_fields_round_trip(tmp_path):
+    """u64 indexes, counts and sizes, and the discard that ends on the last slot."""
+    top = 2**64 - 1
+    events = [PageEvent("D", top, 1), PageEvent("D", top - 1, 2), PageEvent("D", 0, top),
+              PageEvent("R", top, None), PageEvent("W", top, top)]
+    path = write(tmp_path / "m.ztrace", events)
+    assert read(path) == events
+
+
+@pytest.mark.parametrize("page_size", [4096, 262144])
+def test_window_at_its_largest_is_read_and_one_more_page_refused(tmp_path, page_size):
+    """The reader holds at most 256 MiB of window: 65536 pages of 4 KiB, 1024 of 256 KiB."""
+    largest = (256 << 20) // page_size
+    path = tmp_path / "w.ztrace"
+    path.write_bytes(header_with(page_size=page_size, window=largest))
+    assert BinaryTraceReader(path).dict_pages == largest
+    path.write_bytes(header_with(page_size=page_size, window=largest + 1))
+    with pytest.raises(TraceFormatError, match=f"window of {largest + 1} pages is too large"):
+        BinaryTraceReader(path)

@@ -8,10 +8,12 @@ import pytest
 from workloads.default import DEFAULT_MIX, DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.events import OPS, PageEvent
 from workloads.generators import COMMON_FILLS, KINDS, as_rng
+from allocator import Geometry
 from workloads.mixes import (
-    HUGE_THRESHOLD, MixSampler, Profile, generate_trace, lz4_size, mix_for_ratio, mix_page,
-    profile, same_filled,
+    MixSampler, Profile, generate_trace, lz4_size, mix_for_ratio, mix_page, profile,
 )
+
+HUGE = Geometry().huge_class_size       # 3625: 4 KiB pages, chain size 8
 
 ALL_KINDS = sorted(KINDS)
 
@@ -72,7 +74,7 @@ def test_same_pages_are_8_byte_periodic_and_not_zero():
 
 def test_random_pages_are_huge():
     for seed in range(50):
-        assert lz4_size(KINDS["random"](random.Random(seed))) >= HUGE_THRESHOLD
+        assert lz4_size(KINDS["random"](random.Random(seed))) >= HUGE
 
 
 def test_text_is_printable_ascii_lines_of_72():
@@ -121,28 +123,34 @@ def test_golden_lz4_length(kind):
     ("text", 1500, 1900), ("source", 1600, 2000), ("heap", 900, 1900), ("code", 2300, 3500),
 ])
 def test_compressibility_band(kind, low, high):
-    p = profile(KINDS[kind](random.Random(seed)) for seed in range(40))
+    p = profile((KINDS[kind](random.Random(seed)) for seed in range(40)), HUGE)
     assert low <= p.lz4_deciles[4] <= high
     assert p.same_pages == 0
 
 
-def test_lz4_size_and_same_filled():
+def test_lz4_size():
     assert lz4_size(bytes(4096)) == 26
     assert lz4_size(random.Random(0).randbytes(4096)) == 4096
-    assert same_filled(b"\x01\x02\x03\x04\x05\x06\x07\x08" * 512)
-    assert not same_filled(b"\x01\x02\x03" * 1365 + b"\x01")
 
 
 def test_profile_counts_like_mm_stat():
     rng = random.Random(0)
     pages = [bytes(4096)] * 10 + [rng.randbytes(4096)] * 5 + [KINDS["text"](7)] * 85
-    p = profile(pages)
+    p = profile(pages, HUGE)
     assert p == Profile(pages=100, same_pages=10, huge_pages=5, orig_data_size=409600,
                         compr_data_size=5 * 4096 + 85 * 1694,
                         lz4_deciles=(1694,) * 9)
     assert p.ratio == pytest.approx(409600 / 164470)
     assert (p.same_share, p.huge_share) == (0.1, 0.05)
-    assert profile([bytes(4096)]).ratio == float("inf")
+    assert profile([bytes(4096)], HUGE).ratio == float("inf")
+
+
+def test_profile_takes_the_huge_threshold_from_the_caller():
+    """A 1694-byte page is huge where huge_class_size is at most 1694, not above."""
+    page = KINDS["text"](7)
+    assert lz4_size(page) == 1694
+    assert [profile([page], t).huge_pages for t in (1694, 1695)] == [1, 0]
+    assert profile([page], 1694).compr_data_size == 4096
 
 
 def test_mix_sampler_follows_weights():
@@ -163,18 +171,18 @@ def test_bad_mix_is_rejected(bad):
 
 
 def test_mix_for_ratio_lowers_and_raises():
-    assert mix_for_ratio(2.0, {"heap": 2}) == {"heap": 1.0, "random": pytest.approx(0.30856, abs=1e-5)}
-    assert mix_for_ratio(4.0, {"heap": 1}) == {"heap": 1.0, "zero": pytest.approx(0.38289, abs=1e-5)}
-    assert mix_for_ratio(1.0, {"heap": 1}) == {"random": 1.0}
+    assert mix_for_ratio(2.0, {"heap": 2}, huge_threshold=HUGE) == {"heap": 1.0, "random": pytest.approx(0.30856, abs=1e-5)}
+    assert mix_for_ratio(4.0, {"heap": 1}, huge_threshold=HUGE) == {"heap": 1.0, "zero": pytest.approx(0.38289, abs=1e-5)}
+    assert mix_for_ratio(1.0, {"heap": 1}, huge_threshold=HUGE) == {"random": 1.0}
     with pytest.raises(ValueError):
-        mix_for_ratio(0.5, {"heap": 1})
+        mix_for_ratio(0.5, {"heap": 1}, huge_threshold=HUGE)
 
 
 @pytest.mark.parametrize("target", [2.0, 3.0, 4.0])
 def test_mix_for_ratio_lands_near_target(target):
-    mix = mix_for_ratio(target, {"heap": 1, "text": 1, "code": 1})
+    mix = mix_for_ratio(target, {"heap": 1, "text": 1, "code": 1}, huge_threshold=HUGE)
     sampler, rng = MixSampler(mix), random.Random(99)
-    ratio = profile(sampler(rng) for _ in range(1500)).ratio
+    ratio = profile((sampler(rng) for _ in range(1500)), HUGE).ratio
     assert abs(ratio - target) / target < 0.06
 
 
@@ -219,7 +227,7 @@ def test_default_workload_shape_and_counters():
 
 def test_default_workload_golden_profile():
     events = list(default_workload())
-    p = profile(e.arg for e in events[:DEFAULT_PAGES])
+    p = profile((e.arg for e in events[:DEFAULT_PAGES]), HUGE)
     assert p == Profile(pages=4096, same_pages=590, huge_pages=142, orig_data_size=16777216,
                         compr_data_size=6422982,
                         lz4_deciles=(1135, 1340, 1462, 1544, 1618, 1699, 1791, 2415, 3077))

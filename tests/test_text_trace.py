@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from workloads.contents import PageFiles, fill_page, same_filled_word
+from workloads.contents import PageFiles, fill_page
 from workloads.errors import TraceFormatError
-from workloads.events import PageEvent
+from workloads.events import PageEvent, same_filled_word
 from workloads.text_trace import TextTraceReader, TextTraceWriter
 
 DATA = Path(__file__).parent / "data" / "traces"
@@ -299,3 +299,67 @@ def test_writer_rejects_bad_input(tmp_path):
             writer.write(PageEvent("W", 0, b"x" * 100))
         with pytest.raises(ValueError, match="unknown operation 'Z'"):
             writer.write(PageEvent("Z", 0, None))
+
+
+# -- limits: every field at its largest and one past it ------------------------------------
+
+MAX = 2**64 - 1
+
+
+def test_largest_fields_are_read(tmp_path):
+    """Indexes and counts are u64; a discard may end exactly on slot 2**64 - 1."""
+    path = write_trace(tmp_path, "zramsim-trace 1\n"
+                       f"D {MAX}\nD {MAX - 1} 2\nD 0 {MAX}\nR {MAX}\nW {MAX} size:{MAX}\n")
+    assert events_of(path) == [PageEvent("D", MAX, 1), PageEvent("D", MAX - 1, 2),
+                               PageEvent("D", 0, MAX), PageEvent("R", MAX, None),
+                               PageEvent("W", MAX, MAX)]
+
+
+@pytest.mark.parametrize("line", [f"D {MAX} 2", f"D 2 {MAX}", f"D {MAX - 1} 3"])
+def test_a_discard_past_the_last_u64_slot_is_refused(tmp_path, line):
+    path = write_trace(tmp_path, f"zramsim-trace 1\n{line}\n")
+    with pytest.raises(TraceFormatError, match="passes 2\\*\\*64"):
+        events_of(path)
+
+
+@pytest.mark.parametrize("page_size", [4096, 262144])
+def test_smallest_and_largest_page_sizes_round_trip(tmp_path, page_size):
+    events = [PageEvent("W", 0, random.Random(1).randbytes(page_size)),
+              PageEvent("W", 1, bytes(page_size))]
+    out = tmp_path / "p.trace"
+    with TextTraceWriter(out, page_size) as writer:
+        for event in events:
+            writer.write(event)
+    assert events_of(out) == events
+
+
+@pytest.mark.parametrize("event, message", [
+    (PageEvent("R", MAX + 1, None), "slot index"),
+    (PageEvent("R", -1, None), "slot index"),
+    (PageEvent("W", 0, 0), "compressed size 0"),
+    (PageEvent("W", 0, MAX + 1), "compressed size"),
+    (PageEvent("D", 0, 0), "discard count 0"),
+    (PageEvent("D", MAX, 2), "passes 2\\*\\*64"),
+])
+def test_writer_refuses_what_the_reader_would_refuse(tmp_path, event, message):
+    with TextTraceWriter(tmp_path / "w.trace", 4096) as writer:
+        with pytest.raises(ValueError, match=message):
+            writer.write(event)
+        writer.write(PageEvent("D", MAX, 1))       # the largest valid discard
+    assert events_of(tmp_path / "w.trace") == [PageEvent("D", MAX, 1)]
+
+
+def test_writer_side_page_sharing_restarts_past_its_memory(tmp_path, monkeypatch):
+    """Past SIDE_DEDUP_ENTRIES remembered pages the map restarts (module docstring):
+    with room for 2, pages a b c a store a again, as side page 3."""
+    import workloads.text_trace as text_trace
+    monkeypatch.setattr(text_trace, "SIDE_DEDUP_ENTRIES", 2)
+    a, b, c = (random.Random(seed).randbytes(4096) for seed in (1, 2, 3))
+    out = tmp_path / "d.trace"
+    with TextTraceWriter(out, 4096) as writer:
+        for i, page in enumerate([a, b, c, a, c]):
+            writer.write(PageEvent("W", i, page))
+    assert out.read_text().splitlines()[2:] == [
+        "W 0 file:d.trace.pages:0", "W 1 file:d.trace.pages:1", "W 2 file:d.trace.pages:2",
+        "W 3 file:d.trace.pages:3", "W 4 file:d.trace.pages:2"]
+    assert (tmp_path / "d.trace.pages").read_bytes() == a + b + c + a

@@ -33,7 +33,6 @@ import os
 
 from workloads.contents import (
     DEFAULT_PAGE_SIZE,
-    MAX_U64,
     ContentDecoder,
     ContentError,
     PageFiles,
@@ -41,10 +40,10 @@ from workloads.contents import (
     fraction_read,
     page_size_problem,
     parse_u64,
-    same_filled_word,
 )
 from workloads.errors import TraceFormatError
-from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.events import (COMPACT, DISCARD, READ, WRITE, PageEvent, discard_problem,
+                              event_problem, same_filled_word)
 
 MAGIC = "zramsim-trace"
 VERSION = "1"
@@ -167,8 +166,9 @@ class TextTraceReader:
                 count = parse_u64(tokens[2], "count") if len(tokens) == 3 else 1
                 if count < 1:
                     raise self._fail("bad count 0: a discard covers at least 1 page")
-                if index + count - 1 > MAX_U64:
-                    raise self._fail(f"discard of {count} pages from {index} passes 2**64")
+                problem = discard_problem(index, count)
+                if problem:
+                    raise self._fail(problem)
                 return PageEvent(DISCARD, index, count)
             if op == COMPACT:
                 self._arity(tokens, 1, "C")
@@ -232,6 +232,9 @@ class TextTraceWriter:
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
+        problem = event_problem(event, self.page_size)
+        if problem:
+            raise ValueError(problem)
         op, index, arg = event
         if op == WRITE:
             self._out.write(f"W {index} {self._content(arg)}\n")
@@ -239,16 +242,12 @@ class TextTraceWriter:
             self._out.write(f"R {index}\n")
         elif op == DISCARD:
             self._out.write(f"D {index}\n" if arg == 1 else f"D {index} {arg}\n")
-        elif op == COMPACT:
-            self._out.write("C\n")
         else:
-            raise ValueError(f"unknown operation {op!r}")
+            self._out.write("C\n")
 
     def _content(self, arg: bytes | int) -> str:
-        if isinstance(arg, int):
+        if type(arg) is int:
             return f"size:{arg}"
-        if len(arg) != self.page_size:
-            raise ValueError(f"page of {len(arg)} bytes in a trace of {self.page_size}-byte pages")
         word = same_filled_word(arg)
         if word is not None:
             return fill_word_text(word)

@@ -29,6 +29,7 @@ import hashlib
 from array import array
 
 from allocator import Geometry, Pool
+from workloads.events import same_filled_word
 from zramsim.compressors import Compressor, make_compressor
 from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
                             VerifyMismatch)
@@ -38,8 +39,8 @@ LOGICAL_BLOCK = 4096        # zram's logical and physical block size, on every p
 SECTOR = 512
 
 # Slot flags (our own bit numbers; meanings as zram's slot flags).
-SAME, HUGE, NO_DATA = 1, 2, 4
-MAX_SLOTS = 1 << 32       # NO_DATA: a sizes-only object, no bytes behind it
+SAME, HUGE, NO_DATA = 1, 2, 4   # NO_DATA: a sizes-only object, no bytes behind it
+MAX_SLOTS = 1 << 32       # slots a device may have: 16 TiB of 4 KiB pages (see _grow)
 
 
 def _digest(page: bytes) -> bytes:
@@ -203,12 +204,12 @@ class ZramDevice:
         if len(page) != size:
             raise BadRequest(f"slot {index}: a page is {size} bytes, not {len(page)}")
         self.writes += 1
-        word = page[:8]
-        if page[-8:] == word and page == word * (size >> 3):
+        word = same_filled_word(page)
+        if word is not None:
             if self._flags[index] or self._handle[index]:
                 self._free_slot(index)
             self._flags[index] = SAME
-            self._handle[index] = int.from_bytes(word, "little")
+            self._handle[index] = word
             self.same_pages += 1
             if self.verify:
                 self._expected[index * 16:index * 16 + 16] = _digest(page)

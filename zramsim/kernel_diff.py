@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 
-from workloads.events import PageEvent
+from workloads.events import PageEvent, same_filled_word
 from zramsim.device import ZramDevice
 from zramsim.replay import Replay
 from zramsim.kernel import (
@@ -186,7 +186,7 @@ def page_agreement(kernel_sizes: Sequence, our_sizes: Sequence[int],
 def our_page_lengths(pages: Sequence[bytes], algorithm: str) -> list[int]:
     """Our compressed length of each page, 0 for a same-filled one (nothing compressed)."""
     compressor = ZramDevice(algorithm=algorithm).compressor
-    return [0 if page == page[:8] * (len(page) // 8) else len(compressor.compress(page))
+    return [0 if same_filled_word(page) is not None else len(compressor.compress(page))
             for page in pages]
 
 
