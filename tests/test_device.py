@@ -441,3 +441,96 @@ def test_a_large_device_builds_its_slot_table_only_as_slots_are_used():
         dev.read(dev.slots)
     dev.reset()
     assert dev.disksize == 10 << 40 and dev.mm_stat().orig_data_size == 0
+
+
+# -- check() catches every kind of corruption it claims to --------------------------------
+
+def _device_for_check() -> ZramDevice:
+    """Slot 0 and 4 normal (TEXT: 36 bytes, class 48, one 3-page zspage), 1 huge
+    (a page of its own), 2 same-filled, 3 empty: 4 pages in all."""
+    dev = ZramDevice(8 * PAGE)
+    for index, page in ((0, TEXT), (1, RANDOM), (2, DEADBEEF), (4, TEXT)):
+        assert dev.write(index, page)
+    dev.check()
+    return dev
+
+
+def _leak(dev: ZramDevice) -> None:
+    dev.pool.malloc(100)                 # a pool object no slot holds
+
+
+def _share(dev: ZramDevice) -> None:
+    dev._handle[4] = dev._handle[0]      # slot 4's own object leaks, slot 0's is held twice
+
+
+@pytest.mark.parametrize("corrupt, message", [
+    (lambda d: d._size.__setitem__(2, 8), "slot 2: bad same-filled state"),
+    (lambda d: d._flags.__setitem__(2, 1 | 2), "slot 2: bad same-filled state"),
+    (lambda d: d._size.__setitem__(0, 37), "slot 0: object size 36 != 37"),
+    (lambda d: d._flags.__setitem__(0, 2), "slot 0: huge but 36 bytes"),
+    (lambda d: d._flags.__setitem__(1, 0), "slot 1: 4096 should be huge"),
+    (lambda d: d._flags.__setitem__(3, 2), "slot 3: empty slot with state"),
+    (lambda d: d._handle.__setitem__(3, 999), "slot 3: handle 999 is not allocated in the pool"),
+    (_share, "slot 4: handle 1 is held twice"),
+    (_leak, "3 slots hold objects, pool has 4"),
+    (lambda d: setattr(d, "same_pages", 2), "same_pages is 2, slots say 1"),
+    (lambda d: setattr(d, "huge_pages", 0), "huge_pages is 0, slots say 1"),
+    (lambda d: setattr(d, "compr_data_size", 4096 + 72 + 1),
+     "compr_data_size is 4169, slots say 4168"),
+    (lambda d: setattr(d, "max_used_pages", 1),
+     "mem_used_max (1 pages) is below mem_used_total (4 pages)"),
+    (lambda d: setattr(d, "huge_pages_since", 0), "huge_pages_since fell below huge_pages"),
+])
+def test_check_names_each_kind_of_corruption(corrupt, message):
+    """Each corruption is caught with the message that names it. (A leaked object
+    makes pages_stored wrong too; check() blames the object count, the cause.)"""
+    from zramsim import DeviceInvariantError
+    dev = _device_for_check()
+    assert dev.handle_of(0) == 1 and dev.mm_stat().mem_used_total == 4 * PAGE
+    corrupt(dev)
+    with pytest.raises(DeviceInvariantError) as info:
+        dev.check()
+    assert str(info.value) == message
+
+
+def test_check_runs_the_pools_own_check():
+    from allocator import InvariantError
+    dev = _device_for_check()
+    zid, _ = dev.pool.locate(dev.handle_of(0))
+    dev.pool._zspages[zid].inuse -= 1
+    with pytest.raises(InvariantError, match="live, inuse"):
+        dev.check()
+
+
+# -- a block write that fails on mem_limit part-way ---------------------------------------
+
+def test_a_multi_page_write_stops_at_the_first_page_over_the_limit():
+    """Like zram_bio_write: the pages before the failing one stay written, the bio
+    fails, and the pages after it are not attempted. Three huge pages at slots
+    1..3 against a 2-page limit: slots 1 and 2 take a page each, slot 3's
+    allocation makes 3 pages and is undone; slot 4's zero page is never written."""
+    dev = ZramDevice(8 * PAGE, mem_limit=2 * PAGE)
+    pages = [RANDOM, RANDOM2, random.Random(3).randbytes(PAGE), bytes(PAGE)]
+    assert dev.write_bytes(PAGE, b"".join(pages)) is False
+    assert [dev.slot_state(i) for i in range(6)] == [
+        ("empty", 0), ("huge", PAGE), ("huge", PAGE), ("empty", 0), ("empty", 0), ("empty", 0)]
+    assert (dev.writes, dev.reads) == (3, 0)
+    assert _mm(dev) == (2 * PAGE, 2 * PAGE, 2 * PAGE, 2 * PAGE, 3 * PAGE, 0, 0, 2, 2)
+    assert _io(dev) == (0, 1, 0, 0)
+    assert dev.read_bytes(PAGE, 2 * PAGE) == RANDOM + RANDOM2
+    dev.check()
+
+
+def test_a_sub_page_block_write_that_fails_keeps_the_old_page():
+    """16 KiB pages: a 4 KiB block into slot 1 is read-modify-write of the whole
+    page; with the limit reached the new (huge) page cannot be allocated, so slot 1
+    keeps its old bytes, and the internal read counts in neither reads nor writes."""
+    big = 16384
+    dev = ZramDevice(4 * big, page_size=big, mem_limit=2 * big)
+    old = [random.Random(k).randbytes(big) for k in (7, 8)]
+    assert dev.write(0, old[0]) and dev.write(1, old[1])     # huge: one 16 KiB page each
+    assert dev.write_bytes(big + PAGE, RANDOM) is False     # still random: huge, a 3rd page
+    assert dev.read(1) == old[1]
+    assert (dev.reads, dev.writes, dev.io_stat().failed_writes) == (1, 3, 1)
+    assert dev.mm_stat().mem_used_max == 3 * big
+    dev.check()

@@ -28,11 +28,11 @@ from __future__ import annotations
 import hashlib
 from array import array
 
-from allocator import Geometry, Pool
+from allocator import Geometry, InvalidHandle, Pool
 from workloads.events import same_filled_word
 from zramsim.compressors import Compressor, make_compressor
-from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
-                            VerifyMismatch)
+from zramsim.errors import (BadRequest, ConfigError, DeviceInvariantError, ReadFailed,
+                            SlotOutOfRange, VerifyMismatch)
 from zramsim.stats import DebugStat, DeviceStats, IoStat, MmStat
 
 LOGICAL_BLOCK = 4096        # zram's logical and physical block size, on every page size
@@ -439,21 +439,33 @@ class ZramDevice:
         return 0 if self._flags[index] & SAME else self._handle[index]
 
     def check(self) -> None:
-        """Slot table against pool against counters; raises AssertionError subclasses."""
+        """Slot table against pool against counters; raises DeviceInvariantError.
+
+        Catches: a broken pool (the pool's own ``InvariantError``), a slot whose
+        flags, size or handle disagree with each other or with the pool, a handle
+        held by two slots, a pool object no slot holds, and each counter
+        (same_pages, huge_pages, compr_data_size, mem_used_max, huge_pages_since)
+        that disagrees with the slots. pages_stored is computed from same_pages
+        and the pool's objects, so those two checks cover it.
+        """
         self.pool.check()
-        same = huge = stored = compr = objects = 0
+        same = huge = compr = 0
+        held: set[int] = set()
         for index in range(self._slots):
             flags, handle, size = self._flags[index], self._handle[index], self._size[index]
             if flags & SAME:
                 same += 1
-                stored += 1
                 _expect(size == 0 and flags == SAME, f"slot {index}: bad same-filled state")
             elif handle:
-                stored += 1
-                objects += 1
+                _expect(handle not in held, f"slot {index}: handle {handle} is held twice")
+                held.add(handle)
                 compr += size
-                _expect(self.pool.size_of(handle) == size,
-                        f"slot {index}: object size {self.pool.size_of(handle)} != {size}")
+                try:
+                    stored = self.pool.size_of(handle)
+                except InvalidHandle:
+                    raise DeviceInvariantError(f"slot {index}: handle {handle} is not "
+                                               f"allocated in the pool") from None
+                _expect(stored == size, f"slot {index}: object size {stored} != {size}")
                 if flags & HUGE:
                     huge += 1
                     _expect(size == self.page_size, f"slot {index}: huge but {size} bytes")
@@ -461,13 +473,16 @@ class ZramDevice:
                     _expect(size < self.huge_class_size, f"slot {index}: {size} should be huge")
             else:
                 _expect(size == 0 and flags == 0, f"slot {index}: empty slot with state")
-        _expect(objects == self.pool.live_objects,
-                f"{objects} slots hold objects, pool has {self.pool.live_objects}")
+        _expect(len(held) == self.pool.live_objects,
+                f"{len(held)} slots hold objects, pool has {self.pool.live_objects}")
         for name, found in (("same_pages", same), ("huge_pages", huge),
-                            ("pages_stored", stored), ("compr_data_size", compr)):
+                            ("compr_data_size", compr)):
             _expect(getattr(self, name) == found, f"{name} is {getattr(self, name)}, "
                                                   f"slots say {found}")
-        _expect(self.max_used_pages >= 0 and self.huge_pages_since >= self.huge_pages,
+        _expect(self.max_used_pages >= self.pool.total_pages,
+                f"mem_used_max ({self.max_used_pages} pages) is below mem_used_total "
+                f"({self.pool.total_pages} pages)")
+        _expect(self.huge_pages_since >= self.huge_pages,
                 "huge_pages_since fell below huge_pages")
 
     def config(self) -> dict:
@@ -477,10 +492,6 @@ class ZramDevice:
                 "chain_size": self.geometry.chain_size, "chain_rule": self.geometry.rule,
                 "mem_limit": self.limit_pages * self.page_size,
                 "huge_class_size": self.huge_class_size}
-
-
-class DeviceInvariantError(AssertionError):
-    """check() found the slot table and the counters in disagreement."""
 
 
 def _expect(condition: bool, message: str) -> None:
