@@ -29,7 +29,10 @@ class Replay:
     """Apply events to ``device``; ``progress(applied)`` is called every ``every`` events.
 
     ``workers`` > 1 compresses pages on that many threads, ``batch`` events at a
-    time; the results are the same as with one worker.
+    time; the results are the same as with one worker. Failed writes are the
+    device's to count (``device.io_stat().failed_writes``); ``applied`` counts
+    the events applied, whoever applied them (``run``, or a caller such as the
+    narration that applies each event itself and takes them from ``counted``).
     """
 
     def __init__(self, device: ZramDevice, progress: Callable[[int], None] | None = None,
@@ -42,84 +45,90 @@ class Replay:
         self.workers = workers
         self.batch = batch
         self.applied = 0
-        self.failed_writes = 0
 
     def run(self, events: Iterable[tuple]) -> int:
         """Apply every event; returns the number applied (also kept in ``applied``)."""
-        if self.workers > 1:
-            return self._run_parallel(events)
+        if self.workers == 1:     # the whole stream is one batch, compressed as it is applied
+            return self._apply([(events, None)])
         dev = self.device
-        write, write_size, read = dev.write, dev.write_size, dev.read
+        with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead:
+            return self._apply(_compressed_ahead(events, ahead, self.batch))
+
+    def counted(self, events: Iterable[tuple]) -> Iterator[tuple]:
+        """``events``, each counted in ``applied`` once the caller asks for the next.
+
+        For a caller that applies the events itself (the narration): an event
+        whose application raised is never asked past, so it is not counted, as
+        with ``run``. ``narrate(device, replay.counted(events))`` leaves
+        ``replay.applied`` equal to the events narrated.
+        """
         progress, every = self.progress, self.every
-        applied, failed = self.applied, 0
+        for event in events:
+            yield event
+            self.applied += 1
+            if progress is not None and self.applied % every == 0:
+                progress(self.applied)
+
+    def _apply(self, batches: Iterable[tuple[Iterable[tuple], list | None]]) -> int:
+        """The one event loop: each batch comes with its pages' compressions, or None
+        where the device compresses each page as it writes it."""
+        dev = self.device
+        write, write_compressed, write_size, read = (dev.write, dev.write_compressed,
+                                                     dev.write_size, dev.read)
+        progress, every = self.progress, self.every
+        applied = self.applied
         try:
-            for op, index, arg in events:
-                if op == WRITE:
-                    if not (write_size(index, arg) if type(arg) is int else write(index, arg)):
-                        failed += 1
-                elif op == READ:
-                    read(index)
-                else:
-                    self._other(op, index, arg)
-                applied += 1
-                if progress is not None and applied % every == 0:
-                    progress(applied)
-        finally:
-            self.applied = applied
-            self.failed_writes += failed
-        return applied
-
-    def _other(self, op: str, index: int, arg) -> None:
-        if op == DISCARD:
-            self.device.discard(index, arg)
-        elif op == COMPACT:
-            self.device.compact()
-        else:
-            raise BadRequest(f"unknown operation {op!r}")
-
-    def _run_parallel(self, events: Iterable[tuple]) -> int:
-        dev = self.device
-        write_size, read = dev.write_size, dev.read
-        write_compressed = dev.write_compressed
-        progress, every = self.progress, self.every
-        failure: Exception | None = None     # from the events, raised after what came before
-        with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead_of_us:
-
-            def start(batch: list[tuple] | None) -> tuple[list[tuple], Pending] | None:
-                if batch is None:
-                    return None
-                pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
-                return batch, ahead_of_us.start(pages)
-
-            batches = _batches(events, self.batch)
-            ahead = start(next(batches, None))
-            while ahead is not None:
-                batch, pending = ahead
-                try:
-                    ahead = start(next(batches, None))
-                except Exception as exc:
-                    failure, ahead = exc, None
-                compressed = pending()
+            for batch, compressed in batches:
                 n = 0
                 for op, index, arg in batch:
                     if op == WRITE:
                         if type(arg) is int:
-                            ok = write_size(index, arg)
+                            write_size(index, arg)
+                        elif compressed is None:
+                            write(index, arg)
                         else:
-                            ok = write_compressed(index, arg, compressed[n])
+                            write_compressed(index, arg, compressed[n])
                             n += 1
-                        if not ok:
-                            self.failed_writes += 1
                     elif op == READ:
                         read(index)
+                    elif op == DISCARD:
+                        dev.discard(index, arg)
+                    elif op == COMPACT:
+                        dev.compact()
                     else:
-                        self._other(op, index, arg)
-                    self.applied += 1
-                    if progress is not None and self.applied % every == 0:
-                        progress(self.applied)
-        if failure is not None:
-            raise failure
-        return self.applied
+                        raise BadRequest(f"unknown operation {op!r}")
+                    applied += 1
+                    if progress is not None and applied % every == 0:
+                        progress(applied)
+        finally:
+            self.applied = applied
+        return applied
+
+
+def _compressed_ahead(events: Iterable[tuple], ahead, size: int
+                      ) -> Iterator[tuple[list[tuple], list]]:
+    """(batch, compressed pages of its writes): batch i+1 is compressing while
+    batch i is applied. If reading the events fails, the batch read before the
+    failure is still yielded first, then the error is raised."""
+
+    def start(batch: list[tuple] | None) -> tuple[list[tuple], Pending] | None:
+        if batch is None:
+            return None
+        pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
+        return batch, ahead.start(pages)
+
+    failure: Exception | None = None
+    batches = _batches(events, size)
+    current = start(next(batches, None))
+    while current is not None:
+        batch, pending = current
+        try:
+            current = start(next(batches, None))
+        except Exception as exc:
+            failure, current = exc, None
+        yield batch, pending()
+    if failure is not None:
+        raise failure
 
 
 def _batches(events: Iterable[tuple], size: int, first: int = 64) -> Iterator[list[tuple]]:
