@@ -187,6 +187,24 @@ def test_mem_limit_ends_in_oom_or_spills_to_disk():
     spill.check(deep=True)
 
 
+def test_the_reserve_limit_is_lifted_again_even_when_the_write_raises():
+    """With a reserve, a swap-out lowers the device's mem_limit for its one write
+    (ram 2 + reserve 0 - 1 resident = 1 frame); the configured 3 pages come back
+    on every path, an interrupted write too."""
+    m = model(2, [2040] * 4, mem_limit=3 * 4096, reserve=0)
+    assert m.access(0) and m.access(1)
+    seen = []
+
+    def interrupted(slot, size):
+        seen.append(m.device.mm_stat().mem_limit)
+        raise KeyboardInterrupt
+
+    m.device.write_size = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        m.access(2)
+    assert seen == [4096] and m.device.mm_stat().mem_limit == 3 * 4096
+
+
 def test_disksize_limits_slots():
     m = model(4, [2040] * 6, disksize=2 * 4096, on_full="disk")
     m.run((p, False) for p in range(6))
