@@ -38,9 +38,14 @@ def _pyplot(path: str):
 
 
 def _save(fig, path: str) -> None:
+    """Save; an SVG gets no date and fixed element ids, so the same plot is the same file."""
+    import matplotlib
     fig.tight_layout()
-    svg = path.lower().endswith(".svg")
-    fig.savefig(path, metadata={"Date": None} if svg else None)   # no date: same file
+    if path.lower().endswith(".svg"):
+        with matplotlib.rc_context({"svg.hashsalt": "zramsim"}):
+            fig.savefig(path, metadata={"Date": None})
+    else:
+        fig.savefig(path)
 
 
 def plot_sweep(result: SweepResult, path: str, title: str = "") -> None:
