@@ -251,13 +251,30 @@ def test_default_workload_small_and_invalid():
 
 
 def test_default_workload_moves_every_device_counter():
+    """Every counter exact: the slot counters by hand from the events
+    (tests/by_hand.py), pages_compacted as the debugfs freeable total just before
+    the one compaction (a full compaction frees exactly that, spec §1.8)."""
+    from by_hand import expected_counters
     from zramsim.device import ZramDevice
-    from zramsim.replay import replay
+    from zramsim.replay import Replay
 
+    events = list(default_workload())
+    compaction = events.index(PageEvent("C", 0, None))
     device = ZramDevice()
-    assert replay(device, default_workload()) == 4814
+    replay = Replay(device)
+    replay.run(events[:compaction])
+    freeable = sum(row.freeable for row in device.pool.class_stats())
+    replay.run(events[compaction:])
+    assert replay.applied == len(events) == 4814
+    hand = expected_counters(events, 4096, device.huge_class_size)
     mm, io = device.mm_stat(), device.io_stat()
-    assert mm.same_pages > 0 and mm.huge_pages > 0 and mm.pages_compacted > 0
-    assert io.notify_free > 0
+    assert (mm.orig_data_size, mm.compr_data_size, mm.same_pages, mm.huge_pages,
+            mm.huge_pages_since, io.notify_free) == (
+        hand.orig_data_size, hand.compr_data_size, hand.same_pages, hand.huge_pages,
+        hand.huge_pages_since, hand.notify_free)
+    assert mm.pages_compacted == freeable
+    # regression pins of the quantities checked independently above
+    assert (mm.same_pages, mm.huge_pages, mm.huge_pages_since, io.notify_free,
+            mm.pages_compacted) == (566, 137, 148, 176, 72)
     assert 2.5 <= mm.orig_data_size / mm.compr_data_size <= 4
     device.check()
