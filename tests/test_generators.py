@@ -5,10 +5,10 @@ from collections import Counter
 
 import pytest
 
+from allocator import Geometry
 from workloads.default import DEFAULT_MIX, DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.events import OPS, PageEvent
 from workloads.generators import COMMON_FILLS, KINDS, as_rng
-from allocator import Geometry
 from workloads.mixes import (
     MixSampler, Profile, generate_trace, lz4_size, mix_for_ratio, mix_page, profile,
 )
