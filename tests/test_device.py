@@ -437,13 +437,72 @@ def test_stats_snapshot_and_config():
     dev = ZramDevice(4 * PAGE, "zstd", level=5)
     dev.write(0, TEXT)
     dev.write(1, bytes(PAGE))
+    dev.write(2, RANDOM)
     s = dev.stats()
-    assert (s.pages_stored, s.normal_pages, s.reads, s.writes) == (2, 1, 0, 2)
-    assert s.as_dict()["pages"] == {"stored": 2, "same_filled": 1, "huge": 0, "normal": 1}
+    assert (s.pages_stored, s.normal_pages, s.reads, s.writes) == (3, 1, 0, 3)
+    assert (s.disksize, s.page_size, s.spanning_reads) == (4 * PAGE, PAGE, 0)
+    assert s.as_dict()["pages"] == {"stored": 3, "same_filled": 1, "huge": 1, "normal": 1}
     assert dev.config() == {"disksize": 4 * PAGE, "algorithm": "zstd",
                             "params": {"level": 5, "dict_bytes": 0}, "page_size": PAGE,
                             "chain_size": 8, "chain_rule": "min-waste", "mem_limit": 0,
                             "huge_class_size": 3625}
+    dev.set_mem_limit(3 * PAGE)
+    assert dev.config()["mem_limit"] == 3 * PAGE
+
+
+def test_slots_past_the_highest_written_are_empty():
+    dev = ZramDevice(8 * PAGE)
+    dev.write(0, TEXT)
+    assert [dev.handle_of(i) for i in (1, 7)] == [0, 0]
+    assert [dev.slot_state(i) for i in (1, 7)] == [("empty", 0), ("empty", 0)]
+
+
+def test_after_reset_the_device_stores_every_64_bit_word_and_verifies_again():
+    dev = ZramDevice(4 * PAGE, verify=True)
+    dev.write(0, TEXT)
+    dev.reset()
+    assert dev.write_same(0, 0xFFFF_FFFF_FFFF_FFFF) and dev.write(1, TEXT)
+    assert dev.read(0) == b"\xff" * PAGE and dev.read(1) == TEXT
+    dev.check()
+
+
+def test_a_multi_page_block_read_from_the_middle():
+    dev = ZramDevice(8 * PAGE)
+    pages = [random.Random(k).randbytes(PAGE) for k in range(4)]
+    assert dev.write_bytes(PAGE, b"".join(pages))
+    assert dev.read_bytes(2 * PAGE, 2 * PAGE) == pages[1] + pages[2]
+    assert dev.read_bytes(0, PAGE) == bytes(PAGE)
+    assert (dev.reads, dev.writes) == (3, 4)
+
+
+@pytest.mark.parametrize("offset, length, freed", [
+    (3 * PAGE, PAGE, 1),                 # exactly slot 3
+    (2 * PAGE + 512, PAGE - 512, 0),     # the tail of slot 2 only: nothing whole
+    (2 * PAGE + 512, 2 * PAGE, 1),       # slot 3 whole, parts of 2 and 4
+    (5 * PAGE, 0, 0),
+])
+def test_discard_bytes_frees_only_whole_pages(offset, length, freed):
+    dev = ZramDevice(8 * PAGE)
+    for i in range(6):
+        dev.write(i, TEXT)
+    assert dev.discard_bytes(offset, length) == freed
+    empty = [i for i in range(6) if dev.slot_state(i)[0] == "empty"]
+    assert empty == ([offset // PAGE + (offset % PAGE > 0)] if freed else [])
+    assert dev.io_stat().notify_free == freed
+
+
+@pytest.mark.parametrize("offset, length", [(-512, PAGE), (0, -512), (100, PAGE), (0, 100)])
+def test_discard_bytes_refuses_what_no_bio_is(offset, length):
+    with pytest.raises(BadRequest, match=f"discard of {length} bytes at {offset} is not"):
+        ZramDevice(8 * PAGE).discard_bytes(offset, length)
+
+
+def test_block_requests_name_what_is_wrong_with_them():
+    dev = ZramDevice(8 * PAGE)
+    with pytest.raises(BadRequest, match="write of 100 bytes at 0: not aligned to 4096"):
+        dev.write_bytes(0, bytes(100))
+    with pytest.raises(BadRequest, match="read of 4096 bytes at 512: not aligned to 4096"):
+        dev.read_bytes(512, PAGE)
 
 
 def test_a_corrupt_object_fails_the_read_and_counts_it():

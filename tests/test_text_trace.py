@@ -292,8 +292,9 @@ def test_writer_without_pages_makes_no_side_file(tmp_path):
 def test_writer_rejects_bad_input(tmp_path):
     with pytest.raises(ValueError, match="not a power of two"):
         TextTraceWriter(tmp_path / "a.trace", 6000)
-    with pytest.raises(ValueError, match="cannot appear in a text trace"):
-        TextTraceWriter(tmp_path / "a b.trace", 4096)
+    for name in ("a b.trace", "a#b.trace"):
+        with pytest.raises(ValueError, match="cannot appear in a text trace"):
+            TextTraceWriter(tmp_path / name, 4096)
     with TextTraceWriter(tmp_path / "b.trace", 4096) as writer:
         with pytest.raises(ValueError, match="page of 100 bytes"):
             writer.write(PageEvent("W", 0, b"x" * 100))
