@@ -182,3 +182,67 @@ def test_check_catches_a_corrupted_table():
         a._sizes[h + 1] = 100        # a handle that no page holds
         with pytest.raises(InvariantError):
             a.check()
+
+
+def test_refusals_name_the_problem(alloc):
+    with pytest.raises(ObjectSizeError, match=f"cannot allocate 0 bytes: objects are 1 to "
+                                              f"{alloc.max_size} bytes"):
+        alloc.malloc(0)
+    h = alloc.malloc(10)
+    with pytest.raises(ObjectOverflow, match="11 bytes do not fit in a 10-byte object"):
+        alloc.write(h, bytes(11))
+    alloc.free(h)
+    with pytest.raises(InvalidHandle, match=f"handle {h} is not allocated"):
+        alloc.read(h)
+
+
+@pytest.mark.parametrize("name", ["single-page", "z3fold", "zbud"])
+def test_object_table_allocators_read_unwritten_bytes_as_zeros(name):
+    """Their objects live in a table, not in frames: a fresh object, and a handle
+    given out again after a free, read as zeros until written; nothing compacts."""
+    alloc = ALLOCATORS[name]()
+    h = alloc.malloc(40)
+    assert alloc.read(h) == bytes(40)
+    alloc.write(h, b"\xff" * 40)
+    alloc.free(h)
+    again = alloc.malloc(40)
+    assert again == h and alloc.read(again) == bytes(40)
+    assert alloc.compact() == 0
+
+
+def test_zsmalloc_takes_its_page_size():
+    alloc = ALLOCATORS["zsmalloc"](16384)
+    assert (alloc.page_size, alloc.max_size, alloc.geometry.page_size) == (16384, 16384, 16384)
+    h = alloc.malloc(16384)
+    assert alloc.total_pages == 1
+    alloc.write(h, b"z" * 16384)
+    assert alloc.read(h) == b"z" * 16384
+
+
+def test_buddies_share_a_page_up_to_the_largest_buddy():
+    """zbud and z3fold split a page into 63 usable chunks of 64 bytes: a 1-chunk
+    object leaves 62 free, which the next 1-chunk object takes; 3968 bytes
+    (62 chunks) is still a buddy, so a 50-byte object (1 chunk) joins it."""
+    for name in ("zbud", "z3fold"):
+        a = ALLOCATORS[name]()
+        a.malloc(64), a.malloc(64)
+        assert a.total_pages == 1, name
+        b = ALLOCATORS[name]()
+        b.malloc(3968), b.malloc(50)
+        assert b.total_pages == 1, name
+
+
+def test_single_page_fragmentation_by_hand():
+    """Three 100-byte objects: 108 bytes with the handle, class 112, 36 to a page.
+    requested 300, headers 3 x 8, rounding 3 x 104 - 300 = 12, 33 free slots of
+    112 = 3696, tail 4096 - 36 x 112 = 64: 4096 in all. A 4096-byte object is huge:
+    its own page, no header."""
+    a = ALLOCATORS["single-page"]()
+    for _ in range(3):
+        a.malloc(100)
+    f = a.fragmentation()
+    assert (f.requested, f.headers, f.class_rounding, f.unused_slots, f.tail_waste) == (
+        300, 24, 12, 3696, 64)
+    a.malloc(4096)
+    f = a.fragmentation()
+    assert (f.requested, f.headers, f.total) == (4396, 24, 2 * 4096)
