@@ -332,6 +332,11 @@ def test_field_widths_step_at_each_power_of_256(tmp_path):
     assert read(path) == events
 
 
+def test_the_smallest_sizes_and_counts_are_read(tmp_path):
+    events = [PageEvent("W", 0, 1), PageEvent("D", 0, 1)]
+    assert read(write(tmp_path / "s.ztrace", events)) == events
+
+
 def test_writer_refuses_a_bad_page_size_and_honours_the_level(tmp_path):
     with pytest.raises(ValueError, match="page_size 6000 is not a power of two"):
         BinaryTraceWriter(tmp_path / "bad.ztrace", 6000)

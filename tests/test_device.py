@@ -480,6 +480,8 @@ def test_a_multi_page_block_read_from_the_middle():
     (2 * PAGE + 512, PAGE - 512, 0),     # the tail of slot 2 only: nothing whole
     (2 * PAGE + 512, 2 * PAGE, 1),       # slot 3 whole, parts of 2 and 4
     (5 * PAGE, 0, 0),
+    (0, 2 * PAGE, 2),                    # slots 0 and 1 from the very start
+    (2 * PAGE + 3072, 5120, 1),          # the last 1024 bytes of slot 2, then slot 3 whole
 ])
 def test_discard_bytes_frees_only_whole_pages(offset, length, freed):
     dev = ZramDevice(8 * PAGE)
@@ -487,7 +489,8 @@ def test_discard_bytes_frees_only_whole_pages(offset, length, freed):
         dev.write(i, TEXT)
     assert dev.discard_bytes(offset, length) == freed
     empty = [i for i in range(6) if dev.slot_state(i)[0] == "empty"]
-    assert empty == ([offset // PAGE + (offset % PAGE > 0)] if freed else [])
+    first = offset // PAGE + (offset % PAGE > 0)
+    assert empty == list(range(first, first + freed))
     assert dev.io_stat().notify_free == freed
 
 

@@ -352,10 +352,8 @@ class BinaryTraceReader:
                                    f"end record counts {count} records, found {record - 1}")
         if rest or self._read(record):
             raise TraceFormatError(self.path, record, "data after the end record")
-        size = os.fstat(self._file.fileno()).st_size
-        trailer = os.pread(self._file.fileno(), TRAILER.size, max(0, size - TRAILER.size))
-        if len(trailer) < TRAILER.size:
-            raise TraceFormatError(self.path, record, "truncated: the trailer is missing")
+        size = os.fstat(self._file.fileno()).st_size     # >= the 32-byte header
+        trailer = os.pread(self._file.fileno(), TRAILER.size, size - TRAILER.size)
         magic, length, frame_length = TRAILER.unpack(trailer)
         if (magic, length) != (SKIPPABLE_MAGIC, TRAILER.size - 8):
             raise TraceFormatError(self.path, record, "truncated: the trailer is missing")
@@ -365,9 +363,8 @@ class BinaryTraceReader:
                                    f" {HEADER.size + frame_length + TRAILER.size}")
 
     def close(self) -> None:
-        """Close the trace file."""
-        if hasattr(self, "_stream"):
-            self._stream.close()
+        """Close the trace file (a reader exists only once its header was read)."""
+        self._stream.close()
         self._file.close()
 
     def __enter__(self) -> BinaryTraceReader:
