@@ -246,3 +246,78 @@ def test_single_page_fragmentation_by_hand():
     a.malloc(4096)
     f = a.fragmentation()
     assert (f.requested, f.headers, f.total) == (4396, 24, 2 * 4096)
+
+
+def _zbud_pair():
+    a = ALLOCATORS["zbud"]()
+    h1, h2 = a.malloc(100), a.malloc(100)       # 2 chunks each: buddies in page 1
+    return a, a._pages[1], h1, h2
+
+
+def _zbud_corruptions():
+    def listed_wrong(a, page, h1, h2):
+        for pages in a._unbuddied:
+            pages.pop(1, None)
+        a._unbuddied[5][1] = None
+
+    def headless_shared(a, page, h1, h2):
+        z = ALLOCATORS["z3fold"]()
+        big = z.malloc(4000)
+        z._pages[z._where[big]].objects[big + 1] = 0
+        return z
+
+    return [
+        (lambda a, p, h1, h2: p.objects.clear(), "empty page 1 was not released"),
+        (headless_shared, "headless page 1 holds several"),
+        (lambda a, p, h1, h2: p.objects.__setitem__(99, 2), "page 1 holds 3 objects"),
+        (lambda a, p, h1, h2: p.objects.__setitem__(h1, 70), "page 1 overflows"),
+        (listed_wrong, "page 1 on list 5, should be None"),    # two buddies: full, unlisted
+        (lambda a, p, h1, h2: a._where.__setitem__(h1, 7), "handle 1 misplaced"),
+        (lambda a, p, h1, h2: a._sizes.__setitem__(h1, 200), "handle 1: 2 chunks for 200 bytes"),
+        (lambda a, p, h1, h2: a._unbuddied[10].__setitem__(9, None),
+         "a released page is still listed"),
+        (lambda a, p, h1, h2: a._sizes.__setitem__(9, 5), "live handles and placed objects differ"),
+    ]
+
+
+@pytest.mark.parametrize("corrupt, message", _zbud_corruptions())
+def test_zbud_check_names_each_corruption(corrupt, message):
+    """Two 100-byte buddies (2 chunks each) fill page 1, which is then on no list."""
+    a, page, h1, h2 = _zbud_pair()
+    a.check()
+    a = corrupt(a, page, h1, h2) or a
+    with pytest.raises(InvariantError) as info:
+        a.check()
+    assert str(info.value) == message
+
+
+def _single_page_corruptions():
+    def emptied(a, page, handles, free):
+        a._pages[page][1][:] = [0] * len(a._pages[page][1])
+        free[:] = list(range(len(a._pages[page][1])))
+
+    return [
+        (lambda a, p, hs, free: free.append(free[0]), "page 1: a slot is free twice"),
+        (lambda a, p, hs, free: free.remove(3), "page 1: slot 3 free-list disagrees with its handle"),
+        (lambda a, p, hs, free: (free.remove(3), a._pages[p][1].__setitem__(3, hs[0])),
+         "handle 1 is live twice"),
+        (lambda a, p, hs, free: a._where.__setitem__(hs[1], (p, 7)),
+         "handle 2 points elsewhere than page 1 slot 1"),
+        (lambda a, p, hs, free: a._sizes.__setitem__(hs[1], 3000),
+         "handle 2 sits in a foreign class"),
+        (emptied, "empty page 1 was not released"),
+        (lambda a, p, hs, free: a._pages[p][0].partial.pop(p), "page 1: partial list wrong"),
+        (lambda a, p, hs, free: setattr(a, "_requested", 301), "requested bytes miscounted"),
+    ]
+
+
+@pytest.mark.parametrize("corrupt, message", _single_page_corruptions())
+def test_single_page_check_names_each_corruption(corrupt, message):
+    """Three 100-byte objects in slots 0, 1, 2 of page 1 (class 112, 36 slots)."""
+    a = ALLOCATORS["single-page"]()
+    handles = [a.malloc(100) for _ in range(3)]
+    a.check()
+    corrupt(a, 1, handles, a._free_slots[1])
+    with pytest.raises(InvariantError) as info:
+        a.check()
+    assert str(info.value) == message
