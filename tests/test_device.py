@@ -219,15 +219,41 @@ def test_bad_requests():
     dev = ZramDevice(4 * PAGE)
     with pytest.raises(BadRequest, match="a page is 4096 bytes, not 4095"):
         dev.write(0, bytes(PAGE - 1))
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadRequest, match="slot 0: a compressed length must be >= 1, not 0"):
         dev.write_size(0, 0)
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadRequest, match="discard of 0 pages"):
         dev.discard(0, 0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="disksize must be positive, not 0"):
         ZramDevice(0)
     with pytest.raises(ConfigError):
         ZramDevice(PAGE, mem_limit=-1)
+    with pytest.raises(ConfigError, match="5000"):
+        ZramDevice(PAGE, page_size=5000)
     assert dev.writes == 0
+    assert ZramDevice(1).slots == 1                   # 1 byte: rounded up to a page
+    assert dev.write_size(0, 1) and dev.writes == 1   # the smallest compressed length
+
+
+def test_the_huge_threshold_is_on_the_compressed_length():
+    """huge_class_size 3625 (4 KiB pages, chain 8): a page compressing to 3625 bytes
+    is stored raw, one of 3624 bytes is an object of 3624 bytes."""
+    dev = ZramDevice(4 * PAGE)
+    assert dev.write_compressed(0, RANDOM, bytes(3625))
+    assert dev.write_compressed(1, RANDOM2, bytes(3624))
+    assert [dev.slot_state(i) for i in (0, 1)] == [("huge", PAGE), ("normal", 3624)]
+
+
+def test_the_configuration_reaches_the_geometry_and_the_compressor():
+    dev = ZramDevice(PAGE, "zstd", dictionary=b"zram dictionary " * 64,
+                     chain_rule="used-percent")
+    assert dev.config()["params"] == {"level": 3, "dict_bytes": 1024}
+    assert dev.geometry.rule == dev.config()["chain_rule"] == "used-percent"
+
+
+def test_reads_of_never_written_slots_count_each():
+    dev = ZramDevice(8 * PAGE)
+    assert dev.read(5) == bytes(PAGE) and dev.read(6) == bytes(PAGE)
+    assert dev.reads == 2
 
 
 # -- mem_limit -----------------------------------------------------------------------
@@ -378,6 +404,19 @@ def test_sub_page_write_is_read_modify_write():
         dev.read_bytes(0, 100)
 
 
+def test_block_io_across_a_16k_page_boundary():
+    """4 KiB blocks 3 and 4 of a 16 KiB-page device: the tail of slot 0, the head of slot 1."""
+    big = 16384
+    dev = ZramDevice(4 * big, page_size=big)
+    old = [random.Random(k).randbytes(big) for k in (1, 2)]
+    dev.write(0, old[0]), dev.write(1, old[1])
+    block = b"zram" * 2048                       # 8 KiB
+    assert dev.write_bytes(3 * PAGE, block)
+    assert dev.read(0) == old[0][:3 * PAGE] + block[:PAGE]
+    assert dev.read(1) == block[PAGE:] + old[1][PAGE:]
+    assert dev.read_bytes(3 * PAGE, 2 * PAGE) == block
+
+
 def test_sizes_only_slots_have_no_bytes():
     dev = ZramDevice(4 * PAGE)
     dev.write_size(0, 1234)
@@ -520,6 +559,9 @@ def test_a_corrupt_object_fails_the_read_and_counts_it():
         dev.read(3)
     assert dev.io_stat().failed_reads == 1
     assert dev.io_stat().text() == "       1        0 0        0\n"
+    with pytest.raises(ReadFailed):
+        dev.read(3)
+    assert dev.io_stat().failed_reads == 2
 
 
 def test_slots_beyond_what_can_be_simulated_are_refused_clearly():
