@@ -321,3 +321,8 @@ def test_single_page_check_names_each_corruption(corrupt, message):
     with pytest.raises(InvariantError) as info:
         a.check()
     assert str(info.value) == message
+
+
+def test_an_invalid_handle_prints_its_message_unquoted():
+    assert str(InvalidHandle("handle 7 is not allocated")) == "handle 7 is not allocated"
+    assert str(InvalidHandle()) == "invalid handle"
