@@ -225,13 +225,13 @@ def test_bad_requests():
         dev.discard(0, 0)
     with pytest.raises(ConfigError, match="disksize must be positive, not 0"):
         ZramDevice(0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="mem_limit must be >= 0, not -1"):
         ZramDevice(PAGE, mem_limit=-1)
     with pytest.raises(ConfigError, match="5000"):
         ZramDevice(PAGE, page_size=5000)
     assert dev.writes == 0
     assert ZramDevice(1).slots == 1                   # 1 byte: rounded up to a page
-    assert dev.write_size(0, 1) and dev.writes == 1   # the smallest compressed length
+    assert dev.write_size(0, 1) and dev.write_size(1, 2) and dev.writes == 2
 
 
 def test_the_huge_threshold_is_on_the_compressed_length():
@@ -259,7 +259,7 @@ def test_reads_of_never_written_slots_count_each():
 # -- mem_limit -----------------------------------------------------------------------
 
 def test_the_write_that_crosses_mem_limit_fails_and_the_old_page_survives():
-    dev = ZramDevice(8 * PAGE, mem_limit=2 * PAGE - 100)     # rounds up to 2 pages
+    dev = ZramDevice(8 * PAGE, mem_limit=2 * PAGE - 100, verify=True)   # rounds up to 2 pages
     assert dev.write(0, RANDOM) and dev.write(1, RANDOM)
     assert _mm(dev) == (2 * PAGE, 2 * PAGE, 2 * PAGE, 2 * PAGE, 2 * PAGE, 0, 0, 2, 2)
     assert dev.write(0, RANDOM2) is False                    # needs a third page
@@ -415,6 +415,12 @@ def test_block_io_across_a_16k_page_boundary():
     assert dev.read(0) == old[0][:3 * PAGE] + block[:PAGE]
     assert dev.read(1) == block[PAGE:] + old[1][PAGE:]
     assert dev.read_bytes(3 * PAGE, 2 * PAGE) == block
+
+
+def test_verify_mode_keeps_each_slots_digest_beside_sizes_only_slots():
+    dev = ZramDevice(4 * PAGE, verify=True)
+    assert dev.write(2, TEXT) and dev.write_size(1, 100) and dev.write_size(0, 3000)
+    assert dev.read(2) == TEXT and dev.read(1) is None
 
 
 def test_sizes_only_slots_have_no_bytes():
