@@ -56,12 +56,11 @@ def freeable_pages(obj_allocated: int, obj_used: int, objs_per_zspage: int,
                    pages_per_zspage: int) -> int:
     """Pages compaction could free (zs_can_compact, debugfs ``freeable``).
 
-    Whole zspages' worth of free slots: ``((obj_allocated - obj_used) // objs) * pages``,
-    0 when no slot is free. 65 slots of class 1568 (13 a zspage, 5 pages) with 22
-    used give (43 // 13) * 5 = 15 pages.
+    Whole zspages' worth of free slots: ``((obj_allocated - obj_used) // objs) * pages``
+    (never negative: a pool never uses more slots than it allocated). 65 slots of
+    class 1568 (13 a zspage, 5 pages) with 22 used give (43 // 13) * 5 = 15 pages.
     """
-    spare = obj_allocated - obj_used
-    return (spare // objs_per_zspage) * pages_per_zspage if spare > 0 else 0
+    return (obj_allocated - obj_used) // objs_per_zspage * pages_per_zspage
 
 
 @dataclass(frozen=True)
