@@ -228,10 +228,40 @@ def test_compaction_moves_the_emptiest_into_the_fullest():
 
 def test_compaction_stops_when_nothing_can_be_freed():
     pool = Pool()
-    _five_zspages(pool, [7, 7])         # 14 live: still needs 2 zspages
+    live = _five_zspages(pool, [7, 7])  # 14 live: still needs 2 zspages
+    where = {h: pool.locate(h) for hs in live for h in hs}
     assert _row(pool, 1568).freeable == 0
     assert pool.compact() == 0
     assert pool.total_pages == 2 * PAGES
+    assert {h: pool.locate(h) for h in where} == where      # and nothing moved
+
+
+def test_compaction_moves_data_into_a_zspage_of_sizes_only_objects():
+    """A zspage holding only sizes-only objects has no frames; objects with bytes
+    migrating into it give it frames, and read back the same."""
+    pool = Pool()
+    sizes_only = _fill(pool, OBJS)              # zspage A: no frames
+    with_data = _fill(pool, 2)                  # zspage B: two objects with bytes
+    data = {h: bytes([h]) * REQ for h in with_data}
+    for h, d in data.items():
+        pool.write(h, d)
+    for h in sizes_only[2:]:
+        pool.free(h)                            # A keeps 2 of 13: B (2 of 13) is emptied into it
+    za = _zid(pool, sizes_only[0])
+    assert pool.compact() == PAGES
+    assert {h: (pool.locate(h)[0], pool.read(h)) for h in with_data} == {
+        h: (za, d) for h, d in data.items()}
+    pool.check()
+
+
+def test_malloc_with_data_writes_it_and_refuses_more_than_the_size():
+    pool = Pool()
+    h = pool.malloc(REQ, b"x" * REQ)
+    assert pool.read(h) == b"x" * REQ
+    with pytest.raises(ObjectOverflow, match=f"{REQ + 1} bytes do not fit in a {REQ}-byte"):
+        pool.malloc(REQ, b"x" * (REQ + 1))
+    assert (pool.live_objects, pool.total_pages) == (1, PAGES)    # the refused one is freed
+    pool.check()
 
 
 @pytest.mark.parametrize("seed", [5, 6, 7])
@@ -349,6 +379,8 @@ def test_spanning_object_round_trips_and_is_counted():
     assert pool.spanning_reads == 1
     assert pool.read(hs[0]) == data
     assert pool.spanning_reads == 1
+    pool.write(hs[2], data), pool.read(hs[2])
+    assert (pool.spanning_writes, pool.spanning_reads) == (2, 2)
     frames = pool._zspages[_zid(pool, hs[2])].frames
     assert frames[0][3136:3144] == (hs[2] << 1 | 1).to_bytes(8, "little")
     assert frames[0][3144:] == data[:952] and frames[1][:608] == data[952:]
@@ -394,24 +426,42 @@ def test_zspages_lists_handles_per_slot_with_zero_for_free():
     assert slots == [hs[0], 0, hs[2], hs[3]] + [0] * 9
 
 
-@pytest.mark.parametrize("corrupt", ["inuse", "free_list", "loc", "group"])
-def test_check_catches_corruption(corrupt):
+@pytest.mark.parametrize("corrupt, message", [
+    ("inuse", "zspage 1 in group 10, fullness says 9"),
+    ("free_list", "zspage 1: slot 5 live and free"),
+    ("loc", "handle 2 points elsewhere than slot 1"),
+    ("group", "zspage 1 in group 3, fullness says 10"),
+    ("full_list", "class 1568: an empty or full zspage is on a list"),
+    ("group_1", "zspage 2 in group 1, fullness says 6"),
+    ("table", "handle 21 table entry disagrees with the zspages"),
+])
+def test_check_catches_corruption(corrupt, message):
+    """20 objects of class 1568: zspage 1 full (13), zspage 2 holds 7 (group 6);
+    freeing slot 0 of zspage 1 leaves it 12 of 13 (group 10)."""
     from allocator import InvariantError
     pool = Pool()
     hs = _fill(pool, 20)
     pool.free(hs[0])
     pool.check()
     zspage = pool._zspages[_zid(pool, hs[1])]
+    second = pool._zspages[_zid(pool, hs[19])]
     if corrupt == "inuse":
         zspage.inuse -= 1
     elif corrupt == "free_list":
         zspage.freeobj = 5            # a live slot at the head of the free list
     elif corrupt == "loc":
         pool._loc[hs[1]] = pool._loc[hs[2]]
-    else:
+    elif corrupt == "group":
         zspage.cls.groups[3][zspage] = None     # listed in a second, wrong group
-    with pytest.raises(InvariantError):
+    elif corrupt == "full_list":
+        zspage.cls.groups[11][zspage] = None
+    elif corrupt == "group_1":
+        second.cls.groups[1][second] = None
+    else:
+        pool._loc.append(pool._loc[hs[1]])      # a handle no slot holds
+    with pytest.raises(InvariantError) as info:
         pool.check()
+    assert str(info.value) == message
 
 
 # -- compaction order, worked by hand from spec §1.8 -----------------------------------------
