@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 from zramsim.compressors import Lz4
 
@@ -41,41 +42,50 @@ def touch(path: str | os.PathLike) -> None:
         pass
 
 
-class GatedLz4(Lz4):
-    """See the module docstring."""
+@dataclass(frozen=True)
+class Gate:
+    """Where the gate files are, and which of the module docstring's holds apply."""
 
-    def __init__(self, folder: str | os.PathLike, *, helper: bool = False,
-                 hold_ready: bool = False, hold_first: bool = False,
-                 release_on: bytes | None = None, wait_for_helper: bool = False) -> None:
+    folder: str
+    helper: bool = False
+    hold_ready: bool = False
+    hold_first: bool = False
+    release_on: bytes | None = None
+    wait_for_helper: bool = False
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.folder, name)
+
+
+class GatedLz4(Lz4):
+    """See the module docstring; ``GatedLz4(folder, hold_first=True, ...)``."""
+
+    def __init__(self, folder: str | os.PathLike, **holds) -> None:
         super().__init__()
-        self.folder = os.fspath(folder)
-        self.helper = helper
-        self.hold_ready = hold_ready
-        self.hold_first = hold_first
-        self.release_on = release_on
-        self.wait_for_helper = wait_for_helper
+        self.gate = Gate(os.fspath(folder), **holds)
         self.calls = 0
 
     def clone(self) -> GatedLz4:
-        return GatedLz4(self.folder, helper=True, hold_ready=self.hold_ready,
-                        hold_first=self.hold_first)
+        g = self.gate
+        return GatedLz4(g.folder, helper=True, hold_ready=g.hold_ready, hold_first=g.hold_first)
 
     def __setstate__(self, state: dict) -> None:      # in the helper, as it loads
         self.__dict__.update(state)
-        if self.helper and self.hold_ready:
-            wait_for(os.path.join(self.folder, "ready"))
+        if self.gate.helper and self.gate.hold_ready:
+            wait_for(self.gate.path("ready"))
 
     def compress(self, page: bytes) -> bytes:
+        g = self.gate
         self.calls += 1
         first = self.calls == 1
-        if self.helper and first and self.hold_first:
-            touch(os.path.join(self.folder, "entered"))
-            wait_for(os.path.join(self.folder, "go"))
-        if not self.helper and first and self.wait_for_helper:
-            wait_for(os.path.join(self.folder, "helped"))
+        if g.helper and first and g.hold_first:
+            touch(g.path("entered"))
+            wait_for(g.path("go"))
+        if not g.helper and first and g.wait_for_helper:
+            wait_for(g.path("helped"))
         out = super().compress(page)
-        if self.helper and first:
-            touch(os.path.join(self.folder, "helped"))
-        if not self.helper and self.release_on is not None and page == self.release_on:
-            touch(os.path.join(self.folder, "go"))
+        if g.helper and first:
+            touch(g.path("helped"))
+        if not g.helper and g.release_on is not None and page == g.release_on:
+            touch(g.path("go"))
         return out

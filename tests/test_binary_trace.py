@@ -348,14 +348,6 @@ def test_writer_refuses_a_bad_page_size_and_honours_the_level(tmp_path):
     assert read(tmp_path / "small.ztrace") == events
 
 
-def test_a_missing_trace_is_a_format_error_at_record_0(tmp_path):
-    path = tmp_path / "none.ztrace"
-    with pytest.raises(TraceFormatError) as info:
-        BinaryTraceReader(path)
-    assert (info.value.path, info.value.line, info.value.reason) == (
-        str(path), 0, "cannot open trace: No such file or directory")
-
-
 def test_a_page_record_across_the_decompressed_chunk_boundary(tmp_path):
     """The reader takes 1 MiB (CHUNK) of records at a time and must refill before
     any record that does not fit whole: 903 two-byte reads put 254 page records

@@ -375,11 +375,3 @@ def test_writer_side_page_sharing_restarts_past_its_memory(tmp_path, monkeypatch
 def test_a_comment_runs_from_the_first_hash(tmp_path):
     path = write_trace(tmp_path, "zramsim-trace 1  # v1 # of 1\nR 3 # read # slot 3\n")
     assert events_of(path) == [PageEvent("R", 3, None)]
-
-
-def test_a_missing_trace_is_a_format_error_at_line_0(tmp_path):
-    path = tmp_path / "none.trace"
-    with pytest.raises(TraceFormatError) as info:
-        events_of(path)
-    assert (info.value.path, info.value.line, info.value.reason) == (
-        str(path), 0, "cannot open trace: No such file or directory")
