@@ -298,7 +298,8 @@ def _single_page_corruptions():
 
     return [
         (lambda a, p, hs, free: free.append(free[0]), "page 1: a slot is free twice"),
-        (lambda a, p, hs, free: free.remove(3), "page 1: slot 3 free-list disagrees with its handle"),
+        (lambda a, p, hs, free: free.remove(3),
+         "page 1: slot 3 free-list disagrees with its handle"),
         (lambda a, p, hs, free: (free.remove(3), a._pages[p][1].__setitem__(3, hs[0])),
          "handle 1 is live twice"),
         (lambda a, p, hs, free: a._where.__setitem__(hs[1], (p, 7)),

@@ -321,7 +321,8 @@ def test_field_widths_step_at_each_power_of_256(tmp_path):
     W 255 size:65535 is opcode, u8, u16 (4 bytes); W 65536 size:65536 is opcode,
     u32, u32 (9 bytes); R 4294967296 is opcode, u64 (9 bytes)."""
     events = [PageEvent("W", 255, 65535), PageEvent("W", 65536, 65536),
-              PageEvent("R", 2**32, None), PageEvent("R", 2**32 - 1, None), PageEvent("R", 256, None)]
+              PageEvent("R", 2**32, None), PageEvent("R", 2**32 - 1, None),
+              PageEvent("R", 256, None)]
     path = write(tmp_path / "w.ztrace", events)
     stream = record_stream(path)
     assert stream[:4] == bytes([0x04 | 0 << 4 | 1 << 6, 255, 0xFF, 0xFF])

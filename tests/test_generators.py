@@ -182,8 +182,10 @@ def test_bad_mix_is_rejected(bad):
 def test_mix_for_ratio_lowers_and_raises():
     # regression pins of the weights; test_mix_for_ratio_lands_near_target checks
     # what they are for (the ratio reached) on pages drawn independently
-    assert mix_for_ratio(2.0, {"heap": 2}, huge_threshold=HUGE) == {"heap": 1.0, "random": pytest.approx(0.30856, abs=1e-5)}
-    assert mix_for_ratio(4.0, {"heap": 1}, huge_threshold=HUGE) == {"heap": 1.0, "zero": pytest.approx(0.38289, abs=1e-5)}
+    assert mix_for_ratio(2.0, {"heap": 2}, huge_threshold=HUGE) == {
+        "heap": 1.0, "random": pytest.approx(0.30856, abs=1e-5)}
+    assert mix_for_ratio(4.0, {"heap": 1}, huge_threshold=HUGE) == {
+        "heap": 1.0, "zero": pytest.approx(0.38289, abs=1e-5)}
     assert mix_for_ratio(1.0, {"heap": 1}, huge_threshold=HUGE) == {"random": 1.0}
     with pytest.raises(ValueError):
         mix_for_ratio(0.5, {"heap": 1}, huge_threshold=HUGE)

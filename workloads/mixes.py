@@ -9,7 +9,8 @@ To say how compressible a set of pages is, we measure it the way zram's
 counts nothing for a same-filled page, the lz4 length for an ordinary page, and
 a whole page for a huge one (lz4 length >= ``huge_threshold``: the device's
 ``huge_class_size``, 3625 for 4 KiB pages at chain size 8; workloads know no
-geometry, so the caller passes it in). Worked example: 100 pages of which 10 are zero, 5 random (huge) and 85 compress to 1200 bytes each give
+geometry, so the caller passes it in). Worked example: 100 pages of which 10
+are zero, 5 random (huge) and 85 compress to 1200 bytes each give
 ``orig_data_size = 409600``, ``compr_data_size = 5*4096 + 85*1200 = 122480`` and
 a ratio of 3.34.
 

@@ -9,6 +9,6 @@ from zramsim.stats import DebugStat, DeviceStats, IoStat, MmStat
 
 __all__ = [
     "COMPRESSORS", "Compressor", "make_compressor", "ZramDevice", "BadRequest", "ConfigError",
-    "DeviceError", "DeviceInvariantError", "ReadFailed", "SlotOutOfRange", "VerifyMismatch", "Replay", "replay", "DebugStat",
-    "DeviceStats", "IoStat", "MmStat",
+    "DeviceError", "DeviceInvariantError", "ReadFailed", "SlotOutOfRange", "VerifyMismatch",
+    "Replay", "replay", "DebugStat", "DeviceStats", "IoStat", "MmStat",
 ]
