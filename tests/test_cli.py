@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+from by_hand import expected_counters
 from cli import main
+from workloads.default import DEFAULT_PAGES, default_workload
 
 KERNEL = Path(__file__).parent / "data" / "kernel"
 
@@ -50,12 +52,24 @@ def test_replay_mm_stat_format_is_the_kernel_line():
     assert result.stdout == expected + "\n"
 
 
+def _by_hand(doc: dict, seed: int, page_size: int) -> None:
+    """The counters the default workload's events give by hand (tests/by_hand.py)."""
+    events = default_workload(seed, DEFAULT_PAGES, page_size)
+    hand = expected_counters(events, page_size, doc["config"]["huge_class_size"])
+    for name in ("orig_data_size", "compr_data_size", "same_pages", "huge_pages",
+                 "huge_pages_since"):
+        assert doc["mm_stat"][name] == getattr(hand, name), name
+    assert doc["io_stat"]["notify_free"] == hand.notify_free
+
+
 def test_default_workload_replays_and_records_its_seed():
     result = run("replay", "--format", "json", "-q", "--seed", "3")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["config"]["seed"] == 3 and doc["config"]["workload"] == "default"
-    assert doc["mm_stat"]["same_pages"] > 0 and doc["mm_stat"]["huge_pages"] > 0
+    _by_hand(doc, 3, 4096)
+    # regression pins of what _by_hand checks independently
+    assert (doc["mm_stat"]["same_pages"], doc["mm_stat"]["huge_pages"]) == (600, 115)
     again = json.loads(run("replay", "--format", "json", "-q", "--seed", "3").stdout)
     assert again["mm_stat"] == doc["mm_stat"]
 
@@ -269,8 +283,13 @@ def test_progress_bar_shows_share_and_rate():
 def test_default_workload_at_16k_pages():
     doc = json.loads(run("replay", "-q", "--format", "json", "--page-size", "16384").stdout)
     assert doc["config"]["page_size"] == 16384 and doc["config"]["huge_class_size"] == 14553
-    assert doc["mm_stat"]["orig_data_size"] % 16384 == 0
-    assert doc["mm_stat"]["mem_used_total"] % 16384 == 0
+    _by_hand(doc, 0, 16384)
+    # Regression pins: the first two are checked by hand above; mem_used_total
+    # against the classes rows' pages_used, a count of its own.
+    assert (doc["mm_stat"]["orig_data_size"], doc["mm_stat"]["compr_data_size"]) == \
+        (64765952, 22576614)
+    assert doc["mm_stat"]["mem_used_total"] == 26312704 == \
+        16384 * sum(row["pages_used"] for row in doc["classes"])
 
 
 @pytest.mark.parametrize("command", ["replay", "classes"])

@@ -145,3 +145,12 @@ def test_convert_path_rules(tmp_path):
     assert "leaves the trace folder" in info.value.reason
     assert convert(sub / "t.trace", tmp_path / "o.ztrace", allow_outside=True) == 1
     assert events_of(tmp_path / "o.ztrace") == [PageEvent("W", 0, b"\x42" * 4096)]
+
+
+@pytest.mark.parametrize("reader", [TextTraceReader, BinaryTraceReader])
+def test_a_missing_trace_is_a_format_error_at_line_0(tmp_path, reader):
+    path = tmp_path / "none"
+    with pytest.raises(TraceFormatError) as info:
+        reader(path)
+    assert (info.value.path, info.value.line, info.value.reason) == (
+        str(path), 0, "cannot open trace: No such file or directory")

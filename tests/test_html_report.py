@@ -14,7 +14,7 @@ from cli import main
 from workloads.events import PageEvent
 from zramsim import ZramDevice
 from zramsim.html_report import ReplayRecorder, replay_data, sweep_page
-from zramsim.html_report.data import zspage_rows
+from zramsim.html_report.zspage_rows import zspage_rows
 from zramsim.html_report.page import SCRIPTS, render
 from zramsim.html_report.sweeps import sweep_data
 from zramsim.replay import Replay

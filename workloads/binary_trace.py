@@ -45,16 +45,14 @@ import zstandard
 
 from workloads.contents import (
     DEFAULT_PAGE_SIZE,
-    MAX_U64,
-    discard_problem,
     fill_page,
     fraction_read,
     page_size_problem,
-    same_filled_word,
     size_problem,
 )
 from workloads.errors import TraceFormatError, open_trace_file
-from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.events import (COMPACT, DISCARD, READ, WRITE, PageEvent, discard_problem,
+                              event_problem, same_filled_word)
 from workloads.output_file import OutputFile
 
 HEADER = struct.Struct("<II8sHHIII")
@@ -167,30 +165,25 @@ class BinaryTraceWriter:
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
+        problem = event_problem(event, self.page_size)
+        if problem:
+            raise ValueError(problem)
         op, index, arg = event
-        if op != COMPACT and not (isinstance(index, int) and 0 <= index <= MAX_U64):
-            raise ValueError(f"slot index {index!r} is not in 0 .. 2**64 - 1")
         if op == WRITE:
             self._write_page(index, arg)
         elif op == READ:
             self._record(RD, index=index)
         elif op == DISCARD:
-            if not (isinstance(arg, int) and 1 <= arg <= MAX_U64):
-                raise ValueError(f"discard count {arg!r} is not in 1 .. 2**64 - 1")
             self._record(DISC, index=index, arg=arg)
-        elif op == COMPACT:
-            self._record(COMP)
         else:
-            raise ValueError(f"unknown operation {op!r}")
+            self._record(COMP)
 
     def _write_page(self, index: int, page: bytes | int) -> None:
-        if isinstance(page, int):
+        if type(page) is int:
             if not 1 <= page <= self.page_size:
                 raise ValueError(size_problem(page, self.page_size))
             self._record(SIZE, index=index, arg=page)
             return
-        if len(page) != self.page_size:
-            raise ValueError(f"page of {len(page)} bytes in a trace of {self.page_size}-byte pages")
         word = same_filled_word(page)
         if word is not None:
             self._record(FILL, word, index=index)
@@ -394,10 +387,9 @@ class BinaryTraceReader:
                     raise TraceFormatError(path, record, size_problem(values[1], page_size))
                 event = new(PageEvent, (WRITE, values[0], values[1]))
             elif kind == DISC:
-                if values[1] < 1:
-                    raise TraceFormatError(path, record, "discard of 0 pages")
-                if values[0] + values[1] - 1 > MAX_U64:
-                    raise TraceFormatError(path, record, discard_problem(values[0], values[1]))
+                problem = discard_problem(values[0], values[1])
+                if problem:
+                    raise TraceFormatError(path, record, problem)
                 event = new(PageEvent, (DISCARD, values[0], values[1]))
             elif kind == COMP:
                 event = new(PageEvent, (COMPACT, 0, None))
@@ -427,9 +419,8 @@ class BinaryTraceReader:
                                    f" {HEADER.size + frame_length + TRAILER.size}")
 
     def close(self) -> None:
-        """Close the trace file."""
-        if hasattr(self, "_stream"):
-            self._stream.close()
+        """Close the trace file (a reader exists only once its header was read)."""
+        self._stream.close()
         self._file.close()
 
     def __enter__(self) -> BinaryTraceReader:

@@ -19,9 +19,7 @@ Exact byte definitions (``P`` is the page size; see docs/trace-format.md):
   8192..8999 followed by 3288 zero bytes.
 - ``size:<n>``: no bytes at all, the int ``n >= 1``.
 
-Same-filled means what zram means (spec 2.4): every aligned 8-byte word equals
-the first one, so a page of ``ab`` repeated is same-filled (word
-``0x6261626162616261``) while a page of ``abc`` repeated is not.
+Same-filled means what zram means (``workloads.events.same_filled_word``).
 """
 
 from __future__ import annotations
@@ -32,13 +30,13 @@ import re
 import stat
 from collections import OrderedDict
 
+from workloads.events import MAX_U64, WORD
+
 DEFAULT_PAGE_SIZE = 4096
 MIN_PAGE_SIZE = 4096
 # The largest base page Linux supports (hexagon, powerpc 256K configs); bigger
 # values would only let a malformed trace ask for absurd allocations.
 MAX_PAGE_SIZE = 256 * 1024
-WORD = 8
-MAX_U64 = (1 << 64) - 1
 
 _DECIMAL = re.compile(r"[0-9]{1,20}", re.ASCII)
 _HEX = re.compile(r"(?:0[xX])?([0-9a-fA-F]{1,16})", re.ASCII)
@@ -80,11 +78,6 @@ def size_problem(size: int, page_size: int) -> str:
     return f"bad size {size}: larger than the {page_size}-byte page"
 
 
-def discard_problem(index: int, count: int) -> str:
-    """The reason a discard of ``count`` pages from ``index`` is refused (last slot > 2**64 - 1)."""
-    return f"discard of {count} pages from {index} passes 2**64"
-
-
 def parse_fill_word(text: str) -> int:
     """The word of ``fill:<text>``: 1 to 16 hex digits, optional ``0x``."""
     match = _HEX.fullmatch(text)
@@ -107,14 +100,6 @@ def fill_page(word: int, page_size: int) -> bytes:
 def random_page(seed: int, page_size: int) -> bytes:
     """The incompressible page of ``random:<seed>``."""
     return random.Random(seed).randbytes(page_size)
-
-
-def same_filled_word(page: bytes) -> int | None:
-    """The repeated little-endian 8-byte word of a same-filled page, else None."""
-    first = page[:WORD]
-    if len(first) < WORD or first * (len(page) // WORD) != page:
-        return None
-    return int.from_bytes(first, "little")
 
 
 def fill_word_text(word: int) -> str:

@@ -39,19 +39,18 @@ import os
 
 from workloads.contents import (
     DEFAULT_PAGE_SIZE,
-    MAX_U64,
     ContentDecoder,
     ContentError,
     PageFiles,
-    discard_problem,
     fill_word_text,
     fraction_read,
     page_size_problem,
     parse_u64,
-    same_filled_word,
+    size_problem,
 )
 from workloads.errors import OutputError, TraceFormatError, open_trace_file
-from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE, PageEvent
+from workloads.events import (COMPACT, DISCARD, READ, SET, TIME, WRITE, PageEvent,
+                              discard_problem, event_problem, same_filled_word)
 from workloads.output_file import OutputFile
 
 MAGIC = "zramsim-trace"
@@ -198,8 +197,9 @@ class TextTraceReader:
                 count = parse_u64(tokens[2], "count") if len(tokens) == 3 else 1
                 if count < 1:
                     raise self._fail("bad count 0: a discard covers at least 1 page")
-                if index + count - 1 > MAX_U64:
-                    raise self._fail(discard_problem(index, count))
+                problem = discard_problem(index, count)
+                if problem:
+                    raise self._fail(problem)
                 return PageEvent(DISCARD, index, count)
             if op == COMPACT:
                 self._arity(tokens, 1, "C")
@@ -300,28 +300,29 @@ class TextTraceWriter:
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
+        problem = event_problem(event, self.page_size)
         op, index, arg = event
+        if not problem and op == WRITE and type(arg) is int and arg > self.page_size:
+            problem = size_problem(arg, self.page_size)
+        if problem:
+            raise ValueError(problem)
         if op == WRITE:
             self._out.write(f"W {index} {self._content(arg)}\n")
         elif op == READ:
             self._out.write(f"R {index}\n")
         elif op == DISCARD:
             self._out.write(f"D {index}\n" if arg == 1 else f"D {index} {arg}\n")
-        elif op == COMPACT:
-            self._out.write("C\n")
-        elif op in (SET, TIME) and self.version != VERSION:
+        elif op in (SET, TIME):
+            if self.version == VERSION:
+                raise ValueError(f"operation {op!r} needs a version 2 text trace")
             self._out.write(f"S {arg[0]} {arg[1]}\n" if op == SET else
                             f"T {arg // NS_PER_SECOND}.{arg % NS_PER_SECOND:09d}\n")
-        elif op in (SET, TIME):
-            raise ValueError(f"operation {op!r} needs a version 2 text trace")
         else:
-            raise ValueError(f"unknown operation {op!r}")
+            self._out.write("C\n")
 
     def _content(self, arg: bytes | int) -> str:
-        if isinstance(arg, int):
+        if type(arg) is int:
             return f"size:{arg}"
-        if len(arg) != self.page_size:
-            raise ValueError(f"page of {len(arg)} bytes in a trace of {self.page_size}-byte pages")
         word = same_filled_word(arg)
         if word is not None:
             return fill_word_text(word)

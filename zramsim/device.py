@@ -39,12 +39,13 @@ import hashlib
 from array import array
 from itertools import chain
 
-from allocator import Geometry, Pool
+from allocator import Geometry, InvalidHandle, Pool
+from workloads.events import same_filled_word
 from zramsim.backing_dev import BackingDevice
 from zramsim.clock import SimClock
 from zramsim.compressors import Compressor, make_compressor
-from zramsim.errors import (BadRequest, ConfigError, ReadFailed, SlotOutOfRange,
-                            VerifyMismatch)
+from zramsim.errors import (BadRequest, ConfigError, DeviceInvariantError, ReadFailed,
+                            SlotOutOfRange, VerifyMismatch)
 from zramsim.slot_flags import (HUGE, IDLE, NO_DATA, PRIO_SHIFT, SAME, WB,
                                 SlotFlags)
 from zramsim.stats import DebugStat, DeviceStats, IoStat, MmStat
@@ -107,6 +108,9 @@ class ZramDevice(SlotFlags):
 
     def _reset_state(self) -> None:
         self.pool = Pool(self.geometry)
+        # recompression allocates without raising mem_used_max (spec 2.12, step 7), so
+        # after it mem_used_total may stand above the maximum
+        self.recompressed = False
         self.compr_data_size = 0
         self.same_pages = 0
         self.huge_pages = 0
@@ -336,12 +340,12 @@ class ZramDevice(SlotFlags):
         if len(page) != size:
             raise BadRequest(f"slot {index}: a page is {size} bytes, not {len(page)}")
         self.writes += 1
-        word = page[:8]
-        if page[-8:] == word and page == word * (size >> 3):
+        word = same_filled_word(page)
+        if word is not None:
             if self._flags[row] or self._handle[row]:
                 self._free_slot(row)
             self._flags[row] = SAME
-            self._handle[row] = int.from_bytes(word, "little")
+            self._handle[row] = word
             self._ac[row] = self.clock.ns
             self.same_pages += 1
             if self.verify:
@@ -618,9 +622,18 @@ class ZramDevice(SlotFlags):
         return 0 if self._flags[index] & (SAME | WB) else self._handle[index]
 
     def check(self) -> None:
-        """Slot table against pool against counters; raises AssertionError subclasses."""
+        """Slot table against pool against counters; raises DeviceInvariantError.
+
+        Catches: a broken pool (the pool's own ``InvariantError``), a slot whose
+        flags, size or handle disagree with each other or with the pool, a handle
+        held by two slots, a pool object no slot holds, and each counter
+        (same_pages, huge_pages, compr_data_size, mem_used_max, huge_pages_since)
+        that disagrees with the slots. pages_stored is computed from same_pages
+        and the pool's objects, so those two checks cover it.
+        """
         self.pool.check()
-        same = huge = stored = compr = objects = 0
+        same = huge = compr = 0
+        held: set[int] = set()
         blocks: set[int] = set()
         _expect(len(self._flags) == self._cap + len(self._rows)
                 and sorted(self._rows.values()) == list(range(self._cap, len(self._flags)))
@@ -634,20 +647,22 @@ class ZramDevice(SlotFlags):
             flags, handle, size = self._flags[row], self._handle[row], self._size[row]
             if flags & SAME:
                 same += 1
-                stored += 1
                 _expect(size == 0 and flags == SAME, f"slot {index}: bad same-filled state")
             elif flags & WB:
-                stored += 1
                 _expect(size == 0 and flags & ~NO_DATA == WB and handle not in blocks
                         and self.backing is not None and 0 < handle < self.backing.nr_pages,
                         f"slot {index}: bad written-back state (block {handle})")
                 blocks.add(handle)
             elif handle:
-                stored += 1
-                objects += 1
+                _expect(handle not in held, f"slot {index}: handle {handle} is held twice")
+                held.add(handle)
                 compr += size
-                _expect(self.pool.size_of(handle) == size,
-                        f"slot {index}: object size {self.pool.size_of(handle)} != {size}")
+                try:
+                    stored = self.pool.size_of(handle)
+                except InvalidHandle:
+                    raise DeviceInvariantError(f"slot {index}: handle {handle} is not "
+                                               f"allocated in the pool") from None
+                _expect(stored == size, f"slot {index}: object size {stored} != {size}")
                 if flags & HUGE:
                     huge += 1
                     _expect(size == self.page_size and not flags >> PRIO_SHIFT,
@@ -664,13 +679,16 @@ class ZramDevice(SlotFlags):
                     f"bd_count {self.backing.bd_count}, written-back slots {len(blocks)}")
         else:
             _expect(not blocks, "written-back slots without a backing device")
-        _expect(objects == self.pool.live_objects,
-                f"{objects} slots hold objects, pool has {self.pool.live_objects}")
+        _expect(len(held) == self.pool.live_objects,
+                f"{len(held)} slots hold objects, pool has {self.pool.live_objects}")
         for name, found in (("same_pages", same), ("huge_pages", huge),
-                            ("pages_stored", stored), ("compr_data_size", compr)):
+                            ("compr_data_size", compr)):
             _expect(getattr(self, name) == found, f"{name} is {getattr(self, name)}, "
                                                   f"slots say {found}")
-        _expect(self.max_used_pages >= 0 and self.huge_pages_since >= self.huge_pages,
+        _expect(self.max_used_pages >= self.pool.total_pages or self.recompressed,
+                f"mem_used_max ({self.max_used_pages} pages) is below mem_used_total "
+                f"({self.pool.total_pages} pages)")
+        _expect(self.huge_pages_since >= self.huge_pages,
                 "huge_pages_since fell below huge_pages")
 
     def config(self) -> dict:
@@ -684,10 +702,6 @@ class ZramDevice(SlotFlags):
                 "chain_size": self.geometry.chain_size, "chain_rule": self.geometry.rule,
                 "mem_limit": self.limit_pages * self.page_size,
                 "huge_class_size": self.huge_class_size, **extra}
-
-
-class DeviceInvariantError(AssertionError):
-    """check() found the slot table and the counters in disagreement."""
 
 
 def _expect(condition: bool, message: str) -> None:

@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, astuple, dataclass
 
-from workloads.events import PageEvent
+from workloads.events import PageEvent, same_filled_word
 from zramsim import zramctl
 from zramsim.algorithms import kernel_twins
 from zramsim.device import ZramDevice
@@ -254,7 +254,7 @@ def per_page_agreement(pages: Sequence[bytes], kernel, algorithm: str) -> dict:
 def our_page_lengths(pages: Sequence[bytes], algorithm: str) -> list[int]:
     """Our compressed length of each page, 0 for a same-filled one (nothing compressed)."""
     compressor = ZramDevice(algorithm=algorithm).compressor
-    return [0 if page == page[:8] * (len(page) // 8) else len(compressor.compress(page))
+    return [0 if same_filled_word(page) is not None else len(compressor.compress(page))
             for page in pages]
 
 

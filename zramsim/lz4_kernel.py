@@ -28,8 +28,10 @@ The parse, for a page of ``n`` bytes (no dictionary, 16-bit position table):
 Each sequence costs ``1 + ext(literals) + literals + 2 + ext(match - 4)``
 bytes and the final literal run ``1 + ext(run) + run``, where
 ``ext(x) = 0 if x < 15 else (x - 15) // 255 + 1``. Worked example: 20
-literals then a 40-byte match take 1 + 1 + 20 + 2 + 2 = 26 bytes (both
-lengths overflow the 4-bit token fields by one extra byte each).
+literals then a 40-byte match take 1 + 1 + 20 + 2 + 1 = 25 bytes: the token,
+one extra byte because 20 literals overflow the token's 4-bit field (ext(20) = 1),
+the 20 literals, the 2-byte offset, and one extra byte for the match length
+(ext(40 - 4) = 1).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from array import array
 
 import lz4.block
 
-from zramsim.compressors import Lz4
+from zramsim.lz4_block import Lz4
 
 MINMATCH = 4
 LASTLITERALS = 5

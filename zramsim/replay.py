@@ -30,7 +30,10 @@ class Replay:
     """Apply events to ``device``; ``progress(applied)`` is called every ``every`` events.
 
     ``workers`` > 1 compresses pages on that many threads, ``batch`` events at a
-    time; the results are the same as with one worker.
+    time; the results are the same as with one worker. Failed writes are the
+    device's to count (``device.io_stat().failed_writes``); ``applied`` counts
+    the events applied, whoever applied them (``run``, or a caller such as the
+    narration that applies each event itself and takes them from ``counted``).
 
     Attribute writes (``S``, trace version 2) go through ``sysfs``; each result
     is passed to ``on_attribute``, and with ``strict`` one the kernel refuses
@@ -49,7 +52,6 @@ class Replay:
         self.workers = workers
         self.batch = batch
         self.applied = 0
-        self.failed_writes = 0
         self.sysfs = Sysfs(device)
         self.on_attribute = on_attribute
         self.strict = strict
@@ -61,27 +63,64 @@ class Replay:
 
     def run(self, events: Iterable[tuple]) -> int:
         """Apply every event; returns the number applied (also kept in ``applied``)."""
-        if self.workers > 1:
-            return self._run_parallel(events)
+        if self.workers == 1:     # the whole stream is one batch, compressed as it is applied
+            return self._apply([(events, None, None)])
         dev = self.device
-        write, write_size, read = dev.write, dev.write_size, dev.read
+        with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead:
+            return self._apply(_compressed_ahead(events, ahead, self.batch, self.locate))
+
+    def counted(self, events: Iterable[tuple]) -> Iterator[tuple]:
+        """``events``, each counted in ``applied`` once the caller asks for the next.
+
+        For a caller that applies the events itself (the narration): an event
+        whose application raised is never asked past, so it is not counted, as
+        with ``run``. ``narrate(device, replay.counted(events))`` leaves
+        ``replay.applied`` equal to the events narrated.
+        """
         progress, every = self.progress, self.every
-        applied, failed = self.applied, 0
+        for event in events:
+            yield event
+            self.applied += 1
+            if progress is not None and self.applied % every == 0:
+                progress(self.applied)
+
+    def _apply(self, batches: Iterable[tuple[Iterable[tuple], list | None, list | None]]
+               ) -> int:
+        """The one event loop: each batch comes with its pages' compressions (None:
+        the device compresses each page as it writes it) and its events' places."""
+        dev = self.device
+        write, write_compressed, write_size, read = (dev.write, dev.write_compressed,
+                                                     dev.write_size, dev.read)
+        primary = dev.compressor      # the one pages are compressed ahead with
+        progress, every = self.progress, self.every
+        applied = self.applied
         try:
-            for op, index, arg in events:
-                if op == WRITE:
-                    if not (write_size(index, arg) if type(arg) is int else write(index, arg)):
-                        failed += 1
-                elif op == READ:
-                    read(index)
-                else:
-                    self._other(op, index, arg)
-                applied += 1
-                if progress is not None and applied % every == 0:
-                    progress(applied)
+            for batch, compressed, places in batches:
+                n, first = 0, applied
+                try:
+                    for op, index, arg in batch:
+                        if op == WRITE:
+                            if type(arg) is int:
+                                write_size(index, arg)
+                            elif compressed is None:
+                                write(index, arg)
+                            else:     # compressed ahead with the compressor of the time
+                                write_compressed(index, arg, compressed[n]
+                                                 if dev.compressor is primary else None)
+                                n += 1
+                        elif op == READ:
+                            read(index)
+                        else:
+                            self._other(op, index, arg)
+                        applied += 1
+                        if progress is not None and applied % every == 0:
+                            progress(applied)
+                except Exception:
+                    if places:
+                        self.failed_at = places[applied - first]
+                    raise
         finally:
             self.applied = applied
-            self.failed_writes += failed
         return applied
 
     def _other(self, op: str, index: int, arg) -> None:
@@ -106,57 +145,33 @@ class Replay:
             raise AttributeRefused(result)
         return result
 
-    def _run_parallel(self, events: Iterable[tuple]) -> int:
-        dev = self.device
-        write_size, read = dev.write_size, dev.read
-        write_compressed = dev.write_compressed
-        progress, every = self.progress, self.every
-        primary = dev.compressor        # pages are compressed ahead with this one
-        failure: Exception | None = None     # from the events, raised after what came before
-        with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead_of_us:
 
-            def start(read: tuple[list, list] | None) -> tuple[list, list, Pending] | None:
-                if read is None:
-                    return None
-                batch, places = read
-                pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
-                return batch, places, ahead_of_us.start(pages)
+def _compressed_ahead(events: Iterable[tuple], ahead, size: int,
+                      locate: Callable[[], str] | None = None
+                      ) -> Iterator[tuple[list[tuple], list, list]]:
+    """(batch, compressed pages of its writes, places): batch i+1 is compressing
+    while batch i is applied. If reading the events fails, the batch read before
+    the failure is still yielded first, then the error is raised."""
 
-            batches = _batches(events, self.batch, locate=self.locate)
-            ahead = start(next(batches, None))
-            while ahead is not None:
-                batch, places, pending = ahead
-                try:
-                    ahead = start(next(batches, None))
-                except Exception as exc:
-                    failure, ahead = exc, None
-                compressed = pending()
-                n, first = 0, self.applied
-                try:
-                    for op, index, arg in batch:
-                        if op == WRITE:
-                            if type(arg) is int:
-                                ok = write_size(index, arg)
-                            else:
-                                ok = write_compressed(index, arg, compressed[n] if
-                                                      dev.compressor is primary else None)
-                                n += 1
-                            if not ok:
-                                self.failed_writes += 1
-                        elif op == READ:
-                            read(index)
-                        else:
-                            self._other(op, index, arg)
-                        self.applied += 1
-                        if progress is not None and self.applied % every == 0:
-                            progress(self.applied)
-                except Exception:
-                    if places:
-                        self.failed_at = places[self.applied - first]
-                    raise
-        if failure is not None:
-            raise failure
-        return self.applied
+    def start(read: tuple[list, list] | None) -> tuple[list, list, Pending] | None:
+        if read is None:
+            return None
+        batch, places = read
+        pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
+        return batch, places, ahead.start(pages)
+
+    failure: Exception | None = None
+    batches = _batches(events, size, locate=locate)
+    current = start(next(batches, None))
+    while current is not None:
+        batch, places, pending = current
+        try:
+            current = start(next(batches, None))
+        except Exception as exc:
+            failure, current = exc, None
+        yield batch, pending(), places
+    if failure is not None:
+        raise failure
 
 
 def _batches(events: Iterable[tuple], size: int, first: int = 64,

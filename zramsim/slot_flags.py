@@ -82,6 +82,7 @@ class SlotFlags:
         self._size[row] = size
         self._flags[row] = priority << PRIO_SHIFT
         self.compr_data_size += size
+        self.recompressed = True
 
     @property
     def fixed_slots(self) -> int | None:

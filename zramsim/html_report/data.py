@@ -21,9 +21,11 @@ from __future__ import annotations
 from dataclasses import astuple, fields
 from typing import Callable, Iterable, Iterator
 
-from allocator import GROUP_LABELS, Fragmentation, fullness_group
+from allocator import GROUP_LABELS, Fragmentation
 from zramsim.teach import zspage_map
 from zramsim.device import ZramDevice
+from zramsim.html_report.steps import record_steps
+from zramsim.html_report.zspage_rows import zspage_rows
 from zramsim.report import summary_columns
 from zramsim.stats import MmStat
 
@@ -85,41 +87,9 @@ class ReplayRecorder:
         return self.head
 
 
-def owners(device: ZramDevice) -> dict[int, int]:
-    """handle -> the zram slot that holds it."""
-    found = {}
-    for index in range(device.slots):
-        handle = device.handle_of(index)
-        if handle:
-            found[handle] = index
-    return found
-
-
-def zspage_rows(device: ZramDevice, per_class: int | None = None) -> tuple[list, int]:
-    """(rows, zspages in all) of the map, by class then id; see the module docstring.
-
-    A row is ``[zid, class index, class size, pages, objs, fullness group,
-    [zram slot per slot, -1 free], [stored size per slot, 0 free]]``.
-    """
-    pool, owner = device.pool, owners(device)
-    every = sorted(pool.zspages(), key=lambda z: (z[0].index, z[1]))
-    rows, held = [], {}
-    for cls, zid, handles in every:
-        objs = cls.objs_per_zspage
-        if per_class is not None and held.get(cls.index, 0) >= max(per_class, objs):
-            continue
-        held[cls.index] = held.get(cls.index, 0) + objs
-        inuse = sum(1 for h in handles if h)
-        rows.append([zid, cls.index, cls.size, cls.pages_per_zspage, objs,
-                     fullness_group(inuse, objs), [owner.get(h, -1) if h else -1 for h in handles],
-                     [pool.size_of(h) if h else 0 for h in handles]])
-    return rows, len(every)
-
-
 def replay_data(device: ZramDevice, doc: dict, title: str,
                 recorder: ReplayRecorder | None = None) -> dict:
     """The report's dict: ``doc`` is ``report.replay_document`` of the same replay."""
-    from zramsim.html_report.steps import record_steps
     rows, total = zspage_rows(device, MAP_SLOTS)
     applied = doc["events"]
     steps_from = recorder.step_events(applied) if recorder and "error" not in doc else None

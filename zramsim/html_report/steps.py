@@ -22,7 +22,7 @@ from dataclasses import astuple
 
 from workloads.events import COMPACT, DISCARD, WRITE
 from zramsim.device import ZramDevice
-from zramsim.html_report.data import zspage_rows
+from zramsim.html_report.zspage_rows import zspage_rows
 from zramsim.teach.narrate import narrate
 
 

@@ -330,20 +330,26 @@ class MemoryModel:
             return False
         dev = self.device
         limit = self._limit_pages
+        lowered = None
         if self.reserve is not None:
             room = self.ram_pages + self.reserve - len(self.policy)   # frames zram may reach
             if room < 1:
                 return False
-            dev.limit_pages = room if not limit or room < limit else limit
+            lowered = room if not limit or room < limit else limit
         slot = heapq.heappop(self._free_slots)
         data = self._content[page]
         t0 = self.clock()
-        if type(data) is int:
-            ok = dev.write_size(slot, data)
-        else:
-            ok = dev.write(slot, data)
+        if lowered is not None:
+            dev.set_mem_limit(lowered * dev.page_size)
+        try:
+            if type(data) is int:
+                ok = dev.write_size(slot, data)
+            else:
+                ok = dev.write(slot, data)
+        finally:
+            if lowered is not None:
+                dev.set_mem_limit(limit * dev.page_size)
         self.compress_ns += self.clock() - t0
-        dev.limit_pages = limit
         if not ok:
             heapq.heappush(self._free_slots, slot)
             return False

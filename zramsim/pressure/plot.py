@@ -46,11 +46,14 @@ def check_plot(path: str) -> None:
 
 
 def _save(fig, path: str) -> bytes:
-    """The figure as the bytes of a .png or .svg file (the caller writes them)."""
+    """The figure as the bytes of a .png or .svg file (the caller writes them); an SVG
+    gets no date and fixed element ids, so the same plot is the same bytes."""
+    import matplotlib
     fig.tight_layout()
     fmt = os.path.splitext(path)[1].lower()[1:]
     out = io.BytesIO()
-    fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)  # no date
+    with matplotlib.rc_context({"svg.hashsalt": "zramsim"}):
+        fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return out.getvalue()
 
 
