@@ -37,31 +37,17 @@ literals (``0e`` and 17 bytes) and the end ``11 00 00``: 12 + 19 + 18 + 3 = 52.
 
 from __future__ import annotations
 
-import sys
 from array import array
 
 from zramsim.lzo import (
     M2_MAX_LEN, M2_MAX_OFFSET, M3_MAX_LEN, M3_MAX_OFFSET, M4_MAX_LEN, M4_MAX_OFFSET_LZO,
     M4_MAX_OFFSET_RLE, MAX_ZERO_RUN, MIN_ZERO_RUN, RLE_VERSION, END_MARKER,
 )
+from zramsim.u32_words import u32_words
 
 D_BITS = 13                   # the kernel's dictionary: 2**13 16-bit positions
 HASH_MULTIPLIER = 0x1824429d
 TAIL = 20                     # no instruction starts in the last 20 bytes of a block
-_U32 = "I" if array("I").itemsize == 4 else "L"
-
-
-def _words(src: bytes) -> list[int]:
-    """The little-endian 32-bit word at every offset 0 .. len - 4 (4 strided arrays)."""
-    n = len(src) - 3
-    words = [0] * max(n, 0)
-    for k in range(min(4, n)):
-        count = (n - 1 - k) // 4 + 1
-        strided = array(_U32, src[k:k + 4 * count])
-        if sys.byteorder == "big":
-            strided.byteswap()
-        words[k::4] = strided
-    return words
 
 
 def _append_count(out: bytearray, count: int) -> None:
@@ -207,7 +193,7 @@ def compress(src: bytes, rle: bool = False) -> bytes:
         out += bytes((17, RLE_VERSION))
     data_start = len(out)
     block = (M4_MAX_OFFSET_RLE if rle else M4_MAX_OFFSET_LZO) + 1
-    words = _words(src)
+    words = u32_words(src)
     n = len(src)
     pos = carried = 0
     state = -2
