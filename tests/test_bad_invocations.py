@@ -88,7 +88,7 @@ CASES = [
     ("config {d}/bad.conf", 1), ("replay --config {d}/bad.conf --ram 1G", 1),
     ("report", 2), ("report {d}/missing.trace -o {d}/r.html", 1),
     ("report {d}/ok.trace -o {d}/nofolder/r.html", 1), ("report {d}/ok.trace -o {d}/ok.trace", 1),
-    ("sweep {d}/ok.trace", 2), ("sweep --db {d}/s.db", 2), ("sweep {d}/ok.trace --db {d}/s.db "
+    ("sweep {d}/ok.trace", 2), ("sweep --db {d}/s.db", 2), ("sweep {d}/missing.trace --db {d}/s.db", 1), ("sweep {d}/ok.trace --db {d}/s.db "
                                                           "--algo lz5", 2),
     # pressure
     ("pressure --pages 16 --mix heapp", 2), ("pressure --pages 16 --pattern zipff", 2),

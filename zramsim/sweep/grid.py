@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from itertools import product
 
 from zramsim.compressors import COMPRESSORS
+from zramsim.sweep.errors import SweepError
 
 PAGE_SIZES = (4096, 16384, 65536)
 CHAIN_SIZES = range(4, 17)
@@ -128,13 +129,16 @@ def expand(traces: Sequence[str], algorithms: Sequence[str] = ("lz4",),
 
     ``opener(path)`` is the trace reader (the CLI passes
     ``workloads.open_trace.open_trace``); its ``page_size`` resolves an absent
-    ``page_sizes``. Raises OSError for an unreadable trace, the reader's error
-    for a malformed header.
+    ``page_sizes``. Raises SweepError for an unreadable trace (named as given),
+    the reader's error for a malformed header.
     """
     runs: dict[tuple, Run] = {}
     for trace in traces:
         path = os.path.abspath(trace)
-        sha = file_sha256(path)
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            raise SweepError(f"{trace}: {exc.strerror or exc}") from None
         if page_sizes:
             sizes = page_sizes
         else:
