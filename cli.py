@@ -132,6 +132,13 @@ def open_events(trace, seed, allow_outside, page_size):
     return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
+def reopen(trace, allow_outside, page_size):
+    """What opens ``trace`` again, in another process: ``open_events``'s reader."""
+    from functools import partial
+    from workloads.open_trace import open_trace
+    return partial(open_trace, trace, allow_outside=allow_outside, page_size=page_size)
+
+
 class Progress:
     """A bar (when the input's size is known) with events per second, on stderr.
 
@@ -222,9 +229,10 @@ def main():
 @click.option("--verify", is_flag=True, help="Check every read against the last write.")
 @click.option("--explain", is_flag=True,
               help="Narrate every step in words first (for small traces).")
-@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
-              help="Compress on N workers: zstd threads, or for lz4 N-1 helper "
-                   "processes beside this one; results are identical.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="1: all in this process; N: read and compress ahead on other cores "
+                   "(default: the cores there are, for a trace file of 512K or more); "
+                   "results are identical.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
               default="table", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
@@ -245,11 +253,15 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         if reader is not None:
             reader.close()
         raise
-    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers)
+    if reader is not None and not explain:
+        from zramsim.read_ahead import plan
+        reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
+        events = reader
+    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers or 1)
     if explain:
         click.echo("")
     stats = device.stats()
-    config = {**device.config(), **source, "verify": verify, "workers": workers}
+    config = {**device.config(), **source, "verify": verify, "workers": workers or 1}
     if fmt == "json":
         doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
                "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}

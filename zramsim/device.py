@@ -196,6 +196,33 @@ class ZramDevice:
         """
         return self._write(index, page, data)
 
+    def write_prepared(self, index: int, prepared: bytes | int) -> bool:
+        """``write`` of a page examined elsewhere (``zramsim.read_ahead_helper``).
+
+        ``prepared`` is the 64-bit word of a same-filled page (an int), the page
+        itself where its compression reaches the huge class, or else its
+        compression by this device's compressor. The outcome is ``write``'s for
+        that page. Not in verify mode, which needs the page to digest.
+        """
+        if self.verify:
+            raise BadRequest("a prepared write has no page to verify")
+        if not 0 <= index < self._slots:
+            self._slot(index)
+        self.writes += 1
+        if type(prepared) is int:
+            if self._flags[index] or self._handle[index]:
+                self._free_slot(index)
+            self._flags[index] = SAME
+            self._handle[index] = prepared
+            self.same_pages += 1
+            return True
+        if len(prepared) < self.huge_class_size:
+            return self._store(index, len(prepared), prepared, 0)
+        if len(prepared) != self.page_size:
+            raise BadRequest(f"slot {index}: a huge page is {self.page_size} bytes, "
+                             f"not {len(prepared)}")
+        return self._store(index, self.page_size, prepared, HUGE)
+
     def _write(self, index: int, page: bytes, data: bytes | None) -> bool:
         if not 0 <= index < self._slots:
             self._slot(index)

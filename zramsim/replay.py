@@ -23,6 +23,7 @@ from workloads.events import COMPACT, DISCARD, READ, WRITE
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
 from zramsim.parallel import Pending, compressing
+from zramsim.read_ahead_helper import PREPARED
 
 
 class Replay:
@@ -45,7 +46,14 @@ class Replay:
         self.failed_writes = 0
 
     def run(self, events: Iterable[tuple]) -> int:
-        """Apply every event; returns the number applied (also kept in ``applied``)."""
+        """Apply every event; returns the number applied (also kept in ``applied``).
+
+        ``events`` may be a ``zramsim.read_ahead.ReadAhead``: its batches come
+        read and compressed by a helper process, and are applied here in order.
+        """
+        batches = getattr(events, "batches", None)
+        if batches is not None:
+            return self._apply_batches(batches(lambda: self.applied))
         if self.workers > 1:
             return self._run_parallel(events)
         dev = self.device
@@ -76,6 +84,36 @@ class Replay:
             self.device.compact()
         else:
             raise BadRequest(f"unknown operation {op!r}")
+
+    def _apply_batches(self, batches: Iterable[Iterable[tuple]]) -> int:
+        """Apply batches of events, ``P`` records (pages prepared ahead) among them."""
+        dev = self.device
+        write, write_prepared, write_size, read = (dev.write, dev.write_prepared,
+                                                   dev.write_size, dev.read)
+        progress, every = self.progress, self.every
+        applied, failed = self.applied, 0
+        try:
+            for batch in batches:
+                for op, index, arg in batch:
+                    if op == PREPARED:
+                        ok = write_prepared(index, arg)
+                    elif op == WRITE:
+                        ok = write_size(index, arg) if type(arg) is int else write(index, arg)
+                    else:
+                        ok = True
+                        if op == READ:
+                            read(index)
+                        else:
+                            self._other(op, index, arg)
+                    if not ok:
+                        failed += 1
+                    applied += 1
+                    if progress is not None and applied % every == 0:
+                        progress(applied)
+        finally:
+            self.applied = applied
+            self.failed_writes += failed
+        return applied
 
     def _run_parallel(self, events: Iterable[tuple]) -> int:
         dev = self.device

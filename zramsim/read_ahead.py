@@ -1,0 +1,244 @@
+"""Replaying a trace file with its reading done ahead, in a helper process.
+
+Why: end to end, a replay of real pages spends as long reading the trace and
+its ``file:`` pages and compressing them as applying them to the device. The
+first two are pure functions of the trace, so a helper process
+(``zramsim.read_ahead_helper``) opens the same file itself and sends ordered
+batches of examined pages; this process only applies them, strictly in event
+order. Allocation, accounting, mem_limit decisions and verify stay here, so
+statistics, contents and errors are those of a serial replay.
+
+``ReadAhead`` stands in for the reader: ``Replay`` takes its batches, and
+``location()`` (the ``file:line`` of the event being applied when something
+fails), ``fraction_read()`` and ``close()`` behave as the reader's do.
+
+A helper that dies, or stops (SIGSTOP, a debugger), cannot hang the replay:
+while waiting, this process looks every ``CHECK_SECONDS`` whether the helper
+is still running; if it is gone or stopped, it is killed and this process
+reads on from the first event it had not received, with its own reader
+(``fallback`` says why). A failure the trace itself causes (a malformed line)
+comes from the helper's reader after the events before it, exactly as the
+serial reader would raise it.
+
+When: ``plan`` decides. ``--workers 1`` never starts a helper. With no speed
+option, a regular trace file of at least ``AUTO_BYTES`` on a machine with at
+least two cores gets one (a helper costs ~0.1-0.2 s to start: 512 KiB is
+~20,000 ``file:`` lines or ~35,000 sizes-only ones, where it has paid for
+itself). Pipes and standard input are read here, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import subprocess
+import sys
+from array import array
+from itertools import islice
+from typing import Callable, Iterator
+
+from zramsim.device import ZramDevice
+from zramsim.read_ahead_helper import LENGTH, rebuild_exception
+
+AUTO_BYTES = 512 << 10
+CHECK_SECONDS = 0.5
+_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+         "from zramsim.read_ahead_helper import serve; serve()")
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
+    """``(reader, workers)`` to replay with: a ``ReadAhead`` in place of ``reader``
+    where a helper process pays (see the module docstring), else ``reader`` itself.
+
+    ``workers`` None means "as fast as this machine allows"; ``opener()`` must
+    open the same trace again (it is pickled to the helper).
+    """
+    path = getattr(reader, "path", None)
+    regular = opener is not None and path is not None and os.path.isfile(path)
+    if workers is None:
+        big = regular and os.path.getsize(path) >= AUTO_BYTES
+        workers = 2 if big and cores() >= 2 else 1
+    if workers < 2 or not regular or not _startable():
+        return reader, workers
+    compressor = device.compressor
+    try:
+        pickle.dumps((opener, compressor))
+    except Exception:
+        return reader, workers
+    try:
+        return ReadAhead(reader, opener, device), workers
+    except OSError:                      # no process to be had: read here
+        return reader, workers
+
+
+def _startable() -> bool:
+    return os.name == "posix" and bool(sys.executable)
+
+
+class HelperGone(Exception):
+    """The reader helper exited or stopped before the end of the trace."""
+
+
+class ReadAhead:
+    """The events of ``reader``'s trace, read and prepared by a helper process.
+
+    Iterating gives plain events (as the reader would); ``Replay`` instead
+    takes ``batches()``, whose pages come examined and mostly compressed.
+    """
+
+    format = property(lambda self: self.reader.format)
+    page_size = property(lambda self: self.reader.page_size)
+    path = property(lambda self: self.reader.path)
+
+    def __init__(self, reader, opener: Callable, device: ZramDevice) -> None:
+        self.reader = reader
+        self.fallback: str | None = None     # why this process read on itself, if it did
+        self.received = 0                    # events received from the helper
+        self._fraction = 0.0
+        self._marks = array("q")
+        self._base = 0                       # events before the current batch
+        self._buffer = bytearray(1 << 20)
+        self._applied: Callable[[], int] = lambda: self.received
+        self._fd, write_end = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, _PACKAGE_ROOT, str(write_end)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(write_end,), start_new_session=True)   # Ctrl-C is ours to handle
+        except BaseException:
+            os.close(self._fd)
+            raise
+        finally:
+            os.close(write_end)
+        setup = (opener, device.compressor, device.huge_class_size, not device.verify)
+        try:
+            self.process.stdin.write(pickle.dumps(sys.path) + pickle.dumps(setup))
+            self.process.stdin.close()
+        except OSError:
+            pass                             # it died at once: found out when reading
+
+    # -- what Replay and the command line use -----------------------------------
+
+    def batches(self, applied: Callable[[], int]) -> Iterator[list]:
+        """Lists of events in trace order, ``P`` records among them; ``applied()``
+        is how many events have been applied (for ``location``)."""
+        self._applied = applied
+        while True:
+            try:
+                events, marks, fraction, end = pickle.loads(self._receive())
+            except HelperGone as gone:
+                self._give_up(str(gone))
+                yield from self._read_on()
+                return
+            self._base = self.received
+            self.received += len(events)
+            self._marks = marks
+            self._fraction = fraction
+            if events:
+                yield events
+            if end is True:
+                return
+            if end is not None:
+                raise rebuild_exception(end)
+
+    def __iter__(self):
+        for batch in self.batches(lambda: self.received):
+            for op, index, arg in batch:
+                if op == "P":
+                    raise TypeError("prepared records are for Replay.run, not for iterating")
+                yield op, index, arg
+
+    def location(self) -> str:
+        """``path:line`` (or record) of the event being applied."""
+        if self.fallback is not None:
+            return self.reader.location()
+        at = self._applied() - self._base
+        marks = self._marks
+        count = len(marks) // 8
+        mark = array("q", marks)[min(at, count - 1)] if count else 0
+        return f"{self.reader.path}:{mark}"
+
+    def fraction_read(self) -> float:
+        if self.fallback is not None:
+            return self.reader.fraction_read()
+        return self._fraction
+
+    def close(self) -> None:
+        """Stop the helper (it may be blocked writing) and close the trace."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self.reader.close()
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- the pipe ----------------------------------------------------------------
+
+    def _receive(self) -> memoryview:
+        """The next message, in a buffer reused from message to message (a fresh one
+        would cost a page fault per 4 KiB)."""
+        size = LENGTH.unpack(self._read_into(LENGTH.size))[0]
+        return self._read_into(size)
+
+    def _read_into(self, size: int) -> memoryview:
+        if len(self._buffer) < size:
+            self._buffer = bytearray(size)
+        view = memoryview(self._buffer)[:size]
+        got = 0
+        while got < size:
+            if not select.select([self._fd], [], [], CHECK_SECONDS)[0]:
+                self._check_running()
+                continue
+            n = os.readv(self._fd, [view[got:]])
+            if n == 0:
+                code = self.process.wait()
+                raise HelperGone(f"the reader helper process exited (code {code})")
+            got += n
+        return view
+
+    def _check_running(self) -> None:
+        code = self.process.poll()
+        if code is not None:
+            raise HelperGone(f"the reader helper process exited (code {code})")
+        if _stopped(self.process.pid):
+            raise HelperGone("the reader helper process was stopped")
+
+    def _give_up(self, why: str) -> None:
+        self.fallback = why
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def _read_on(self) -> Iterator:
+        """This process's own reader, from the first event not received."""
+        yield islice(iter(self.reader), self.received, None)   # one lazy batch: the
+        # reader's location() is then the event being applied, as in a serial replay
+
+
+def _stopped(pid: int) -> bool:
+    """Is process ``pid`` stopped (SIGSTOP, or stopped by a debugger)? Linux's /proc tells."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in (b"T", b"t")
+
+
