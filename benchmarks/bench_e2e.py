@@ -15,10 +15,12 @@ Rows: replay of a text trace of ``file:`` pages and of the same trace as
 ``.ztrace`` (default options, then ``--workers 1``); a sizes-only text trace in
 operations per second; ``generate`` of the default mix, ``convert`` text to
 binary and ``capture --path`` in pages per second. Commands alternate A, B, A, B
-and the medians are kept.
+and the medians are kept. ``--before OTHER_CHECKOUT`` times that checkout's
+commands too, each right after this one's (before/after in one run).
 
     python -m benchmarks.run_all e2e            # the full sizes (~2 minutes)
     python -m benchmarks.bench_e2e --pages 145008
+    python -m benchmarks.bench_e2e --pages 30000 --before /tmp/base --only replay
 """
 
 from __future__ import annotations
@@ -105,38 +107,57 @@ def build_corpus(folder: str, count: int) -> dict[str, str]:
     return paths
 
 
-def run(quick: bool, pages: int | None = None, runs: int | None = None) -> list[dict]:
+def jobs(paths: dict[str, str], count: int, root: str, label: str) -> list[tuple]:
+    """(row name, argv, operations, compare with the bare loop?) of every command timed."""
+    def cmd(*args: str) -> list[str]:
+        return zramsim(*args) if root == ROOT else ["env", f"PYTHONPATH={root}",
+                                                    *zramsim(*args)]
+    rows = []
+    for kind, trace in (("text", "real.trace"), ("binary", "real.ztrace")):
+        for extra in ((), ("--workers", "1")):
+            rows.append((f"e2e replay {kind} lz4 {' '.join(extra) or 'default'}{label}",
+                         cmd("replay", trace, "-q", "--format", "mm_stat", *extra), count,
+                         True))
+    rows.append((f"e2e replay sizes-only text{label}",
+                 cmd("replay", "sizes.trace", "-q", "--format", "mm_stat"), count * 4, False))
+    rows.append((f"e2e generate default mix{label}",
+                 cmd("generate", "gen.ztrace", "--pages", str(count), "--seed", "1"), count,
+                 False))
+    rows.append((f"e2e convert text->binary{label}", cmd("convert", "real.trace", "conv.ztrace"),
+                 count, False))
+    rows.append((f"e2e capture --path{label}", cmd("capture", "--path", "tree", "cap.ztrace"),
+                 count, False))
+    return rows
+
+
+NOTES = {"replay sizes": "operations, whole process", "generate": "pages to .ztrace",
+         "convert": "file: pages, whole process", "capture": "pages of one file, whole process"}
+
+
+def run(quick: bool, pages: int | None = None, runs: int | None = None,
+        before: str | None = None, only: str | None = None) -> list[dict]:
+    """Rows for every command; with ``before`` (another checkout), its rows too, each
+    command of the two checkouts timed in the same run."""
     count = pages or (4000 if quick else 40000)
     runs = runs or (1 if quick else 3)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         paths = build_corpus(folder, count)
-        bare = [sys.executable, "-c", BARE_LZ4, paths["pages.bin"]]
-        for label, trace in (("text", "real.trace"), ("binary", "real.ztrace")):
-            for extra in ((), ("--workers", "1")):
-                replay = zramsim("replay", trace, "-q", "--format", "mm_stat", *extra)
-                took, base = paired(replay, bare, folder, runs)
-                rows.append(make_row(f"e2e replay {label} lz4 {' '.join(extra) or 'default'}",
-                                     count / took, count / base,
-                                     note=f"{count} real pages, whole process vs bare lz4 loop"))
-        sizes_ops = count * 4
-        took, _ = paired(zramsim("replay", "sizes.trace", "-q", "--format", "mm_stat"), None,
-                         folder, runs)
-        rows.append(make_row("e2e replay sizes-only text", sizes_ops / took,
-                             note=f"{sizes_ops} operations, whole process"))
-        gen_pages = count
-        took, _ = paired(zramsim("generate", "gen.ztrace", "--pages", str(gen_pages), "--seed",
-                                 "1"), None, folder, runs)
-        rows.append(make_row("e2e generate default mix", gen_pages / took,
-                             note=f"{gen_pages} pages to .ztrace, whole process"))
-        took, _ = paired(zramsim("convert", "real.trace", "conv.ztrace"), None, folder, runs)
-        rows.append(make_row("e2e convert text->binary", count / took,
-                             note=f"{count} file: pages, whole process"))
         os.makedirs(os.path.join(folder, "tree"))
         os.link(paths["pages.bin"], os.path.join(folder, "tree", "pages.bin"))
-        took, _ = paired(zramsim("capture", "--path", "tree", "cap.ztrace"), None, folder, runs)
-        rows.append(make_row("e2e capture --path", count / took,
-                             note=f"{count} pages of one file, whole process"))
+        bare = [sys.executable, "-c", BARE_LZ4, paths["pages.bin"]]
+        todo = [jobs(paths, count, ROOT, "")]
+        if before:
+            todo.append(jobs(paths, count, os.path.abspath(before), " (before)"))
+        for group in zip(*todo):
+            for name, argv, ops, with_bare in group:
+                if only and only not in name:
+                    continue
+                took, base = paired(argv, bare if with_bare else None, folder, runs)
+                note = next((text for key, text in NOTES.items() if key in name),
+                            "real pages, whole process vs bare lz4 loop")
+                rows.append(make_row(name, ops / took, ops / base if base else None,
+                                     note=f"{ops} {note}"))
     return rows
 
 
@@ -145,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=None)
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--before", metavar="CHECKOUT",
+                        help="also time another checkout's commands, alternated with these")
+    parser.add_argument("--only", metavar="WORD", help="only the rows whose name has WORD")
     args = parser.parse_args(argv)
-    print(format_table(run(args.quick, args.pages, args.runs)))
+    print(format_table(run(args.quick, args.pages, args.runs, args.before, args.only)))
     return 0
 
 

@@ -171,8 +171,7 @@ class PageFiles:
         if offset >= size:
             return bytes(self.page_size)
         try:
-            handle.seek(offset)
-            data = handle.read(self.page_size)
+            data = os.pread(handle.fileno(), self.page_size, offset)   # no seek, no buffer
         except OSError as exc:
             raise ContentError(f"cannot read file {name!r}: {exc.strerror}") from None
         if len(data) < self.page_size:

@@ -34,12 +34,13 @@ import pickle
 import select
 import subprocess
 import sys
+import time
 from array import array
 from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
-from zramsim.read_ahead_helper import LENGTH, rebuild_exception
+from zramsim.read_ahead_helper import LENGTH, SHARE, balanced_share, rebuild_exception
 
 AUTO_BYTES = 512 << 10
 CHECK_SECONDS = 0.5
@@ -121,9 +122,11 @@ class ReadAhead:
         finally:
             os.close(write_end)
         setup = (opener, device.compressor, device.huge_class_size, not device.verify)
+        self.share = 0.5                     # of the compressing, done by the helper
         try:
             self.process.stdin.write(pickle.dumps(sys.path) + pickle.dumps(setup))
-            self.process.stdin.close()
+            self.process.stdin.flush()
+            os.set_blocking(self.process.stdin.fileno(), False)   # shares never wait
         except OSError:
             pass                             # it died at once: found out when reading
 
@@ -133,9 +136,11 @@ class ReadAhead:
         """Lists of events in trace order, ``P`` records among them; ``applied()``
         is how many events have been applied (for ``location``)."""
         self._applied = applied
+        clock = time.thread_time
         while True:
+            started = clock()
             try:
-                events, marks, fraction, end = pickle.loads(self._receive())
+                events, marks, fraction, end, work = pickle.loads(self._receive())
             except HelperGone as gone:
                 self._give_up(str(gone))
                 yield from self._read_on()
@@ -146,10 +151,24 @@ class ReadAhead:
             self._fraction = fraction
             if events:
                 yield events
+            if work is not None:
+                self._balance(clock() - started, *work)
             if end is True:
                 return
             if end is not None:
                 raise rebuild_exception(end)
+
+    def _balance(self, spent: float, read: float, per_page: float, left: int,
+                 to_compress: int) -> None:
+        """Send the helper the share that evens the work (``balanced_share``),
+        from this batch's costs: ``spent`` here, of which ``left`` pages compressed."""
+        share = balanced_share(read, to_compress * per_page, spent - left * per_page)
+        self.share = (self.share + share) / 2
+        try:
+            self.process.stdin.write(SHARE.pack(self.share))
+            self.process.stdin.flush()
+        except (OSError, ValueError):       # full (it is stopped) or gone: found out anyway
+            pass
 
     def __iter__(self):
         for batch in self.batches(lambda: self.received):
@@ -178,6 +197,10 @@ class ReadAhead:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1

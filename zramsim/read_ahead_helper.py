@@ -18,40 +18,45 @@ this pipe's own record, applied with ``ZramDevice.write_prepared``):
 * any other event as the reader gave it (reads, discards, sizes-only writes).
 
 Sharing the compressing: the helper compresses a share of each batch's pages
-and leaves the rest raw. Before sending a batch it looks at how much of the
-pipe is still unread (FIONREAD): a whole batch still waiting means the
-applying process is behind, so the helper takes a larger share; an empty pipe
-means it is waiting for the helper, so the helper leaves it more. Whoever
-compresses a page, the bytes are the compressor's, so the split changes the
-speed, never the result. Worked example: parsing a ``file:`` line costs ~4 us,
-compressing ~10 us, applying ~6 us; a share of 0.6 gives the helper
-4 + 6 = 10 us a page and the applying process 6 + 4 = 10 us.
+and leaves the rest raw, so that both processes do the same work. Each batch
+says how much CPU time the helper spent reading it (R) and compressing a page
+(c); the applying process measures its own time applying the batch (A, less
+the pages it compressed itself) and sends back the share that evens the two,
+``R + share * C = A + (1 - share) * C`` for C = c times the batch's pages to
+compress (``balanced_share``). Worked example: per page, reading 4 us,
+compressing 10 us, applying 6 us: share = (6 + 10 - 4) / 20 = 0.6, and each
+side spends 10 us a page. Whoever compresses a page, the bytes are the
+compressor's, so the share changes the speed, never the result.
 
 Everything crosses one pipe as length-prefixed pickles: a write and a read of
 a pipe are the synchronisation (the kernel orders them), so the protocol is
 correct on any CPU; nothing is shared in memory.
 
 Message: 8-byte little-endian length, then ``pickle((events, marks, fraction,
-end))``: ``marks`` the reader's position (line or record) after each event,
-packed as int64s, for ``file:line`` of an error; ``fraction`` how much of the
-trace was read; ``end`` None while more follow, ``True`` at the end of the
-trace, or the (class, args, attributes) of the exception the reader raised.
+end, work))``: ``marks`` the reader's position (line or record) after each
+event, packed as int64s, for ``file:line`` of an error; ``fraction`` how much
+of the trace was read; ``end`` None while more follow, ``True`` at the end of
+the trace, or the (class, args, attributes) of the exception the reader
+raised; ``work`` is (R, c, pages left raw, pages to compress). The shares come
+back on the helper's standard input as 8-byte doubles; it takes the latest.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import select
 import struct
 import sys
+import time
 from array import array
 
 PREPARED = "P"
 LENGTH = struct.Struct("<Q")
 PLAIN_OPS = ("W", "R", "D", "C")    # after any other event (an attribute write) pages go raw
+SHARE = struct.Struct("<d")
 PIPE_BYTES = 1 << 20                # asked of the kernel for the pipe (Linux's default cap)
 FIRST_BATCH, MAX_BATCH, MAX_PAGES = 64, 2048, 128
-STEP = 1 / 16                       # how far the compressing share moves per batch
 
 
 def exception_state(exc: BaseException) -> tuple:
@@ -71,14 +76,13 @@ def rebuild_exception(state: tuple) -> BaseException:
     return exc
 
 
-def pipe_fill(fd: int) -> int | None:
-    """Bytes written to the pipe and not yet read (None where the system will not say)."""
-    try:
-        import fcntl
-        import termios
-        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
-    except (ImportError, OSError, AttributeError):
-        return None
+def balanced_share(read: float, compress: float, apply: float) -> float:
+    """The share of a batch's compressing (``compress`` seconds in all) that the helper
+    should do so that it spends what the applier does: ``read + share * compress =
+    apply + (1 - share) * compress``, within 0..1."""
+    if compress <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (apply + compress - read) / (2 * compress)))
 
 
 def enlarge_pipe(fd: int) -> int:
@@ -98,19 +102,22 @@ def _send(fd: int, message: bytes) -> None:
 
 
 class _Preparer:
-    """Examines and compresses the pages of one batch, and sets its share."""
+    """Examines and compresses the pages of one batch; follows the share it is sent."""
 
-    def __init__(self, compressor, huge_class_size: int, page_size: int, fd: int) -> None:
-        self.compress = compressor.compress if compressor is not None else None
+    def __init__(self, compressor, huge_class_size: int, page_size: int, shares) -> None:
+        self.compress = compressor.compress
         self.huge = huge_class_size
         self.page_size = page_size
-        self.fd = fd
-        self.capacity = enlarge_pipe(fd)
-        self.share = 0.5 if pipe_fill(fd) is not None else 1.0
+        self.shares = shares              # the applying process's messages
+        self.share = 0.5
+        self.per_page = 0.0               # CPU seconds to compress a page, last measured
+        self.left = self.to_compress = 0
 
-    def prepare(self, events: list, pages: list[int]) -> None:
+    def prepare(self, events: list, pages: list[int]) -> float:
         """Replace the writes at ``pages`` (indexes into ``events``) by ``P`` records:
-        the same-filled ones all, the others up to the current share."""
+        the same-filled ones all, the others up to the share. Returns the CPU time
+        spent compressing."""
+        self._follow()
         words = self.page_size // 8
         raw = []
         for at in pages:
@@ -121,23 +128,33 @@ class _Preparer:
             else:
                 raw.append(at)
         compress, huge = self.compress, self.huge
-        for at in raw[:round(self.share * len(raw))]:
+        mine = round(self.share * len(raw))
+        clock = time.thread_time
+        start = clock()
+        for at in raw[:mine]:
             _, index, page = events[at]
             try:
                 data = compress(page)
             except Exception:           # left to the applying process, which raises there
                 continue
             events[at] = (PREPARED, index, page if len(data) >= huge else data)
+        spent = clock() - start
+        if mine:
+            self.per_page = spent / mine
+        self.left, self.to_compress = len(raw) - mine, len(raw)
+        return spent
 
-    def adjust(self, message_bytes: int) -> None:
-        """A batch still unread: the applier is behind, compress more here; none: less."""
-        fill = pipe_fill(self.fd)
-        if fill is None:
-            return
-        if fill == 0:
-            self.share = max(0.0, self.share - STEP)
-        elif fill >= min(message_bytes, self.capacity // 2):
-            self.share = min(1.0, self.share + STEP)
+    def _follow(self) -> None:
+        """Take the latest share the applying process sent, if any (never waits)."""
+        fd = self.shares
+        latest = None
+        while select.select([fd], [], [], 0)[0]:
+            data = os.read(fd, 8 * 64)
+            if len(data) < SHARE.size:
+                return                    # its end: the applier is gone or done
+            latest = data[len(data) // 8 * 8 - 8:len(data) // 8 * 8]
+        if latest is not None:
+            self.share = SHARE.unpack(latest)[0]
 
 
 def serve() -> None:
@@ -146,14 +163,17 @@ def serve() -> None:
     stdin = sys.stdin.buffer
     sys.path[:] = pickle.load(stdin)
     opener, compressor, huge_class_size, prepare = pickle.load(stdin)
+    enlarge_pipe(fd)
     try:
         reader = opener()
     except Exception as exc:
-        _send(fd, pickle.dumps(([], b"", 0.0, exception_state(exc)), 5))
+        _send(fd, pickle.dumps(([], b"", 0.0, exception_state(exc), None), 5))
         return
+    preparer = None
+    if prepare and compressor is not None:
+        preparer = _Preparer(compressor, huge_class_size, reader.page_size, stdin.fileno())
     with reader:
-        _stream(reader, fd, _Preparer(compressor, huge_class_size, reader.page_size, fd)
-                if prepare and compressor is not None else None)
+        _stream(reader, fd, preparer)
 
 
 def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
@@ -161,6 +181,8 @@ def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
     page_size = reader.page_size
     limit = FIRST_BATCH
     end = None
+    clock = time.thread_time
+    started = clock()
     while end is None:
         events: list = []
         marks = array("q")
@@ -180,10 +202,12 @@ def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
                 end = True
         except Exception as exc:
             end = exception_state(exc)
+        work = None
         if preparer is not None and pages:
-            preparer.prepare(events, pages)
-        message = pickle.dumps((events, marks.tobytes(), reader.fraction_read(), end), 5)
-        if preparer is not None:
-            preparer.adjust(len(message))
-        _send(fd, message)
+            compressing = preparer.prepare(events, pages)
+            now = clock()
+            work = (now - started - compressing, preparer.per_page, preparer.left,
+                    preparer.to_compress)
+            started = now
+        _send(fd, pickle.dumps((events, marks.tobytes(), reader.fraction_read(), end, work), 5))
         limit = min(2 * limit, MAX_BATCH)
