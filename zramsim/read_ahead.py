@@ -164,9 +164,8 @@ class ReadAhead:
         from this batch's costs: ``spent`` here, of which ``left`` pages compressed."""
         share = balanced_share(read, to_compress * per_page, spent - left * per_page)
         self.share = (self.share + share) / 2
-        try:
-            self.process.stdin.write(SHARE.pack(self.share))
-            self.process.stdin.flush()
+        try:           # 8 bytes: one atomic pipe write, or none if the pipe is full
+            os.write(self.process.stdin.fileno(), SHARE.pack(self.share))
         except (OSError, ValueError):       # full (it is stopped) or gone: found out anyway
             pass
 
