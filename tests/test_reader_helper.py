@@ -91,11 +91,11 @@ def _serial(path: str, page_size=None, **options):
     return device, applied
 
 
-def _ahead(path: str, page_size=None, before=None, **options):
+def _ahead(path: str, page_size=None, before=None, workers=2, **options):
     """A replay through a ReadAhead; ``before(ahead)`` runs once the helper is started."""
     device = _device(**options)
     reader = open_trace(path, page_size=page_size)
-    ahead = ReadAhead(reader, partial(open_trace, path, page_size=page_size), device)
+    ahead = ReadAhead(reader, partial(open_trace, path, page_size=page_size), device, workers)
     prepared = []
     batches = ahead.batches
 
@@ -143,6 +143,18 @@ def test_a_binding_mem_limit_fails_the_same_writes(corpus, algorithm):
                                         mem_limit=limit)
     assert serial.io_stat().failed_writes > 40            # the limit binds
     assert prepared and ahead.fallback is None
+    _same(serial, device)
+
+
+@pytest.mark.parametrize("algorithm", ["lz4", "zstd"])
+def test_more_workers_compress_every_page_ahead(corpus, algorithm):
+    """Three workers: the helper shares its compressing with another process (lz4)
+    or thread (zstd), and this process only applies: no raw page is left here."""
+    serial, _ = _serial(corpus["real.trace"], algorithm=algorithm, mem_limit=60 * PAGE)
+    device, _, ahead, prepared = _ahead(corpus["real.trace"], workers=3, algorithm=algorithm,
+                                        mem_limit=60 * PAGE)
+    assert ahead.fallback is None
+    assert len(prepared) == device.writes - 1            # all but the sizes-only write
     _same(serial, device)
 
 
@@ -239,7 +251,7 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path):
         assert result.exit_code == 0, result.output
         docs.append(json.loads(result.stdout))
     chosen = [doc["config"].pop("workers") for doc in docs]
-    assert chosen == [2 if len(os.sched_getaffinity(0)) >= 2 else 1, 1]
+    assert chosen == [len(os.sched_getaffinity(0)), 1]        # the cores there are
     assert docs[0] == docs[1]
     assert docs[0]["io_stat"]["failed_writes"] > 0
 

@@ -22,7 +22,9 @@ serial reader would raise it.
 
 When: ``plan`` decides. ``--workers 1`` never starts a helper. With no speed
 option, a regular trace file of at least ``AUTO_BYTES`` on a machine with at
-least two cores gets one (a helper costs ~0.1-0.2 s to start: 512 KiB is
+least two cores gets one, and ``--workers`` becomes the cores there are (with
+more than two, the helper shares its compressing with ``workers - 2`` more
+processes, ``zramsim.parallel``) (a helper costs ~0.1-0.2 s to start: 512 KiB is
 ~20,000 ``file:`` lines or ~35,000 sizes-only ones, where it has paid for
 itself). Pipes and standard input are read here, as before.
 """
@@ -75,7 +77,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
     regular = opener is not None and path is not None and os.path.isfile(path)
     if workers is None:
         big = regular and os.path.getsize(path) >= AUTO_BYTES
-        workers = 2 if big and cores() >= 2 else 1
+        workers = cores() if big else 1
     if workers < 2 or not regular or not _startable():
         return reader, workers
     compressor = device.compressor
@@ -84,7 +86,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
     except Exception:
         return reader, workers
     try:
-        return ReadAhead(reader, opener, device), workers
+        return ReadAhead(reader, opener, device, workers), workers
     except OSError:                      # no process to be had: read here
         return reader, workers
 
@@ -108,7 +110,7 @@ class ReadAhead:
     page_size = property(lambda self: self.reader.page_size)
     path = property(lambda self: self.reader.path)
 
-    def __init__(self, reader, opener: Callable, device: ZramDevice) -> None:
+    def __init__(self, reader, opener: Callable, device: ZramDevice, workers: int = 2) -> None:
         self.reader = reader
         self.fallback: str | None = None     # why this process read on itself, if it did
         self.received = 0                    # events received from the helper
@@ -128,7 +130,7 @@ class ReadAhead:
             raise
         finally:
             os.close(write_end)
-        setup = (opener, device.compressor, device.huge_class_size, not device.verify)
+        setup = (opener, device.compressor, device.huge_class_size, not device.verify, workers)
         self.share = 0.5                     # of the compressing, done by the helper
         try:
             self.process.stdin.write(pickle.dumps(sys.path) + pickle.dumps(setup))

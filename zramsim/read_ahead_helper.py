@@ -112,6 +112,7 @@ class _Preparer:
         self.share = 0.5
         self.per_page = 0.0               # CPU seconds to compress a page, last measured
         self.left = self.to_compress = 0
+        self.ahead = None                 # with more than two workers: compresses everything
 
     def prepare(self, events: list, pages: list[int]) -> float:
         """Replace the writes at ``pages`` (indexes into ``events``) by ``P`` records:
@@ -128,6 +129,9 @@ class _Preparer:
             else:
                 raw.append(at)
         compress, huge = self.compress, self.huge
+        if self.ahead is not None:
+            self._prepare_all(events, raw)
+            return 0.0
         mine = round(self.share * len(raw))
         clock = time.thread_time
         start = clock()
@@ -143,6 +147,15 @@ class _Preparer:
             self.per_page = spent / mine
         self.left, self.to_compress = len(raw) - mine, len(raw)
         return spent
+
+    def _prepare_all(self, events: list, raw: list[int]) -> None:
+        """Every page compressed here and on the other helpers: with more than two
+        cores, the applying process only applies."""
+        done = self.ahead.start([events[at][2] for at in raw])()
+        for at, data in zip(raw, done):
+            if data is not None:        # None: left to the applying process
+                _, index, page = events[at]
+                events[at] = (PREPARED, index, page if len(data) >= self.huge else bytes(data))
 
     def _follow(self) -> None:
         """Take the latest share the applying process sent, if any (never waits)."""
@@ -162,7 +175,7 @@ def serve() -> None:
     fd = int(sys.argv[2])
     stdin = sys.stdin.buffer
     sys.path[:] = pickle.load(stdin)
-    opener, compressor, huge_class_size, prepare = pickle.load(stdin)
+    opener, compressor, huge_class_size, prepare, workers = pickle.load(stdin)
     enlarge_pipe(fd)
     try:
         reader = opener()
@@ -173,7 +186,13 @@ def serve() -> None:
     if prepare and compressor is not None:
         preparer = _Preparer(compressor, huge_class_size, reader.page_size, stdin.fileno())
     with reader:
-        _stream(reader, fd, preparer)
+        if preparer is not None and workers > 2:
+            from zramsim.parallel import compressing   # more cores: compress on all of them
+            with compressing(compressor, workers - 1, reader.page_size, MAX_PAGES) as ahead:
+                preparer.ahead = ahead
+                _stream(reader, fd, preparer)
+        else:
+            _stream(reader, fd, preparer)
 
 
 def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
@@ -205,6 +224,7 @@ def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
         work = None
         if preparer is not None and pages:
             compressing = preparer.prepare(events, pages)
+        if preparer is not None and pages and preparer.ahead is None:
             now = clock()
             work = (now - started - compressing, preparer.per_page, preparer.left,
                     preparer.to_compress)
