@@ -27,7 +27,7 @@ from tests.run_cli import zramsim_argv, zramsim_env
 from workloads.open_trace import open_trace
 from zramsim import Replay, ZramDevice
 from zramsim.read_ahead import AUTO_BYTES, ReadAhead, plan
-from zramsim.read_ahead_helper import PREPARED, balanced_share
+from zramsim.read_ahead_helper import PREPARED, STEP, next_share
 
 PAGE = 4096
 
@@ -294,10 +294,7 @@ def test_ctrl_c_exits_130_with_statistics_and_no_helper_left(tmp_path):
         assert not os.path.exists(f"/proc/{pid}")
 
 
-def test_the_share_evens_the_two_sides():
-    """The module's worked example: reading 4, compressing 10, applying 6 (us a page)."""
-    assert balanced_share(4, 10, 6) == pytest.approx(0.6)
-    assert 4 + 0.6 * 10 == pytest.approx(6 + 0.4 * 10)
-    assert balanced_share(20, 10, 1) == 0.0          # reading alone outweighs: all raw
-    assert balanced_share(1, 10, 30) == 1.0          # applying outweighs: all compressed
-    assert balanced_share(1, 0, 5) == 1.0            # nothing measured to compress yet
+def test_the_share_moves_towards_the_side_that_waits():
+    assert next_share(0.5, waited=True) == 0.5 - STEP     # helper slower: it does less
+    assert next_share(0.5, waited=False) == 0.5 + STEP    # applier slower: helper does more
+    assert next_share(0.0, waited=True) == 0.0 and next_share(1.0, waited=False) == 1.0

@@ -42,10 +42,11 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
-from zramsim.read_ahead_helper import LENGTH, SHARE, balanced_share, rebuild_exception
+from zramsim.read_ahead_helper import LENGTH, SHARE, next_share, rebuild_exception
 
 AUTO_BYTES = 512 << 10
 CHECK_SECONDS = 0.5
+WAIT_NOTICED = 50e-6          # seconds waited for a batch that count as waiting
 # The helper imports only the modules it needs: the packages' __init__ (the
 # device, the allocator, generators, capture...) would double its ~0.1 s start,
 # so they are stood in for by bare package objects. A compressor or reader
@@ -118,6 +119,7 @@ class ReadAhead:
         self._marks = array("q")
         self._base = 0                       # events before the current batch
         self._buffer = bytearray(1 << 20)
+        self._waited = 0.0                   # seconds waited for the batch being received
         self._applied: Callable[[], int] = lambda: self.received
         self._fd, write_end = os.pipe()
         try:
@@ -145,11 +147,9 @@ class ReadAhead:
         """Lists of events in trace order, ``P`` records among them; ``applied()``
         is how many events have been applied (for ``location``)."""
         self._applied = applied
-        clock = time.thread_time
         while True:
-            started = clock()
             try:
-                events, marks, fraction, end, work = pickle.loads(self._receive())
+                events, marks, fraction, end = pickle.loads(self._receive())
             except HelperGone as gone:
                 self._give_up(str(gone))
                 yield from self._read_on()
@@ -158,21 +158,18 @@ class ReadAhead:
             self.received += len(events)
             self._marks = marks
             self._fraction = fraction
+            self._steer()
             if events:
                 yield events
-            if work is not None:
-                self._balance(clock() - started, *work)
             if end is True:
                 return
             if end is not None:
                 raise rebuild_exception(end)
 
-    def _balance(self, spent: float, read: float, per_page: float, left: int,
-                 to_compress: int) -> None:
-        """Send the helper the share that evens the work (``balanced_share``),
-        from this batch's costs: ``spent`` here, of which ``left`` pages compressed."""
-        share = balanced_share(read, to_compress * per_page, spent - left * per_page)
-        self.share = (self.share + share) / 2
+    def _steer(self) -> None:
+        """Send the helper its next share of the compressing (``next_share``)."""
+        self.share = next_share(self.share, self._waited > WAIT_NOTICED)
+        self._waited = 0.0
         try:           # 8 bytes: one atomic pipe write, or none if the pipe is full
             os.write(self.process.stdin.fileno(), SHARE.pack(self.share))
         except (OSError, ValueError):       # full (it is stopped) or gone: found out anyway
@@ -234,7 +231,10 @@ class ReadAhead:
         view = memoryview(self._buffer)[:size]
         got = 0
         while got < size:
-            if not select.select([self._fd], [], [], CHECK_SECONDS)[0]:
+            started = time.perf_counter()
+            ready = select.select([self._fd], [], [], CHECK_SECONDS)[0]
+            self._waited += time.perf_counter() - started
+            if not ready:
                 self._check_running()
                 continue
             n = os.readv(self._fd, [view[got:]])

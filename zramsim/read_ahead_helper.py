@@ -18,27 +18,28 @@ this pipe's own record, applied with ``ZramDevice.write_prepared``):
 * any other event as the reader gave it (reads, discards, sizes-only writes).
 
 Sharing the compressing: the helper compresses a share of each batch's pages
-and leaves the rest raw, so that both processes do the same work. Each batch
-says how much CPU time the helper spent reading it (R) and compressing a page
-(c); the applying process measures its own time applying the batch (A, less
-the pages it compressed itself) and sends back the share that evens the two,
-``R + share * C = A + (1 - share) * C`` for C = c times the batch's pages to
-compress (``balanced_share``). Worked example: per page, reading 4 us,
-compressing 10 us, applying 6 us: share = (6 + 10 - 4) / 20 = 0.6, and each
-side spends 10 us a page. Whoever compresses a page, the bytes are the
-compressor's, so the share changes the speed, never the result.
+and leaves the rest raw for the applying process, so that neither waits for
+the other. The applying process sets the share (``next_share``): when it had
+to wait for a batch, the helper is the slower side and gets a smaller share;
+when the batch was already there, a larger one. It moves by ``STEP`` a batch,
+so it settles where the two sides keep pace, on an idle machine (where that is
+where their CPU time per batch is even: reading 4 us a page, compressing 10,
+applying 6 gives a share near 0.6, 10 us a page each) and on a loaded one
+(where it also follows which process the scheduler lets run). Whoever
+compresses a page, the bytes are the compressor's, so the share changes the
+speed, never the result.
 
 Everything crosses one pipe as length-prefixed pickles: a write and a read of
 a pipe are the synchronisation (the kernel orders them), so the protocol is
 correct on any CPU; nothing is shared in memory.
 
 Message: 8-byte little-endian length, then ``pickle((events, marks, fraction,
-end, work))``: ``marks`` the reader's position (line or record) after each
+end))``: ``marks`` the reader's position (line or record) after each
 event, packed as int64s, for ``file:line`` of an error; ``fraction`` how much
 of the trace was read; ``end`` None while more follow, ``True`` at the end of
 the trace, or the (class, args, attributes) of the exception the reader
-raised; ``work`` is (R, c, pages left raw, pages to compress). The shares come
-back on the helper's standard input as 8-byte doubles; it takes the latest.
+raised. The shares come back on the helper's standard input as 8-byte
+doubles; it takes the latest before each batch.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ import pickle
 import select
 import struct
 import sys
-import time
 from array import array
 
 PREPARED = "P"
@@ -57,6 +57,7 @@ PLAIN_OPS = ("W", "R", "D", "C")    # after any other event (an attribute write)
 SHARE = struct.Struct("<d")
 PIPE_BYTES = 1 << 20                # asked of the kernel for the pipe (Linux's default cap)
 FIRST_BATCH, MAX_BATCH, MAX_PAGES = 64, 2048, 128
+STEP = 1 / 32
 
 
 def exception_state(exc: BaseException) -> tuple:
@@ -76,13 +77,10 @@ def rebuild_exception(state: tuple) -> BaseException:
     return exc
 
 
-def balanced_share(read: float, compress: float, apply: float) -> float:
-    """The share of a batch's compressing (``compress`` seconds in all) that the helper
-    should do so that it spends what the applier does: ``read + share * compress =
-    apply + (1 - share) * compress``, within 0..1."""
-    if compress <= 0:
-        return 1.0
-    return min(1.0, max(0.0, (apply + compress - read) / (2 * compress)))
+def next_share(share: float, waited: bool) -> float:
+    """The helper's next share: smaller if the applying process waited for the last
+    batch (the helper is the slower side), larger if not, within 0..1."""
+    return max(0.0, share - STEP) if waited else min(1.0, share + STEP)
 
 
 def enlarge_pipe(fd: int) -> int:
@@ -110,14 +108,11 @@ class _Preparer:
         self.page_size = page_size
         self.shares = shares              # the applying process's messages
         self.share = 0.5
-        self.per_page = 0.0               # CPU seconds to compress a page, last measured
-        self.left = self.to_compress = 0
         self.ahead = None                 # with more than two workers: compresses everything
 
-    def prepare(self, events: list, pages: list[int]) -> float:
+    def prepare(self, events: list, pages: list[int]) -> None:
         """Replace the writes at ``pages`` (indexes into ``events``) by ``P`` records:
-        the same-filled ones all, the others up to the share. Returns the CPU time
-        spent compressing."""
+        the same-filled ones all, the others up to the share."""
         self._follow()
         words = self.page_size // 8
         raw = []
@@ -131,22 +126,14 @@ class _Preparer:
         compress, huge = self.compress, self.huge
         if self.ahead is not None:
             self._prepare_all(events, raw)
-            return 0.0
-        mine = round(self.share * len(raw))
-        clock = time.thread_time
-        start = clock()
-        for at in raw[:mine]:
+            return
+        for at in raw[:round(self.share * len(raw))]:
             _, index, page = events[at]
             try:
                 data = compress(page)
             except Exception:           # left to the applying process, which raises there
                 continue
             events[at] = (PREPARED, index, page if len(data) >= huge else data)
-        spent = clock() - start
-        if mine:
-            self.per_page = spent / mine
-        self.left, self.to_compress = len(raw) - mine, len(raw)
-        return spent
 
     def _prepare_all(self, events: list, raw: list[int]) -> None:
         """Every page compressed here and on the other helpers: with more than two
@@ -180,7 +167,7 @@ def serve() -> None:
     try:
         reader = opener()
     except Exception as exc:
-        _send(fd, pickle.dumps(([], b"", 0.0, exception_state(exc), None), 5))
+        _send(fd, pickle.dumps(([], b"", 0.0, exception_state(exc)), 5))
         return
     preparer = None
     if prepare and compressor is not None:
@@ -200,8 +187,6 @@ def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
     page_size = reader.page_size
     limit = FIRST_BATCH
     end = None
-    clock = time.thread_time
-    started = clock()
     while end is None:
         events: list = []
         marks = array("q")
@@ -221,13 +206,7 @@ def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
                 end = True
         except Exception as exc:
             end = exception_state(exc)
-        work = None
         if preparer is not None and pages:
-            compressing = preparer.prepare(events, pages)
-        if preparer is not None and pages and preparer.ahead is None:
-            now = clock()
-            work = (now - started - compressing, preparer.per_page, preparer.left,
-                    preparer.to_compress)
-            started = now
-        _send(fd, pickle.dumps((events, marks.tobytes(), reader.fraction_read(), end, work), 5))
+            preparer.prepare(events, pages)
+        _send(fd, pickle.dumps((events, marks.tobytes(), reader.fraction_read(), end), 5))
         limit = min(2 * limit, MAX_BATCH)
