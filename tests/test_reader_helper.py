@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import signal
 import subprocess
 import time
@@ -26,7 +27,7 @@ from cli import main
 from tests.run_cli import zramsim_argv, zramsim_env
 from workloads.open_trace import open_trace
 from zramsim import Replay, ZramDevice
-from zramsim.read_ahead import AUTO_BYTES, ReadAhead, plan
+from zramsim.read_ahead import AUTO_BYTES, OWN_CHUNK, ReadAhead, plan
 from zramsim.read_ahead_helper import PREPARED, STEP, next_share
 
 PAGE = 4096
@@ -91,8 +92,10 @@ def _serial(path: str, page_size=None, **options):
     return device, applied
 
 
-def _ahead(path: str, page_size=None, before=None, workers=2, **options):
-    """A replay through a ReadAhead; ``before(ahead)`` runs once the helper is started."""
+def _ahead(path: str, page_size=None, before=None, workers=2, own_chunks=None, **options):
+    """A replay through a ReadAhead; ``before(ahead)`` runs once the helper has sent
+    its first batch; with ``own_chunks``, this process reads that many chunks itself
+    before it looks for the helper's batches."""
     device = _device(**options)
     reader = open_trace(path, page_size=page_size)
     ahead = ReadAhead(reader, partial(open_trace, path, page_size=page_size), device, workers)
@@ -107,6 +110,12 @@ def _ahead(path: str, page_size=None, before=None, workers=2, **options):
 
     ahead.batches = watching
     with ahead:
+        if own_chunks is None:      # the helper's first batch is waited for: it reads all
+            assert select.select([ahead._fd], [], [], 60)[0]
+        else:                       # this process reads the first chunks itself, then
+            looks = iter([False] * own_chunks)      # waits for the helper's first batch
+            ahead._helper_spoke = lambda: next(looks, None) is not False and \
+                bool(select.select([ahead._fd], [], [], 60)[0])
         if before is not None:
             before(ahead)
         applied = Replay(device).run(ahead)
@@ -165,6 +174,18 @@ def test_verify_mode_gets_pages_not_prepared_records(corpus):
     _same(serial, device)
 
 
+@pytest.mark.parametrize("name", ["real.trace", "sizes.trace"])
+def test_reading_here_while_the_helper_starts_hands_over_exactly(corpus, name):
+    """Three chunks read here, then the helper's stream from the event after them."""
+    serial, applied = _serial(corpus[name])
+    device, got, ahead, prepared = _ahead(corpus[name], own_chunks=3)
+    assert ahead._own_read == 3 * OWN_CHUNK and ahead.fallback is None
+    assert got == applied and ahead.received == applied
+    _same(serial, device)
+    if name == "real.trace":
+        assert prepared                                 # the helper's batches were used
+
+
 def test_a_prepared_write_equals_a_write():
     rng = random.Random(1)
     pages = [_text_pages(rng), rng.randbytes(PAGE), bytes(PAGE), b"\x01" * PAGE]
@@ -190,12 +211,14 @@ def _stopped_or_killed(sig):
 
 
 @pytest.mark.parametrize("sig, why", [(signal.SIGKILL, "exited"), (signal.SIGSTOP, "stopped")])
-def test_a_lost_helper_leaves_the_reading_here(corpus, sig, why):
-    """Killed or stopped before this process takes anything: the trace (2 MB of
-    incompressible pages among others) cannot all be in the 1 MiB pipe, so the
-    helper cannot have finished; this process reads on from where it got to."""
-    serial, applied = _serial(corpus["real.trace"])
-    device, got, ahead, _ = _ahead(corpus["real.trace"], before=_stopped_or_killed(sig))
+def test_a_lost_helper_leaves_the_reading_here(tmp_path, sig, why):
+    """Killed or stopped once its first batch is out, before this process takes
+    anything: the trace's batches (over 2 MB: 200 incompressible pages among 1200)
+    cannot all be in the 1 MiB pipe, so the helper cannot have finished; this process reads on
+    from where it got to."""
+    paths = _write_corpus(tmp_path, pages=1200)
+    serial, applied = _serial(paths["real.trace"])
+    device, got, ahead, _ = _ahead(paths["real.trace"], before=_stopped_or_killed(sig))
     assert ahead.fallback is not None and why in ahead.fallback
     assert ahead.process.poll() is not None            # and it is gone, not left stopped
     assert got == applied

@@ -46,6 +46,7 @@ from zramsim.read_ahead_helper import LENGTH, SHARE, next_share, rebuild_excepti
 
 AUTO_BYTES = 512 << 10
 CHECK_SECONDS = 0.5
+OWN_CHUNK = 64                # events read here between looks for the helper's first batch
 WAIT_NOTICED = 50e-6          # seconds waited for a batch that count as waiting
 # The helper imports only the modules it needs: the packages' __init__ (the
 # device, the allocator, generators, capture...) would double its ~0.1 s start,
@@ -120,6 +121,8 @@ class ReadAhead:
         self._base = 0                       # events before the current batch
         self._buffer = bytearray(1 << 20)
         self._waited = 0.0                   # seconds waited for the batch being received
+        self._own = iter(reader)             # this process's reading, while the helper starts
+        self._own_read = 0                   # events read by it
         self._applied: Callable[[], int] = lambda: self.received
         self._fd, write_end = os.pipe()
         try:
@@ -145,8 +148,24 @@ class ReadAhead:
 
     def batches(self, applied: Callable[[], int]) -> Iterator[list]:
         """Lists of events in trace order, ``P`` records among them; ``applied()``
-        is how many events have been applied (for ``location``)."""
+        is how many events have been applied (for ``location``).
+
+        Until the helper's first batch arrives (it needs ~50 ms to start), this
+        process reads the first events itself rather than wait; it then drops
+        as many from the head of the helper's stream.
+        """
         self._applied = applied
+        while not self._helper_spoke():                       # the helper is starting
+            chunk, marks, failure = _read_some(self.reader, self._own, OWN_CHUNK)
+            self._own_read += len(chunk)
+            self._take(chunk, marks, self.reader.fraction_read())
+            if chunk:
+                yield chunk
+            if failure is not None:
+                raise failure
+            if len(chunk) < OWN_CHUNK:
+                return                       # the whole trace was read here
+        skip = self._own_read
         while True:
             try:
                 events, marks, fraction, end = pickle.loads(self._receive())
@@ -154,10 +173,10 @@ class ReadAhead:
                 self._give_up(str(gone))
                 yield from self._read_on()
                 return
-            self._base = self.received
-            self.received += len(events)
-            self._marks = marks
-            self._fraction = fraction
+            if skip:                         # read here already
+                dropped = min(skip, len(events))
+                events, marks, skip = events[dropped:], marks[8 * dropped:], skip - dropped
+            self._take(events, marks, fraction)
             self._steer()
             if events:
                 yield events
@@ -165,6 +184,16 @@ class ReadAhead:
                 return
             if end is not None:
                 raise rebuild_exception(end)
+
+    def _helper_spoke(self) -> bool:
+        """Has the helper's first batch (or its end) come? Never waits."""
+        return bool(select.select([self._fd], [], [], 0)[0])
+
+    def _take(self, events: list, marks: bytes, fraction: float) -> None:
+        self._base = self.received
+        self.received += len(events)
+        self._marks = marks
+        self._fraction = fraction
 
     def _steer(self) -> None:
         """Send the helper its next share of the compressing (``next_share``)."""
@@ -259,8 +288,22 @@ class ReadAhead:
 
     def _read_on(self) -> Iterator:
         """This process's own reader, from the first event not received."""
-        yield islice(iter(self.reader), self.received, None)   # one lazy batch: the
-        # reader's location() is then the event being applied, as in a serial replay
+        yield islice(self._own, self.received - self._own_read, None)   # one lazy batch:
+        # the reader's location() is then the event being applied, as in a serial replay
+
+
+def _read_some(reader, events: Iterator, count: int) -> tuple[list, bytes, Exception | None]:
+    """Up to ``count`` of ``events`` (``reader``'s), their positions, and the error that
+    stopped the reading early, if one did (raised once those before it are applied)."""
+    chunk: list = []
+    marks = array("q")
+    try:
+        for event in islice(events, count):
+            chunk.append(event)
+            marks.append(reader._last)
+    except Exception as exc:
+        return chunk, marks.tobytes(), exc
+    return chunk, marks.tobytes(), None
 
 
 def _stopped(pid: int) -> bool:
