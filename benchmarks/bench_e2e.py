@@ -14,9 +14,10 @@ replay real.trace`` 1.20 s: the row says 33,333 pages/s against 66,667, ratio 0.
 Rows: replay of a text trace of ``file:`` pages and of the same trace as
 ``.ztrace`` (default options, then ``--workers 1``); a sizes-only text trace in
 operations per second; ``generate`` of the default mix, ``convert`` text to
-binary and ``capture --path`` in pages per second. Commands alternate A, B, A, B
-and the medians are kept. ``--before OTHER_CHECKOUT`` times that checkout's
-commands too, each right after this one's (before/after in one run).
+binary and ``capture --path`` in pages per second. Commands run in turn (the
+command, then the bare loop, again and again) and the medians are kept.
+``--before OTHER_CHECKOUT`` times that checkout's command in the same turns
+(this one, the other, the bare loop), for before/after in one run.
 
     python -m benchmarks.run_all e2e            # the full sizes (~2 minutes)
     python -m benchmarks.bench_e2e --pages 145008
@@ -67,17 +68,16 @@ def seconds(argv: list[str], cwd: str) -> float:
     return time.perf_counter() - start
 
 
-def paired(a: list[str], b: list[str] | None, cwd: str, runs: int) -> tuple[float, float | None]:
-    """Median seconds of A and of B, run alternately after one warm-up of each."""
-    seconds(a, cwd)
-    if b:
-        seconds(b, cwd)
-    times_a, times_b = [], []
+def round_robin(commands: list[list[str]], cwd: str, runs: int) -> list[float]:
+    """Median seconds of each command, run in turn (A, B, C, A, B, C, ...) after one
+    warm-up of each, so that a change in the machine's load touches them alike."""
+    for argv in commands:
+        seconds(argv, cwd)
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        times_a.append(seconds(a, cwd))
-        if b:
-            times_b.append(seconds(b, cwd))
-    return statistics.median(times_a), statistics.median(times_b) if b else None
+        for k, argv in enumerate(commands):
+            times[k].append(seconds(argv, cwd))
+    return [statistics.median(t) for t in times]
 
 
 def build_corpus(folder: str, count: int) -> dict[str, str]:
@@ -149,14 +149,18 @@ def run(quick: bool, pages: int | None = None, runs: int | None = None,
         todo = [jobs(paths, count, ROOT, "")]
         if before:
             todo.append(jobs(paths, count, os.path.abspath(before), " (before)"))
-        for group in zip(*todo):
-            for name, argv, ops, with_bare in group:
-                if only and only not in name:
-                    continue
-                took, base = paired(argv, bare if with_bare else None, folder, runs)
+        for group in zip(*todo):          # this checkout's command, the other's, the loop
+            group = [job for job in group if not only or only in job[0]]
+            if not group:
+                continue
+            with_bare = group[0][3]
+            took = round_robin([argv for _, argv, _, _ in group] + ([bare] if with_bare else []),
+                               folder, runs)
+            base = took[-1] if with_bare else None
+            for (name, argv, ops, _), median in zip(group, took):
                 note = next((text for key, text in NOTES.items() if key in name),
                             "real pages, whole process vs bare lz4 loop")
-                rows.append(make_row(name, ops / took, ops / base if base else None,
+                rows.append(make_row(name, ops / median, ops / base if base else None,
                                      note=f"{ops} {note}"))
     return rows
 
