@@ -321,3 +321,17 @@ def test_the_share_moves_towards_the_side_that_waits():
     assert next_share(0.5, waited=True) == 0.5 - STEP     # helper slower: it does less
     assert next_share(0.5, waited=False) == 0.5 + STEP    # applier slower: helper does more
     assert next_share(0.0, waited=True) == 0.0 and next_share(1.0, waited=False) == 1.0
+
+
+@pytest.mark.parametrize("text", ["", "0", "12a", "\u0663", "\u00b2", "+1", " 1", "1_0", "-0",
+                                  "0" * 20, "0" * 21, "18446744073709551615",
+                                  "18446744073709551616"])
+def test_parse_u64_accepts_what_the_decimal_pattern_does(text):
+    """parse_u64 tests digits without the regex; it must accept exactly its strings
+    (ASCII digits, 1 to 20 of them) and then refuse values past 2**64 - 1."""
+    from workloads.contents import _DECIMAL, ContentError, parse_u64
+    if _DECIMAL.fullmatch(text) and int(text) <= (1 << 64) - 1:
+        assert parse_u64(text, "n") == int(text)
+    else:
+        with pytest.raises(ContentError):
+            parse_u64(text, "n")
