@@ -15,6 +15,8 @@ import os
 import random
 import select
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -81,3 +83,26 @@ def test_one_page_batches_race_for_their_page_and_only_one_side_claims_it(ahead)
         helper.settle(ahead._next ^ 1)          # the helper is done with the batch too
         control = helper.buffers[ahead._next ^ 1].control
         assert (control[STARTED], control[STOP]) in ((0, 0), (1, 1))
+
+
+def test_a_lock_held_elsewhere_stops_the_stealing_instead_of_hanging(ahead):
+    """A helper stopped while it holds a claim's lock must not hang this process:
+    another process holds the lock, and the claim gives up after its patience."""
+    from zramsim.helper_processes import _claim_back
+    buffer = ahead._helpers[0].buffers[0]
+    path = f"/proc/{os.getpid()}/fd/{buffer.lock_fd}"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys; f = open(sys.argv[1], 'rb+'); "
+         "fcntl.lockf(f, fcntl.LOCK_EX, 1, int(sys.argv[2])); print('held', flush=True); "
+         "sys.stdin.read()", path, str(buffer.at)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        control = buffer.control
+        control[STARTED], control[STOP] = 0, 8
+        assert _claim_back(buffer, patience=0.05) == -1       # gave up, claimed nothing
+        assert control[STOP] == 8
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert _claim_back(buffer, patience=0.05) == 7            # free again: claims page 7

@@ -109,6 +109,22 @@ def _buffers(view: memoryview, per: int, page_size: int, lock_fd: int) -> list[_
             for k in range(2)]
 
 
+def _lock_within(fd: int, at: int, patience: float) -> bool:
+    """Take the record lock on byte ``at``, trying for up to ``patience`` seconds."""
+    deadline = None
+    while True:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, at)
+            return True
+        except OSError:               # held by the helper, for a few microseconds
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + patience
+            elif now > deadline:
+                return False
+            time.sleep(50e-6)
+
+
 def _claim_front(buffer: _Buffer, i: int) -> bool:
     """The helper claims page ``i`` (the next from the front) unless the parent has."""
     fd, at, control = buffer.lock_fd, buffer.at, buffer.control
@@ -122,10 +138,13 @@ def _claim_front(buffer: _Buffer, i: int) -> bool:
         fcntl.lockf(fd, fcntl.LOCK_UN, 1, at)
 
 
-def _claim_back(buffer: _Buffer) -> int:
-    """The parent claims the last page the helper has not begun; -1 if none is left."""
+def _claim_back(buffer: _Buffer, patience: float = 1.0) -> int:
+    """The parent claims the last page the helper has not begun; -1 if none is left,
+    or if the lock stays taken for ``patience`` seconds (a helper stopped while it
+    held it: the pages are then the helper's, and waiting for its answer finds out)."""
     fd, at, control = buffer.lock_fd, buffer.at, buffer.control
-    fcntl.lockf(fd, fcntl.LOCK_EX, 1, at)
+    if not _lock_within(fd, at, patience):
+        return -1
     try:
         j = control[STOP] - 1
         if j < control[STARTED]:
