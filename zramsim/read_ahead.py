@@ -83,6 +83,8 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
     """
     path = getattr(reader, "path", None)
     regular = opener is not None and path is not None and os.path.isfile(path)
+    if getattr(reader, "version", "1") != "1":
+        regular = False          # version 2 (attribute writes, time): read here, in order
     if workers is None:
         big = regular and os.path.getsize(path) >= AUTO_BYTES
         workers = cores() if big else 1
@@ -117,6 +119,7 @@ class ReadAhead:
     format = property(lambda self: self.reader.format)
     page_size = property(lambda self: self.reader.page_size)
     path = property(lambda self: self.reader.path)
+    version = property(lambda self: getattr(self.reader, "version", "1"))
 
     def __init__(self, reader, opener: Callable, device: ZramDevice, workers: int = 2) -> None:
         self.reader = reader
