@@ -253,6 +253,7 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
         if reader is not None:
             reader.close()
         raise
+    asked = workers                  # None: as many as pay, so the same for a file and a pipe
     if reader is not None and not explain:
         from zramsim.read_ahead import plan
         reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
@@ -261,7 +262,7 @@ def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, me
     if explain:
         click.echo("")
     stats = device.stats()
-    config = {**device.config(), **source, "verify": verify, "workers": workers or 1}
+    config = {**device.config(), **source, "verify": verify, "workers": asked}
     if fmt == "json":
         doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
                "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}

@@ -273,8 +273,15 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path):
                                            "--mem-limit", "200K", *extra])
         assert result.exit_code == 0, result.output
         docs.append(json.loads(result.stdout))
-    chosen = [doc["config"].pop("workers") for doc in docs]
-    assert chosen == [len(os.sched_getaffinity(0)), 1]        # the cores there are
+    asked = [doc["config"].pop("workers") for doc in docs]
+    assert asked == [None, 1]              # as given: the same JSON for a file and a pipe
+    with open_trace(path) as reader:       # and with no option, this trace reads ahead
+        chosen, workers = plan(_device(), reader, None, partial(open_trace, path))
+        assert workers == len(os.sched_getaffinity(0))
+        assert isinstance(chosen, ReadAhead) == (workers >= 2)
+        if chosen is not reader:
+            chosen.process.kill()
+            chosen.process.wait()
     assert docs[0] == docs[1]
     assert docs[0]["io_stat"]["failed_writes"] > 0
 
