@@ -109,6 +109,7 @@ def _ahead(path: str, page_size=None, before=None, workers=2, own_chunks=None, *
             yield batch
 
     ahead.batches = watching
+    ahead.start()
     with ahead:
         if own_chunks is None:      # the helper's first batch is waited for: it reads all
             assert select.select([ahead._fd], [], [], 60)[0]
@@ -258,8 +259,10 @@ def test_plan_keeps_one_process_for_one_worker_and_small_traces(corpus, tmp_path
         assert plan(device, reader, None, opener) == (reader, 1)
         ahead, workers = plan(device, reader, 2, opener)
         assert isinstance(ahead, ReadAhead) and workers == 2
-        ahead.process.kill()
-        ahead.process.wait()
+        assert ahead.process is None               # started by the replay, not by plan
+        ahead.start()
+        assert ahead.process.poll() is None
+        ahead.close()
 
 
 def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path):

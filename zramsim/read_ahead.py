@@ -40,6 +40,7 @@ from __future__ import annotations
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -133,21 +134,31 @@ class ReadAhead:
         self._own = iter(reader)             # this process's reading, while the helper starts
         self._own_read = 0                   # events read by it
         self._applied: Callable[[], int] = lambda: self.received
-        self._fd, write_end = os.pipe()
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, _PACKAGE_ROOT, str(write_end)],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(write_end,), start_new_session=True)   # Ctrl-C is ours to handle
-        except BaseException:
-            os.close(self._fd)
-            raise
-        finally:
-            os.close(write_end)
-        setup = (opener, device.compressor, device.huge_class_size, not device.verify, workers)
         self.share = 0.5                     # of the compressing, done by the helper
+        setup = (opener, device.compressor, device.huge_class_size, not device.verify, workers)
+        self._setup = pickle.dumps(sys.path) + pickle.dumps(setup)
+        self.process: subprocess.Popen | None = None
+        self._fd = -1
+
+    def start(self) -> None:
+        """Start the helper (``batches`` does, so that a Ctrl-C before the replay
+        finds none). Ctrl-C is held back while it starts: no helper is left unknown."""
+        if self.process is not None:
+            return
+        held = _hold_ctrl_c()
         try:
-            self.process.stdin.write(pickle.dumps(sys.path) + pickle.dumps(setup))
+            self._fd, write_end = os.pipe()
+            try:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", _BOOT, _PACKAGE_ROOT, str(write_end)],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    pass_fds=(write_end,), start_new_session=True)   # Ctrl-C is ours
+            finally:
+                os.close(write_end)
+        finally:
+            _release_ctrl_c(held)
+        try:
+            self.process.stdin.write(self._setup)
             self.process.stdin.flush()
             os.set_blocking(self.process.stdin.fileno(), False)   # shares never wait
         except OSError:
@@ -164,6 +175,7 @@ class ReadAhead:
         as many from the head of the helper's stream.
         """
         self._applied = applied
+        self.start()
         while not self._helper_spoke():                       # the helper is starting
             chunk, marks, failure = _read_some(self.reader, self._own, OWN_CHUNK)
             self._own_read += len(chunk)
@@ -237,13 +249,14 @@ class ReadAhead:
 
     def close(self) -> None:
         """Stop the helper (it may be blocked writing) and close the trace."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        try:
-            self.process.stdin.close()
-        except OSError:
-            pass
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -313,6 +326,19 @@ def _read_some(reader, events: Iterator, count: int) -> tuple[list, bytes, Excep
     except Exception as exc:
         return chunk, marks.tobytes(), exc
     return chunk, marks.tobytes(), None
+
+
+def _hold_ctrl_c():
+    """Block SIGINT in this thread; returns what to restore (None where it cannot)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_ctrl_c(held) -> None:
+    """Restore the mask ``_hold_ctrl_c`` changed: a Ctrl-C held back arrives now."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _stopped(pid: int) -> bool:
