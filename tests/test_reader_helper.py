@@ -344,3 +344,21 @@ def test_parse_u64_accepts_what_the_decimal_pattern_does(text):
     else:
         with pytest.raises(ContentError):
             parse_u64(text, "n")
+
+
+def test_a_helper_that_cannot_start_leaves_the_reading_here(corpus, monkeypatch):
+    serial, applied = _serial(corpus["real.trace"])
+    device = _device()
+    reader = open_trace(corpus["real.trace"])
+    ahead = ReadAhead(reader, partial(open_trace, corpus["real.trace"]), device)
+
+    def no_process(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr("zramsim.read_ahead.subprocess.Popen", no_process)
+    with ahead:
+        assert Replay(device).run(ahead) == applied
+    assert "could not start" in ahead.fallback and ahead.process is None
+    _same(serial, device)
+    with pytest.raises(TypeError, match="Replay.run"):
+        iter(ahead)

@@ -96,10 +96,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
         pickle.dumps((opener, compressor))
     except Exception:
         return reader, workers
-    try:
-        return ReadAhead(reader, opener, device, workers), workers
-    except OSError:                      # no process to be had: read here
-        return reader, workers
+    return ReadAhead(reader, opener, device, workers), workers
 
 
 def _startable() -> bool:
@@ -113,8 +110,8 @@ class HelperGone(Exception):
 class ReadAhead:
     """The events of ``reader``'s trace, read and prepared by a helper process.
 
-    Iterating gives plain events (as the reader would); ``Replay`` instead
-    takes ``batches()``, whose pages come examined and mostly compressed.
+    ``Replay.run`` takes its ``batches()``, whose pages come examined and mostly
+    compressed; it cannot be iterated as a reader can.
     """
 
     format = property(lambda self: self.reader.format)
@@ -125,7 +122,7 @@ class ReadAhead:
     def __init__(self, reader, opener: Callable, device: ZramDevice, workers: int = 2) -> None:
         self.reader = reader
         self.fallback: str | None = None     # why this process read on itself, if it did
-        self.received = 0                    # events received from the helper
+        self.received = 0                    # events handed to the replay so far
         self._fraction = 0.0
         self._marks = array("q")
         self._base = 0                       # events before the current batch
@@ -175,7 +172,12 @@ class ReadAhead:
         as many from the head of the helper's stream.
         """
         self._applied = applied
-        self.start()
+        try:
+            self.start()
+        except OSError as exc:               # no process to be had: read here
+            self.fallback = f"the reader helper process could not start ({exc})"
+            yield from self._read_on()
+            return
         while not self._helper_spoke():                       # the helper is starting
             chunk, marks, failure = _read_some(self.reader, self._own, OWN_CHUNK)
             self._own_read += len(chunk)
@@ -226,11 +228,8 @@ class ReadAhead:
             pass
 
     def __iter__(self):
-        for batch in self.batches(lambda: self.received):
-            for op, index, arg in batch:
-                if op == "P":
-                    raise TypeError("prepared records are for Replay.run, not for iterating")
-                yield op, index, arg
+        raise TypeError("a ReadAhead's batches hold prepared pages: replay it with "
+                        "Replay.run, which takes its batches()")
 
     def location(self) -> str:
         """``path:line`` (or record) of the event being applied."""
