@@ -49,7 +49,7 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
-from zramsim.read_ahead_helper import LENGTH, SHARE, next_share, rebuild_exception
+from zramsim.read_ahead_helper import LENGTH, SHARE, framed, next_share, rebuild_exception
 
 AUTO_BYTES = 512 << 10
 CHECK_SECONDS = 0.5
@@ -133,7 +133,7 @@ class ReadAhead:
         self._applied: Callable[[], int] = lambda: self.received
         self.share = 0.5                     # of the compressing, done by the helper
         setup = (opener, device.compressor, device.huge_class_size, not device.verify, workers)
-        self._setup = pickle.dumps(sys.path) + pickle.dumps(setup)
+        self._setup = framed(pickle.dumps(sys.path)) + framed(pickle.dumps(setup))
         self.process: subprocess.Popen | None = None
         self._fd = -1
 
@@ -167,9 +167,10 @@ class ReadAhead:
         """Lists of events in trace order, ``P`` records among them; ``applied()``
         is how many events have been applied (for ``location``).
 
-        Until the helper's first batch arrives (it needs ~50 ms to start), this
-        process reads the first events itself rather than wait; it then drops
-        as many from the head of the helper's stream.
+        Until the helper's stream reaches past what is applied (it needs ~50 ms
+        to start), this process reads chunks itself rather than wait, and tells
+        the helper how far it got, so that the helper reads those events without
+        compressing or sending them; what still comes of them is dropped here.
         """
         self._applied = applied
         try:
@@ -178,29 +179,34 @@ class ReadAhead:
             self.fallback = f"the reader helper process could not start ({exc})"
             yield from self._read_on()
             return
-        while not self._helper_spoke():                       # the helper is starting
-            chunk, marks, failure = _read_some(self.reader, self._own, OWN_CHUNK)
-            self._own_read += len(chunk)
-            self._take(chunk, marks, self.reader.fraction_read())
-            if chunk:
-                yield chunk
-            if failure is not None:
-                raise failure
-            if len(chunk) < OWN_CHUNK:
-                return                       # the whole trace was read here
-        skip = self._own_read
+        reading_here = True
         while True:
+            if reading_here and not self._helper_spoke():
+                chunk, marks, failure = _read_some(self.reader, self._own, OWN_CHUNK)
+                self._own_read += len(chunk)
+                self._take(chunk, marks, self.reader.fraction_read())
+                self._tell(-float(self.received))          # "skip what I have read"
+                if chunk:
+                    yield chunk
+                if failure is not None:
+                    raise failure
+                if len(chunk) < OWN_CHUNK:
+                    return                   # the whole trace was read here
+                continue
             try:
-                events, marks, fraction, end = pickle.loads(self._receive())
+                first, events, marks, fraction, end = pickle.loads(self._receive())
             except HelperGone as gone:
                 self._give_up(str(gone))
                 yield from self._read_on()
                 return
-            if skip:                         # read here already
-                dropped = min(skip, len(events))
-                events, marks, skip = events[dropped:], marks[8 * dropped:], skip - dropped
+            drop = self.received - first     # events applied already, read here
+            if drop > 0:
+                events, marks = events[drop:], marks[8 * drop:]
+            if events or end is not None:
+                reading_here = False
             self._take(events, marks, fraction)
-            self._steer()
+            if not reading_here:
+                self._steer()
             if events:
                 yield events
             if end is True:
@@ -222,8 +228,12 @@ class ReadAhead:
         """Send the helper its next share of the compressing (``next_share``)."""
         self.share = next_share(self.share, self._waited > WAIT_NOTICED)
         self._waited = 0.0
+        self._tell(self.share)
+
+    def _tell(self, value: float) -> None:
+        """One message to the helper: a share (0..1), or minus the events read here."""
         try:           # 8 bytes: one atomic pipe write, or none if the pipe is full
-            os.write(self.process.stdin.fileno(), SHARE.pack(self.share))
+            os.write(self.process.stdin.fileno(), SHARE.pack(value))
         except (OSError, ValueError):       # full (it is stopped) or gone: found out anyway
             pass
 

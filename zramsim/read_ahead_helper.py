@@ -33,13 +33,17 @@ Everything crosses one pipe as length-prefixed pickles: a write and a read of
 a pipe are the synchronisation (the kernel orders them), so the protocol is
 correct on any CPU; nothing is shared in memory.
 
-Message: 8-byte little-endian length, then ``pickle((events, marks, fraction,
-end))``: ``marks`` the reader's position (line or record) after each
+Message: 8-byte little-endian length, then ``pickle((first, events, marks,
+fraction, end))``: ``first`` the number of the batch's first event in the
+trace (counting from 0), ``marks`` the reader's position (line or record) after each
 event, packed as int64s, for ``file:line`` of an error; ``fraction`` how much
 of the trace was read; ``end`` None while more follow, ``True`` at the end of
 the trace, or the (class, args, attributes) of the exception the reader
-raised. The shares come back on the helper's standard input as 8-byte
-doubles; it takes the latest before each batch.
+raised. Orders come back on the helper's standard input as 8-byte doubles
+(``_Orders``): the latest share, and how many events the applying process
+has read itself while the helper started (sent as a negative number); the
+helper reads those too, to keep its place, but neither compresses nor sends
+them.
 """
 
 from __future__ import annotations
@@ -94,6 +98,28 @@ def enlarge_pipe(fd: int) -> int:
         return 1 << 16
 
 
+def _receive(fd: int) -> bytes:
+    """One length-prefixed message from ``fd``, read exactly (EOFError if it ends first)."""
+    size = LENGTH.unpack(_exactly(fd, LENGTH.size))[0]
+    return _exactly(fd, size)
+
+
+def _exactly(fd: int, size: int) -> bytes:
+    parts = []
+    while size:
+        part = os.read(fd, size)
+        if not part:
+            raise EOFError("the applying process closed the pipe")
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def framed(message: bytes) -> bytes:
+    """``message`` with its 8-byte length in front, as ``_send`` and ``_receive`` use."""
+    return LENGTH.pack(len(message)) + message
+
+
 def _send(fd: int, message: bytes) -> None:
     view = memoryview(LENGTH.pack(len(message)) + message)
     while view:
@@ -101,20 +127,18 @@ def _send(fd: int, message: bytes) -> None:
 
 
 class _Preparer:
-    """Examines and compresses the pages of one batch; follows the share it is sent."""
+    """Examines and compresses the pages of one batch, up to its ``share``."""
 
-    def __init__(self, compressor, huge_class_size: int, page_size: int, shares) -> None:
+    def __init__(self, compressor, huge_class_size: int, page_size: int) -> None:
         self.compress = compressor.compress
         self.huge = huge_class_size
         self.page_size = page_size
-        self.shares = shares              # the applying process's messages
         self.share = 0.5
         self.ahead = None                 # with more than two workers: compresses everything
 
     def prepare(self, events: list, pages: list[int]) -> None:
         """Replace the writes at ``pages`` (indexes into ``events``) by ``P`` records:
         the same-filled ones all, the others up to the share."""
-        self._follow()
         words = self.page_size // 8
         raw = []
         for at in pages:
@@ -145,55 +169,67 @@ class _Preparer:
                 _, index, page = events[at]
                 events[at] = (PREPARED, index, page if len(data) >= self.huge else bytes(data))
 
-    def _follow(self) -> None:
-        """Take the latest share the applying process sent, if any (never waits)."""
-        fd = self.shares
-        latest = None
-        while select.select([fd], [], [], 0)[0]:
-            data = os.read(fd, 8 * 64)
-            if len(data) < SHARE.size:
-                return                    # its end: the applier is gone or done
-            latest = data[len(data) // 8 * 8 - 8:len(data) // 8 * 8]
-        if latest is not None:
-            self.share = SHARE.unpack(latest)[0]
-
-
 def serve() -> None:
     """The helper's life: read the setup on stdin, then stream batches to fd ``argv[2]``."""
     fd = int(sys.argv[2])
-    stdin = sys.stdin.buffer
-    sys.path[:] = pickle.load(stdin)
-    opener, compressor, huge_class_size, prepare, workers = pickle.load(stdin)
+    orders = sys.stdin.fileno()      # read unbuffered: orders follow the setup, 8 bytes each
+    sys.path[:] = pickle.loads(_receive(orders))
+    opener, compressor, huge_class_size, prepare, workers = pickle.loads(_receive(orders))
     enlarge_pipe(fd)
     try:
         reader = opener()
     except Exception as exc:
-        _send(fd, pickle.dumps(([], b"", 0.0, exception_state(exc)), 5))
+        _send(fd, pickle.dumps((0, [], b"", 0.0, exception_state(exc)), 5))
         return
     preparer = None
     if prepare and compressor is not None:
-        preparer = _Preparer(compressor, huge_class_size, reader.page_size, stdin.fileno())
+        preparer = _Preparer(compressor, huge_class_size, reader.page_size)
     with reader:
         if preparer is not None and workers > 2:
             from zramsim.parallel import compressing   # more cores: compress on all of them
             with compressing(compressor, workers - 1, reader.page_size, MAX_PAGES) as ahead:
                 preparer.ahead = ahead
-                _stream(reader, fd, preparer)
+                _stream(reader, fd, preparer, orders)
         else:
-            _stream(reader, fd, preparer)
+            _stream(reader, fd, preparer, orders)
 
 
-def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
+class _Orders:
+    """What the applying process sends on the helper's stdin: 8-byte doubles, a share
+    of the compressing (0..1) or minus the events it has read itself."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.share: float | None = None
+        self.skip_to = 0
+
+    def follow(self) -> None:
+        """Take every order waiting (never waits)."""
+        while select.select([self.fd], [], [], 0)[0]:
+            data = os.read(self.fd, 8 * 64)
+            if len(data) < SHARE.size:
+                return                    # its end: the applier is gone or done
+            for (value,) in SHARE.iter_unpack(data[:len(data) // 8 * 8]):
+                if value < 0:
+                    self.skip_to = max(self.skip_to, int(-value))
+                else:
+                    self.share = min(value, 1.0)
+
+
+def _stream(reader, fd: int, preparer: _Preparer | None, orders_fd: int) -> None:
     """Batches of ``reader``'s events down ``fd`` until the end or an error.
 
     A batch is ``limit`` events (64 at first, doubling to ``MAX_BATCH``), or
     ``MAX_PAGES`` when the previous one had pages, so a message stays under
     ~0.5 MiB. Events go as plain tuples: pickling a ``PageEvent`` (a named
-    tuple) costs ~2.7 us against ~0.1 (measured).
+    tuple) costs ~2.7 us against ~0.1 (measured). Events the applying process
+    has read itself are read here too (to keep the place) but not sent.
     """
+    orders = _Orders(orders_fd)
     events_of = iter(reader)
     page_size = reader.page_size
     limit = FIRST_BATCH
+    count = 0                                # events read so far
     end = None
     while end is None:
         events: list = []
@@ -207,11 +243,20 @@ def _stream(reader, fd: int, preparer: _Preparer | None) -> None:
                 end = True
         except Exception as exc:
             end = exception_state(exc)
+        first, count = count, count + len(events)
+        orders.follow()
+        if orders.skip_to > first:
+            drop = min(orders.skip_to - first, len(events))
+            events, marks, first = events[drop:], marks[drop:], first + drop
+        if orders.share is not None and preparer is not None:
+            preparer.share = orders.share
         pages = [at for at, (op, _, arg) in enumerate(events)
                  if op == "W" and type(arg) is bytes and len(arg) == page_size]
         if preparer is not None and any(op not in PLAIN_OPS for op, _, _ in events):
             preparer = None                 # the device may change compressor from here on
         if preparer is not None and pages:
             preparer.prepare(events, pages)
-        _send(fd, pickle.dumps((events, marks.tobytes(), reader.fraction_read(), end), 5))
+        if events or end is not None:
+            _send(fd, pickle.dumps((first, events, marks.tobytes(), reader.fraction_read(),
+                                    end), 5))
         limit = MAX_PAGES if pages else min(2 * limit, MAX_BATCH)
