@@ -62,6 +62,7 @@ PLAIN_OPS = ("W", "R", "D", "C")    # after any other event (an attribute write)
 SHARE = struct.Struct("<d")
 PIPE_BYTES = 1 << 20                # asked of the kernel for the pipe (Linux's default cap)
 FIRST_BATCH, MAX_BATCH, MAX_PAGES = 64, 2048, 128
+QUEUED = 32                         # messages waiting to be sent, at most (~16 MiB)
 STEP = 1 / 32
 
 
@@ -124,6 +125,33 @@ def _send(fd: int, message: bytes) -> None:
     view = memoryview(LENGTH.pack(len(message)) + message)
     while view:
         view = view[os.write(fd, view):]
+
+
+class _Sender:
+    """Sends messages from a thread, up to ``QUEUED`` waiting: the reading goes on
+    while the applying process, descheduled on a busy machine, leaves the pipe full."""
+
+    def __init__(self, fd: int) -> None:
+        import queue
+        import threading
+        self.fd = fd
+        self.queue: queue.Queue = queue.Queue(QUEUED)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def send(self, message: bytes) -> None:
+        self.queue.put(message)
+
+    def _run(self) -> None:
+        while (message := self.queue.get()) is not None:
+            try:
+                _send(self.fd, message)
+            except OSError:               # the applying process is gone: so is this one
+                os._exit(1)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
 
 
 class _Preparer:
@@ -226,6 +254,7 @@ def _stream(reader, fd: int, preparer: _Preparer | None, orders_fd: int) -> None
     has read itself are read here too (to keep the place) but not sent.
     """
     orders = _Orders(orders_fd)
+    sender = _Sender(fd)
     events_of = iter(reader)
     page_size = reader.page_size
     limit = FIRST_BATCH
@@ -257,6 +286,7 @@ def _stream(reader, fd: int, preparer: _Preparer | None, orders_fd: int) -> None
         if preparer is not None and pages:
             preparer.prepare(events, pages)
         if events or end is not None:
-            _send(fd, pickle.dumps((first, events, marks.tobytes(), reader.fraction_read(),
-                                    end), 5))
+            sender.send(pickle.dumps((first, events, marks.tobytes(), reader.fraction_read(),
+                                      end), 5))
         limit = MAX_PAGES if pages else min(2 * limit, MAX_BATCH)
+    sender.close()
