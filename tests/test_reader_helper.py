@@ -265,11 +265,12 @@ def test_plan_keeps_one_process_for_one_worker_and_small_traces(corpus, tmp_path
         ahead.close()
 
 
-def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path):
+def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatch):
     _write_corpus(tmp_path, pages=1200)
     path = tmp_path / "real.trace"
     with open(path, "a") as trace:          # pad past AUTO_BYTES with comments
         trace.write(("# padding " + "x" * 90 + "\n") * (AUTO_BYTES // 100 + 1))
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))   # an idle machine
     docs = []
     for extra in ([], ["--workers", "1"]):
         result = CliRunner().invoke(main, ["replay", str(path), "--format", "json", "-q",
@@ -278,12 +279,15 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path):
         docs.append(json.loads(result.stdout))
     asked = [doc["config"].pop("workers") for doc in docs]
     assert asked == [None, 1]              # as given: the same JSON for a file and a pipe
-    with open_trace(path) as reader:       # and with no option, this trace reads ahead
-        chosen, workers = plan(_device(), reader, None, partial(open_trace, path))
-        assert workers == len(os.sched_getaffinity(0))
-        assert isinstance(chosen, ReadAhead) == (workers >= 2)
-        if chosen is not reader:
-            chosen.close()                 # stops the helper
+    cores = len(os.sched_getaffinity(0))
+    for load, reads_ahead in ((0.0, cores >= 2), (cores, False)):
+        monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+        with open_trace(path) as reader:   # with no option: ahead where a core is idle
+            chosen, workers = plan(_device(), reader, None, partial(open_trace, path))
+            assert isinstance(chosen, ReadAhead) == reads_ahead
+            assert workers == (cores if reads_ahead else 1)
+            if chosen is not reader:
+                chosen.close()             # stops the helper
     assert docs[0] == docs[1]
     assert docs[0]["io_stat"]["failed_writes"] > 0
 

@@ -22,10 +22,13 @@ serial reader would raise it.
 
 When: ``plan`` decides. ``--workers 1`` never starts a helper. With no speed
 option, a regular trace file of at least ``AUTO_BYTES`` (512 KiB: ~20,000
-``file:`` lines or ~35,000 sizes-only ones) on a machine with at least two
-cores gets one, and ``--workers`` becomes the cores there are; with more than
-two, the helper shares its compressing with ``workers - 2`` more processes
-(``zramsim.parallel``). A helper costs ~0.05 s of CPU to start, and this
+``file:`` lines or ~35,000 sizes-only ones) gets one when another core is
+free: at least two cores, and the 1-minute load average at least
+``IDLE_NEEDED`` below their number. (Measured: with one of two cores taken by
+another busy process, reading ahead was ~10% slower than reading here, its
+~20% more CPU time not bought back by a second core it did not get.) It then
+uses the cores there are; with more than two, the helper shares its
+compressing with ``workers - 2`` more processes (``zramsim.parallel``). A helper costs ~0.05 s of CPU to start, and this
 process reads the first events itself meanwhile (``batches``), so a shorter
 trace loses little. Pipes and standard input are read here, as before.
 
@@ -52,6 +55,7 @@ from zramsim.device import ZramDevice
 from zramsim.read_ahead_helper import LENGTH, SHARE, framed, next_share, rebuild_exception
 
 AUTO_BYTES = 512 << 10
+IDLE_NEEDED = 0.5             # idle cores (cores less the load average) for reading ahead
 CHECK_SECONDS = 0.5
 OWN_CHUNK = 64                # events read here between looks for the helper's first batch
 WAIT_NOTICED = 50e-6          # seconds waited for a batch that count as waiting
@@ -75,6 +79,15 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def idle_cores() -> float:
+    """Cores not kept busy by other work: ``cores()`` less the 1-minute load average
+    (``cores()`` where the system does not tell)."""
+    try:
+        return cores() - os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return float(cores())
+
+
 def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
     """``(reader, workers)`` to replay with: a ``ReadAhead`` in place of ``reader``
     where a helper process pays (see the module docstring), else ``reader`` itself.
@@ -88,7 +101,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
         regular = False          # version 2 (attribute writes, time): read here, in order
     if workers is None:
         big = regular and os.path.getsize(path) >= AUTO_BYTES
-        workers = cores() if big else 1
+        workers = cores() if big and idle_cores() >= IDLE_NEEDED else 1
     if workers < 2 or not regular or not _startable():
         return reader, workers
     compressor = device.compressor
