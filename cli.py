@@ -231,8 +231,8 @@ def main():
               help="Narrate every step in words first (for small traces).")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="1: all in this process; N: read and compress ahead on other cores "
-                   "(default: the cores there are, for a trace file of 512K or more); "
-                   "results are identical.")
+                   "(default: all, for a trace file of 512K or more, when a core is "
+                   "idle); results are identical.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
               default="table", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
