@@ -55,7 +55,7 @@ from zramsim.device import ZramDevice
 from zramsim.read_ahead_helper import LENGTH, SHARE, framed, next_share, rebuild_exception
 
 AUTO_BYTES = 512 << 10
-IDLE_NEEDED = 0.5             # idle cores (cores less the load average) for reading ahead
+IDLE_NEEDED = 0.25            # idle cores (cores less the load average) for reading ahead
 CHECK_SECONDS = 0.5
 OWN_CHUNK = 64                # events read here between looks for the helper's first batch
 WAIT_NOTICED = 50e-6          # seconds waited for a batch that count as waiting
