@@ -1,51 +1,224 @@
 """zramsim's command line: parse, wire readers to the device, print. Nothing else.
 
-Exit codes (documented in the README and in ``zramsim --help``):
-0 success; 1 a domain error (malformed trace, impossible configuration, capture
-refused); 2 a usage error (click's own); 3 a verify mismatch; 130 interrupted
-(Ctrl-C), after printing the statistics gathered so far.
+stdout carries only the result; progress (on a terminal, not with ``-q``),
+notes, warnings and errors (one line, ``Error: ...``) go to stderr. Exit codes:
+0 success; 1 a domain error (a malformed trace, a refused capture, an output
+that cannot be written); 2 a usage error or a bad option value; 3 a verify
+mismatch; 130 interrupted, after printing what was computed. ``EXIT_CODES`` is
+the only mapping from our exceptions to codes. ``-`` is standard output for
+``generate`` and ``convert``; outputs are whole or absent.
+
+A new command: ``@command()`` (which adds ``-q``), options from the shared
+decorators (``device_options``, ``trace_options``, ``format_option``,
+``algo_option``, ...), then parse, call the library, print. Let our exceptions
+propagate: the group turns each into one line and its exit code.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import json
+import os
 import sys
-import time
-from contextlib import nullcontext
-from dataclasses import asdict
 
 import click
 
-from allocator import CHAIN_RULES, AllocatorError, Geometry, render_classes
+from allocator import CHAIN_RULES, Geometry, ObjectSizeError
+from allocator.geometry import MAX_CHAIN_SIZE, MIN_CHAIN_SIZE
+from allocator.interface import ALLOCATORS
 from workloads import WorkloadError
-from workloads.default import DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
-from zramsim import COMPRESSORS, DeviceError, Replay, VerifyMismatch, ZramDevice
-from zramsim.report import render_csv, render_geometry, render_table
+from workloads.access import ACCESS_PATTERNS
+from workloads.capture import INCLUDE_CHOICES
+from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, DefaultWorkload,
+                               default_workload)
+from workloads.errors import BadOption
+from workloads.generators import KINDS
+from workloads.open_trace import INPUT_FORMATS
+from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim.kernel_diff import KERNEL_ALGORITHM
+from zramsim.parallel import usable_workers
+from zramsim.pressure.model import ON_FULL
+from zramsim.pressure.tiers import TIERS
+from zramsim.pressure.policies import POLICIES
+from zramsim.progress import Progress
+from zramsim.report import (plural, render_class_table, render_replay, replay_document,
+                            replay_formats, replay_warnings)
+from zramsim.size_parse import SizeError, parse_size
+from zramsim.sweep import SweepError, grid as sweep_grid
+from zramsim.teach.quiz import KINDS as QUIZ_KINDS
+from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
-DOMAIN_ERRORS = (WorkloadError, DeviceError, AllocatorError, OSError, ValueError)
+# Our exceptions and their exit codes, most specific first: the one place they are mapped.
+# Anything else (a bare ValueError, OSError, a broken invariant) is a bug: a traceback.
+EXIT_CODES = ((VerifyMismatch, EXIT_VERIFY), (ConfigError, EXIT_USAGE), (BadOption, EXIT_USAGE),
+              (ObjectSizeError, EXIT_USAGE), (WorkloadError, EXIT_DOMAIN),
+              (DeviceError, EXIT_DOMAIN), (SweepError, EXIT_DOMAIN))
+OUR_ERRORS = tuple(cls for cls, _ in EXIT_CODES)
+
+
+def exit_code(exc: BaseException) -> int:
+    return next(code for cls, code in EXIT_CODES if isinstance(exc, cls))
 
 
 class Failure(click.ClickException):
-    """An error with our exit code; click prints ``Error: <message>`` on stderr."""
+    """An error with our exit code; printed as ``Error: <message>`` on one line."""
 
     def __init__(self, message: str, code: int = EXIT_DOMAIN) -> None:
         super().__init__(message)
         self.exit_code = code
 
 
-def parse_size(text: str) -> int:
-    """Bytes from ``4096``, ``64K``, ``512M``, ``2G`` (powers of 1024, like memparse)."""
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    text = text.strip()
-    scale = units.get(text[-1:].lower(), 1)
-    number = text[:-1] if scale > 1 else text
-    if not number.isdigit():
-        raise click.BadParameter(f"{text!r} is not a size such as 4096, 64K, 512M or 2G")
-    return int(number) * scale
+class Zramsim(click.Group):
+    """The group that turns every outcome into one stderr line and an exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OUR_ERRORS as exc:
+            if isinstance(exc, AssertionError):  # a broken invariant is a bug: show it whole
+                raise
+            raise Failure(str(exc), exit_code(exc)) from None
+        except BrokenPipeError:                  # `zramsim classes | head -1`: not an error
+            return _stdout_gone()
+        except KeyboardInterrupt:                # say how far the command's progress got
+            shown, noun, after = ctx.meta.get("zramsim.progress", (None, "", ""))
+            raise Failure(f"interrupted after {plural(shown.count, noun)}{after}" if shown
+                          else "interrupted", EXIT_INTERRUPTED) from None
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+            sys.stdout.flush()
+        except click.exceptions.NoArgsIsHelpError as exc:   # plain `zramsim`: the help
+            click.echo(exc.ctx.get_help())
+            code = 0
+        except click.ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" \
+                if isinstance(exc, click.UsageError) and ctx else ""
+            code = _error(exc.format_message() + hint, exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            code = _error("interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:                   # `zramsim classes | head -1`: not an error
+            code = _stdout_gone()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error(message: str, code: int) -> int:
+    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    return code
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout left: send what is still buffered nowhere, exit 0 silently."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):    # not a real file (a test runner's)
+        pass
+    return 0
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("zramsim")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (run from a checkout, not installed)"
+
+
+@click.group(cls=Zramsim, context_settings={"help_option_names": ["-h", "--help"],
+                                             "show_default": True})
+@click.version_option(version=_version())
+def main():
+    """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
+
+    Exit codes: 0 success, 1 domain error (bad trace, output not written),
+    2 usage error (incl. a bad option value), 3 verify mismatch, 130 interrupted.
+    '-' is standard output for generate and convert.
+
+    Example: zramsim replay            (the built-in default workload)
+    """
+
+
+# --- output on stderr: notes, warnings, progress -------------------------------------
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("zramsim.quiet"))
+
+
+def note(text: str) -> None:
+    """An informative line on stderr (not with -q)."""
+    if not _quiet():
+        click.echo(text, err=True)
+
+
+def warn(text: str) -> None:
+    """Something the user must know although the command succeeded (always shown)."""
+    click.echo(f"Warning: {text}", err=True)
+
+
+def progress(noun: str = "event", fraction=None, total: int | None = None,
+             after: str = "") -> Progress:
+    """A progress line on stderr when it is a terminal and -q was not given; a Ctrl-C
+    says how far it got (``interrupted after 1,234 events`` + ``after``)."""
+    shown = not _quiet() and sys.stderr.isatty()
+    write = (lambda line: click.echo(line, err=True, nl=False)) if shown else None
+    counter = Progress(write, noun + "s", fraction, total)
+    click.get_current_context().meta["zramsim.progress"] = (counter, noun, after)
+    return counter
+
+
+# --- shared options -------------------------------------------------------------------
+
+def _set_quiet(ctx, param, value) -> None:
+    ctx.meta["zramsim.quiet"] = value
+
+
+def command(*args, **kwargs):
+    """``@main.command`` plus ``-q``, which every command takes."""
+    def decorate(func):
+        func = click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True,
+                            callback=_set_quiet, help="No progress or notes on stderr.")(func)
+        return main.command(*args, **kwargs)(func)
+    return decorate
+
+
+def apply(options, func):
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_option(*choices: str):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        help="Output format.")
+
+
+def algo_option(func=None, *, help="Compression algorithm."):
+    option = click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
+                          default="lz4", help=help)
+    return option(func) if func else option
+
+
+PAGE_SIZE = click.Choice(["4096", "16384", "65536"])
+
+
+def page_size_option(default=None, help="Page size (default: the trace's, else 4096)."):
+    return click.option("--page-size", type=PAGE_SIZE, default=default and str(default),
+                        show_default=default is not None, help=help,
+                        callback=lambda ctx, param, value: value and int(value))
+
+
+allow_outside_option = click.option(
+    "--allow-outside", is_flag=True, help="Let file: contents of a text trace leave its folder.")
 
 
 class SizeType(click.ParamType):
+    """A size parsed like util-linux's (zramsim.size_parse): 4096, 64K, 512KB, 1.5G."""
+
     name = "size"
 
     def convert(self, value, param, ctx):
@@ -53,412 +226,508 @@ class SizeType(click.ParamType):
             return value
         try:
             return parse_size(value)
-        except click.BadParameter as exc:
+        except SizeError as exc:
             self.fail(str(exc), param, ctx)
 
 
 SIZE = SizeType()
 
 
-class PageSizeType(click.Choice):
-    """4096, 16384 or 65536, given back as an int."""
-
-    def __init__(self) -> None:
-        super().__init__(["4096", "16384", "65536"])
-
-    def convert(self, value, param, ctx):
-        return int(super().convert(str(value), param, ctx))
-
-
-PAGE_SIZE = PageSizeType()
+DEVICE_OPTIONS = ("algorithm", "level", "dictionary", "disksize", "mem_limit", "page_size",
+                  "chain_size", "chain_rule")
 
 
 def device_options(func):
-    """Options shared by every command that builds a device."""
-    options = [
-        click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
-                     default="lz4", show_default=True, help="Compression algorithm."),
+    """The options of every command that builds a device, handed to it as one ``device``."""
+    @functools.wraps(func)
+    def bundled(**kwargs):
+        return func(device={name: kwargs.pop(name) for name in DEVICE_OPTIONS}, **kwargs)
+    return apply([
+        algo_option,
         click.option("--level", type=int, default=None,
-                     help="lz4 acceleration or zstd level (default: the kernel's: 1 / 3)."),
-        click.option("--dict", "dict_path", type=click.Path(exists=True, dir_okay=False),
+                     help="lz4 acceleration, or lz4hc/zstd/deflate level "
+                          "(default: the kernel's: 1, 9, 3, -1)."),
+        click.option("--dict", "dictionary", type=click.File("rb"),
                      help="zstd dictionary file (zram's algorithm_params dict=)."),
         click.option("--disksize", type=SIZE, default=None,
                      help="Device size, e.g. 1G (default: grows to fit the trace)."),
-        click.option("--mem-limit", type=SIZE, default=0, show_default=True,
+        click.option("--mem-limit", type=SIZE, default=0,
                      help="zram mem_limit, e.g. 64M; 0 is unlimited."),
-        click.option("--page-size", type=PAGE_SIZE,
-                     default=None, help="Page size (default: the trace's, else 4096)."),
-        click.option("--chain-size", type=click.IntRange(4, 16), default=8, show_default=True,
-                     help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
-        click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
-                     show_default=True, help="Chain length rule: 6.3+ or legacy."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+        page_size_option(), *chain_options()], bundled)
+
+
+def chain_options():
+    return [click.option("--chain-size", type=click.IntRange(MIN_CHAIN_SIZE, MAX_CHAIN_SIZE),
+                         default=8,
+                         help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
+            click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
+                         help="Chain length rule: 6.3+ or legacy.")]
+
+
+def geometry_options(func):
+    """Page size and chain options of the commands that need no device."""
+    return apply([page_size_option(4096, "Page size."), *chain_options()], func)
+
+
+input_format_option = click.option(
+    "--input-format", type=click.Choice(INPUT_FORMATS), default="auto", expose_value=False,
+    is_eager=True, callback=lambda ctx, _, value: ctx.meta.update(input_format=value),
+    help="What TRACE ('-': standard input) holds; raw images only when asked or named "
+         ".img/.bin/.raw/.iso/.dd.")
 
 
 def trace_options(func):
-    func = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
-                        help="Seed of the built-in default workload.")(func)
-    func = click.option("--allow-outside", is_flag=True,
-                        help="Let file: contents of a text trace leave the trace's folder.")(func)
-    return click.argument("trace", type=click.Path(dir_okay=False), required=False)(func)
+    """An optional TRACE (default: the built-in workload, which --seed picks)."""
+    return apply([
+        click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True),
+                       required=False),
+        click.option("--seed", type=int, default=None,
+                     help=f"Seed of the built-in workload (default {DEFAULT_SEED}; no TRACE)."),
+        allow_outside_option, input_format_option,
+    ], func)
 
 
-def build_device(algorithm, level, dict_path, disksize, mem_limit, page_size, chain_size,
-                 chain_rule, verify=False) -> ZramDevice:
-    """The device the options describe; an impossible one is a domain error (exit 1)."""
-    try:
-        dictionary = open(dict_path, "rb").read() if dict_path else None
-        return ZramDevice(disksize, algorithm, level=level, dictionary=dictionary,
-                          page_size=page_size, chain_size=chain_size, chain_rule=chain_rule,
-                          mem_limit=mem_limit, verify=verify)
-    except (DeviceError, OSError) as exc:
-        raise Failure(str(exc)) from None
+def generator_options(func, with_ram: bool = True):
+    """--config/--ram/--device: the device a zram-generator.conf would create."""
+    return apply([
+        click.option("--config", "configs", multiple=True, type=click.Path(),
+                     help="zram-generator.conf, a drop-in, or a folder of them "
+                          "(repeatable; later ones override)."),
+        *([click.option("--ram", type=SIZE, default=None,
+                        help="MemTotal of the simulated machine, for --config "
+                             "(default: this machine's).")] if with_ram else []),
+        click.option("--device", "zram_device", default="zram0",
+                     help="The [zramN] section of --config to simulate."),
+    ], func)
 
+
+def zramctl_options(func):
+    """zramctl's options (for --format zramctl / zramctl-json), handed on as ``zramctl``."""
+    @functools.wraps(func)
+    def bundled(output, in_bytes, noheadings, raw, name, **kwargs):
+        try:
+            kwargs["zramctl"] = ZramctlOptions.parse(output, in_bytes, raw, noheadings, name,
+                                                     fmt=kwargs["fmt"])
+        except ZramctlUsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        return func(**kwargs)
+    return apply([
+        click.option("-o", "--output", "output", metavar="LIST",
+                     help="zramctl columns, e.g. NAME,DATA,TOTAL (see docs/zramctl.md)."),
+        click.option("--output-all", "output", flag_value=OUTPUT_ALL, help="All zramctl columns."),
+        click.option("-b", "--bytes", "in_bytes", is_flag=True, help="zramctl sizes in bytes."),
+        click.option("-n", "--noheadings", is_flag=True, help="No zramctl header line."),
+        click.option("--raw", is_flag=True, help="zramctl's raw format: no alignment."),
+        click.option("--name", help="Device name in zramctl's NAME column [/dev/zram0]."),
+    ], bundled)
+
+
+# --- wiring ---------------------------------------------------------------------------
 
 def open_events(trace, seed, allow_outside, page_size):
-    """(reader or None, events, trace description) for a path or the default workload."""
+    """(reader, source description) for TRACE, or for the built-in workload without one."""
     if trace is None:
-        events = default_workload(seed, DEFAULT_PAGES, page_size or 4096)
-        return None, events, {"trace": None, "workload": "default", "seed": seed,
-                              "description": DESCRIPTION}
+        seed = DEFAULT_SEED if seed is None else seed
+        return DefaultWorkload(seed, DEFAULT_PAGES, page_size or 4096), {
+            "trace": None, "workload": "default", "seed": seed, "description": DESCRIPTION}
+    if seed is not None:
+        raise click.UsageError("--seed picks the built-in workload; it does not apply to a TRACE")
     from workloads.open_trace import open_trace
-    try:
-        reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size)
-    except WorkloadError as exc:
-        raise Failure(str(exc)) from None
-    return reader, reader, {"trace": trace, "format": reader.format, "seed": None}
+    reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size,
+                        input_format=click.get_current_context().meta.get("input_format", "auto"))
+    return reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
 def reopen(trace, allow_outside, page_size):
-    """What opens ``trace`` again, in another process: ``open_events``'s reader."""
-    from functools import partial
+    """What opens TRACE again as ``open_events`` did, in another process (it is pickled)."""
     from workloads.open_trace import open_trace
-    return partial(open_trace, trace, allow_outside=allow_outside, page_size=page_size)
+    return functools.partial(open_trace, trace, allow_outside=allow_outside, page_size=page_size,
+                             input_format=click.get_current_context().meta.get("input_format",
+                                                                               "auto"))
 
 
-class Progress:
-    """A bar (when the input's size is known) with events per second, on stderr.
-
-    Shown only on a terminal and not with -q: ``[#########...........]  45%
-    1,234,567 events  402,113 events/s``.
-    """
-
-    WIDTH = 30
-
-    def __init__(self, quiet: bool, reader=None) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.fraction = getattr(reader, "fraction_read", None)
-        self.start = time.perf_counter()
-
-    def __call__(self, applied: int) -> None:
-        if not self.enabled:
-            return
-        rate = applied / max(time.perf_counter() - self.start, 1e-9)
-        bar = ""
-        if self.fraction is not None:
-            done = self.fraction()
-            filled = round(done * self.WIDTH)
-            bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:4.0%}  "
-        click.echo(f"\r{bar}{applied:>12,} events  {rate:>10,.0f} events/s", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.enabled:
-            click.echo("", err=True)
+def from_generator(device: dict, configs, ram, name) -> dict | None:
+    """Set ``device``'s options from zram-generator.conf, except those given on the
+    command line; returns what the configuration says, for the JSON."""
+    if not configs:
+        return None
+    from click.core import ParameterSource
+    from zramsim.zram_generator import device_settings, machine_ram, read_device
+    generated, warnings = read_device(list(configs), ram or machine_ram(), name)
+    settings = device_settings(generated, COMPRESSORS, device["page_size"] or 4096)
+    for text in warnings:
+        warn(text)
+    path = settings.pop("dict_path")
+    if path:
+        settings["dictionary"] = click.open_file(path, "rb")
+    given = click.get_current_context().get_parameter_source
+    device.update({key: value for key, value in settings.items()
+                   if given(key) is not ParameterSource.COMMANDLINE})
+    return generated.as_dict()
 
 
-def run_replay(device, reader, events, quiet, explain: bool = False,
-               workers: int = 1) -> tuple[Replay, str | None, int]:
-    """Replay; returns (replay, error message or None, exit code) and never raises."""
-    progress = Progress(quiet or explain, reader)
-    replayer = Replay(device, progress, workers=workers)
-    where = (lambda: reader.location()) if reader is not None else (
-        lambda: f"<default workload>:{replayer.applied + 1}")
+def make_device(reader, options: dict, verify: bool = False, twin: bool = False):
+    """The device ``options`` describe, at the trace's page size unless one is given
+    (with ``twin``: and a function making an identical fresh one)."""
+    args = {"disksize": None, **options, "verify": verify}
+    dictionary = args.pop("dictionary", None)
+    args["dictionary"] = dictionary.read() if dictionary else None
+    args["page_size"] = args["page_size"] or reader.page_size
+    try:
+        device = ZramDevice(**args)
+    except BaseException:
+        reader.close()
+        raise
+    return (device, lambda: ZramDevice(**args)) if twin else device
+
+
+def run_replay(device, reader, workers: int = 1, explain: bool = False, strict: bool = False,
+               events=None):
+    """Replay; returns (replay, error message or None, exit code) and never raises ours.
+
+    An attribute write (``S``) the kernel would refuse is a warning naming its line,
+    or with ``strict`` the error that ends the replay."""
+    shown = progress("event", reader.fraction_read)
+    shown.write = None if explain else shown.write
+    if getattr(reader, "version", "1") != "1":
+        workers = 1                       # attribute warnings then name their own line
+    replayer = Replay(device, shown, workers=workers, locate=reader.location, strict=strict,
+                      on_attribute=lambda r: r.ok or strict or
+                      warn(f"{reader.location()}: {r.describe()}"))
     message, code = None, 0
     try:
-        with reader if reader is not None else nullcontext():
+        with reader, shown:
             if explain:
-                narrate_into(replayer, events)
+                from zramsim.teach.narrate import narrate_replay
+                for line in narrate_replay(replayer, reader):
+                    click.echo(line)
+                click.echo("")
             else:
-                replayer.run(events)
-    except VerifyMismatch as exc:
-        message, code = f"{where()}: {exc}", EXIT_VERIFY
+                replayer.run(reader if events is None else events)
     except KeyboardInterrupt:
-        message, code = f"interrupted after {replayer.applied} events", EXIT_INTERRUPTED
+        message, code = f"interrupted after {plural(replayer.applied, 'event')}", EXIT_INTERRUPTED
     except WorkloadError as exc:
-        message, code = str(exc), EXIT_DOMAIN
-    except DOMAIN_ERRORS as exc:
-        message, code = f"{where()}: {exc}", EXIT_DOMAIN
-    finally:
-        progress.done()
+        message, code = str(exc), exit_code(exc)
+    except OUR_ERRORS as exc:
+        if isinstance(exc, AssertionError):
+            raise
+        message, code = f"{replayer.failed_at or reader.location()}: {exc}", exit_code(exc)
     return replayer, message, code
 
 
-def narrate_into(replayer: Replay, events) -> None:
-    """Drive the device through the narrating replay, printing each step."""
-    from zramsim.teach.narrate import narrate
-    for line in narrate(replayer.device, events):
-        click.echo(line)
-        if not line.startswith(" "):     # one unindented line per event
-            replayer.applied += 1
-
-
-def finish(message: str | None, code: int) -> None:
+def finish(message: str | None, code: int, warnings=()) -> None:
+    for text in warnings:
+        warn(text)
     if message is not None:
-        click.echo(f"Error: {message}", err=True)
-        sys.exit(code)
+        raise Failure(message, code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="zramsim")
-def main():
-    """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
-
-    Exit codes: 0 success, 1 domain error (bad trace, bad configuration),
-    2 usage error, 3 verify mismatch, 130 interrupted.
-
-    Example: zramsim replay            (the built-in default workload)
-    """
+def write_trace(out, write, unit="event", inputs=(), fmt=None) -> None:
+    """``write(progress)`` writes ``out`` whole or not at all; say how it went."""
+    from workloads.output_file import refuse_overlap
+    from workloads.trace_output import output_paths
+    refuse_overlap(output_paths(out, fmt), inputs)
+    with progress(unit, after=f": {out} not written") as shown:
+        count = write(shown)
+    note(f"{plural(count, unit)} written to {'standard output' if out == '-' else out}")
 
 
-@main.command()
+def events_to(out, page_size, events, fmt):
+    from workloads.trace_output import write_events
+    return lambda shown: write_events(out, page_size, events, fmt=fmt, progress=shown)
+
+
+def write_file(path, data: bytes, what: str) -> None:
+    from workloads.output_file import write_bytes
+    write_bytes(path, data)
+    note(f"{what} written to {path}")
+
+
+def emit(text: str) -> None:
+    """Print a result that may or may not end in a newline, with exactly one."""
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+# --- commands -------------------------------------------------------------------------
+
+@command()
 @trace_options
 @device_options
 @click.option("--verify", is_flag=True, help="Check every read against the last write.")
 @click.option("--explain", is_flag=True,
-              help="Narrate every step in words first (for small traces).")
+              help="Narrate every step in words first (for small traces; --format table).")
 @click.option("--workers", type=click.IntRange(1), default=None,
-              help="1: all in this process; N: read and compress ahead on other cores "
-                   "(default: all, for a trace file of 512K or more, when a core is "
-                   "idle); results are identical.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "mm_stat", "csv"]),
-              default="table", show_default=True)
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-def replay(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-           page_size, chain_size, chain_rule, verify, explain, workers, fmt, quiet):
+              help="1: all in this process; N (at most the cores available): read and "
+                   "compress ahead on N cores (default: all, for a trace file of 512K or "
+                   "more, when a core is idle); results are identical.")
+@format_option(*replay_formats())
+@zramctl_options
+@click.option("--strict", is_flag=True, help="Exit 1 at an attribute write (S) that fails.")
+@generator_options
+def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zramctl, strict,
+           configs, ram, zram_device):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
 
     With no TRACE, replays the built-in default workload (16 MiB of realistic pages).
+    --format is ours (table, json, csv), zramctl's, or one kernel file exactly.
 
-    Example: zramsim replay traces/mixed.trace --algo zstd --format json
+    Example: zramsim replay tests/data/traces/mixed.trace --format zramctl
     """
-    reader, events, source = open_events(trace, seed, allow_outside, page_size)
-    try:
-        device = build_device(algorithm, level, dict_path, disksize, mem_limit,
-                              page_size or (reader.page_size if reader else 4096),
-                              chain_size, chain_rule, verify)
-    except Failure:
-        if reader is not None:
-            reader.close()
-        raise
+    if explain and fmt != "table":
+        raise click.UsageError("--explain narrates in words: use it with --format table")
+    workers, capped = usable_workers(workers) if workers else (None, None)
     asked = workers                  # None: as many as pay, so the same for a file and a pipe
-    if reader is not None and not explain:
+    if capped:
+        note(capped)
+    generator = from_generator(device, configs, ram, zram_device)
+    page_size = device["page_size"]
+    reader, source = open_events(trace, seed, allow_outside, page_size)
+    device = make_device(reader, device, verify)
+    if not explain:
         from zramsim.read_ahead import plan
         reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
-        events = reader
-    replayer, message, code = run_replay(device, reader, events, quiet, explain, workers or 1)
-    if explain:
-        click.echo("")
-    stats = device.stats()
-    config = {**device.config(), **source, "verify": verify, "workers": asked}
-    if fmt == "json":
-        doc = {"config": config, "events": replayer.applied, **stats.as_dict(),
-               "classes": [r.as_dict() for r in device.pool.class_stats() if r.obj_allocated]}
-        if message is not None:
-            doc["error"] = message
-        click.echo(json.dumps(doc, indent=2))
-    elif fmt == "mm_stat":
-        click.echo(stats.mm_stat.text(), nl=False)
-    elif fmt == "csv":
-        click.echo(render_csv(stats, config), nl=False)
-    else:
-        name = source["trace"] or f"default workload (seed {seed})"
-        click.echo(render_table(stats, config, f"{name}: {replayer.applied} events"), nl=False)
-    finish(message, code)
+    replayer, message, code = run_replay(device, reader, workers or 1, explain, strict)
+    warnings = replay_warnings(device.stats())
+    config = {**device.config(), **source, "verify": verify, "workers": asked,
+              **({"zram_generator": generator} if generator else {})}
+    name = source["trace"] or f"default workload (seed {source['seed']})"
+    click.echo(render_replay(fmt, device, replayer.applied, config,
+                             f"{name}: {plural(replayer.applied, 'event')}", message, warnings,
+                             zramctl), nl=False)
+    finish(message, code, warnings)
 
 
-@main.command()
+@command()
 @trace_options
 @device_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-def classes(trace, seed, allow_outside, algorithm, level, dict_path, disksize, mem_limit,
-            page_size, chain_size, chain_rule, fmt, quiet):
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The HTML file to write (replaced whole if it exists).")
+@generator_options
+def report(trace, seed, allow_outside, device, output, configs, ram, zram_device):
+    """Replay TRACE as `replay` does and write one self-contained HTML report.
+
+    Example: zramsim report docs/tutorial.trace -o report.html
+    """
+    from zramsim.html_report import ReplayRecorder, replay_page
+    from workloads.output_file import refuse_overlap
+    refuse_overlap([output], [trace] if trace else [])
+    generator = from_generator(device, configs, ram, zram_device)
+    reader, source = open_events(trace, seed, allow_outside, device["page_size"])
+    dev, twin = make_device(reader, device, twin=True)
+    recorder = ReplayRecorder(dev, twin)
+    replayer, message, code = run_replay(dev, reader, events=recorder.watch(reader))
+    config = {**dev.config(), **source, **({"zram_generator": generator} if generator else {})}
+    doc = replay_document(dev, replayer.applied, config, message)
+    write_file(output, replay_page(dev, doc, source["trace"] or "default workload",
+                                   recorder).encode(), "report")
+    finish(message, code, replay_warnings(dev.stats()))
+
+
+def list_option(name: str, item, **options):
+    """A comma-separated list option, each item through ``item`` (a ValueError: exit 2)."""
+    def parse(ctx, param, value):
+        try:
+            return value and sweep_grid.split_list(value, item)
+        except (ValueError, click.BadParameter) as exc:
+            raise click.BadParameter(str(exc)) from None
+    return click.option(name, callback=parse, metavar="LIST", **options)
+
+
+@command()
+@click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
+@list_option("--algo", sweep_grid.algorithm, default="lz4",
+             help=f"From {', '.join(sorted(COMPRESSORS))}.")
+@list_option("--level", sweep_grid.level, help="Default: each algorithm's own.")
+@list_option("--chain-size", sweep_grid.chain_size, default="8")
+@list_option("--page-size", sweep_grid.page_size, help="Default: the trace's.")
+@list_option("--mem-limit", parse_size, default="0", help="Sizes such as 0,64M.")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
+@click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
+@click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (extra 'dask').")
+@click.option("--report", is_flag=True, help="Summarise --db (-o: a .png/.svg plot too).")
+@click.option("-o", "--plot", type=click.Path(dir_okay=False))
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="With --report: a self-contained HTML page of every run.")
+@format_option("table", "csv", "json")
+def sweep(traces, db, workers, scheduler, report, plot, html_path, fmt, **grid):
+    """Replay every TRACE x configuration (comma-separated lists) into a SQLite database.
+
+    Runs already ok in --db are skipped, failed ones retried; exit 1 if a run failed.
+
+    Example: zramsim sweep tests/data/traces/mixed.trace --algo lz4,zstd --db s.db
+    """
+    from workloads.open_trace import open_trace
+    from zramsim.sweep import executor_factory, report as rep, sweep as run_sweep
+    if report:
+        rows = rep.load(db)
+        if plot:
+            write_file(plot, rep.plot(rows, plot), "plot")
+        if html_path:
+            from zramsim.html_report import sweep_page
+            write_file(html_path, sweep_page(rows, f"zramsim sweep: {db}").encode(), "report")
+        return emit(rep.render_summary(rows, fmt))
+    if not traces:
+        raise click.UsageError("give at least one TRACE, or --report")
+    shown = not _quiet() and sys.stderr.isatty()
+    try:
+        out = run_sweep(traces, grid, db, executor_factory(workers, scheduler), open_trace,
+                        shown and (lambda job: click.echo(f"\r{job.progress_text():<72}",
+                                                          err=True, nl=False)))
+    except (OSError, RuntimeError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo("", err=True, nl=shown)
+    emit(rep.render_rows(out.rows, fmt, out.counts))
+    finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
+
+
+@command()
+@trace_options
+@device_options
+@format_option("table", "json", "csv")
+def classes(trace, seed, allow_outside, device, fmt):
     """The zsmalloc size classes: after replaying TRACE, or the bare geometry.
 
-    With TRACE, prints the debugfs 'classes' table after replaying it ('-' replays
-    the built-in default workload); with no TRACE, the class geometry for
-    --page-size, --chain-size and --chain-rule.
+    With TRACE, prints the debugfs 'classes' table after replaying it; with no
+    TRACE, the class geometry for --page-size, --chain-size and --chain-rule.
 
     Example: zramsim classes --page-size 16384 --format json
     """
-    if trace is None:
-        geometry = Geometry(page_size or 4096, chain_size, chain_rule)
-        if fmt == "json":
-            click.echo(json.dumps([{"index": c.index, "size": c.size,
-                                    "pages_per_zspage": c.pages_per_zspage,
-                                    "objs_per_zspage": c.objs_per_zspage, "huge": c.huge,
-                                    "tail_waste": c.tail_waste(geometry.page_size)}
-                                   for c in geometry.classes], indent=2))
-        else:
-            click.echo(f"# {len(geometry.classes)} classes, huge_class_size "
-                       f"{geometry.huge_class_size}")
-            click.echo(render_geometry(geometry.classes, geometry.page_size), nl=False)
+    if trace is None and seed is None:
+        click.echo(render_class_table(fmt, Geometry(device["page_size"] or 4096,
+                                                    device["chain_size"], device["chain_rule"])),
+                   nl=False)
         return
-    if trace == "-":
-        trace = None
-    reader, events, _ = open_events(trace, seed, allow_outside, page_size)
-    device = build_device(algorithm, level, dict_path, disksize, mem_limit,
-                          page_size or (reader.page_size if reader else 4096),
-                          chain_size, chain_rule)
-    _, message, code = run_replay(device, reader, events, quiet)
-    rows = device.pool.class_stats()
-    if fmt == "json":
-        click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
-    else:
-        click.echo(render_classes(rows), nl=False)
-    finish(message, code)
+    reader, _ = open_events(trace, seed, allow_outside, device["page_size"])
+    device = make_device(reader, device)
+    _, message, code = run_replay(device, reader)
+    click.echo(render_class_table(fmt, rows=device.pool.class_stats()), nl=False)
+    finish(message, code, replay_warnings(device.stats()))
 
 
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@command()
+@format_option("table", "json")
 def algorithms(fmt):
     """List the compression algorithms and their parameters.
 
     Example: zramsim algorithms --format json
     """
-    rows = [{"name": name, "parameter": b.level_name, "default": b.default_level,
-             "dictionary": b.takes_dictionary, "note": b.note}
-            for name, b in COMPRESSORS.items()]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for r in rows:
-        extra = ", dict=FILE" if r["dictionary"] else ""
-        click.echo(f"{r['name']:<6} {r['parameter']}={r['default']}{extra}  ({r['note']})")
+    from zramsim.algorithms import algorithm_rows, render_algorithms
+    rows = algorithm_rows()
+    emit(json.dumps(rows, indent=2) if fmt == "json" else render_algorithms(rows))
 
 
-@main.command()
-@click.argument("src", type=click.Path(exists=True, dir_okay=False))
-@click.argument("dst", type=click.Path(dir_okay=False))
-@click.option("--allow-outside", is_flag=True,
-              help="Let file: contents of a text trace leave the trace's folder.")
-def convert(src, dst, allow_outside):
+@command("config")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--ram", type=SIZE, default=None,
+              help="MemTotal of the simulated machine (default: this machine's).")
+@format_option("table", "json")
+def config_command(paths, ram, fmt):
+    """The zram devices a zram-generator configuration creates, in sysfs terms.
+
+    PATHS are zram-generator.conf files, drop-ins, or folders laid out as the
+    generator reads them; later ones override earlier ones.
+
+    Example: zramsim config docs/examples/zram-generator.conf --ram 16G
+    """
+    from zramsim.zram_generator import machine_ram, read_devices
+    from zramsim.zram_generator.render import render_devices
+    devices, warnings = read_devices(list(paths), ram or machine_ram())
+    emit(json.dumps({"devices": [d.as_dict() for d in devices.values()],
+                     "warnings": warnings}, indent=2) if fmt == "json"
+         else render_devices(devices, warnings))
+
+
+def output_format_option(func):
+    return click.option("--output-format", "out_fmt", type=click.Choice(["binary", "text"]),
+                        default=None,
+                        help="Trace format of OUT (default: from its suffix; '-': binary).")(func)
+
+
+@command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True))
+@allow_outside_option
+@output_format_option
+def convert(src, dst, allow_outside, out_fmt):
     """Convert a trace between text (.trace/.txt) and binary (.ztrace/.zst).
 
     Text to binary inlines file: and random: contents; binary to text writes page
-    bytes to a side file DST.pages.
+    bytes to a side file DST.pages. DST '-' is standard output (binary).
 
-    Example: zramsim convert mixed.trace mixed.ztrace
+    Example: zramsim convert tests/data/traces/mixed.trace mixed.ztrace
     """
     from workloads.open_trace import convert as convert_trace
-    try:
-        count = convert_trace(src, dst, allow_outside=allow_outside)
-    except WorkloadError as exc:
-        raise Failure(str(exc)) from None
-    click.echo(f"{count} events written to {dst}", err=True)
+    write_trace(dst, lambda shown: convert_trace(src, dst, allow_outside=allow_outside,
+                                                 fmt=out_fmt, progress=shown),
+                inputs=[src], fmt=out_fmt)
 
 
-@main.command()
-@click.argument("out", type=click.Path(dir_okay=False))
+@command()
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--kind", default=None,
-              help="Content kind (zero, same, text, source, heap, code, random), or a mix "
-                   "such as heap=0.6,text=0.3,zero=0.1.")
-@click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--page-size", type=PAGE_SIZE, default="4096")
+              help=f"Content kind ({', '.join(KINDS)}), or a mix such as "
+                   "heap=0.6,text=0.3,zero=0.1.")
+@click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES)
+@click.option("--seed", type=int, default=0)
+@page_size_option(4096)
 @click.option("--overwrite-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--discard-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--compact-rate", type=click.FloatRange(0, 1), default=0.0)
+@output_format_option
 def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, discard_rate,
-             compact_rate):
-    """Write a generated trace to OUT (.ztrace binary or .trace text).
+             compact_rate, out_fmt):
+    """Write a generated trace to OUT (.ztrace binary or .trace text; '-': stdout).
 
     With no --kind, writes the built-in default workload.
 
-    Example: zramsim generate heap.ztrace --kind heap=0.7,zero=0.3 --pages 100000 --seed 7
+    Example: zramsim generate heap.ztrace --kind heap=0.7,zero=0.3 --pages 1000
     """
-    from workloads.generators import KINDS
-    from workloads.mixes import generate_trace
-    size = page_size
+    from workloads.mixes import generate_trace, parse_mix
     if kind is None:
-        events = default_workload(seed, pages, size)
+        events = default_workload(seed, pages, page_size)
     else:
-        try:
-            mix = kind if "=" not in kind else {k: float(v) for k, v in
-                                                 (p.split("=") for p in kind.split(","))}
-        except ValueError:
-            raise click.BadParameter(f"{kind!r}: a mix is kind=weight,kind=weight",
-                                     param_hint="--kind") from None
-        if isinstance(mix, str) and mix not in KINDS:
-            raise click.BadParameter(f"unknown kind {mix!r}; known: {', '.join(KINDS)}",
-                                     param_hint="--kind")
-        try:
-            events = generate_trace(mix, pages, seed, size, overwrite_rate=overwrite_rate,
-                                    read_rate=read_rate, discard_rate=discard_rate,
-                                    compact_rate=compact_rate)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--kind") from None
-    count = _write_events(out, size, events)
-    click.echo(f"{count} events written to {out}", err=True)
+        events = generate_trace(parse_mix(kind), pages, seed, page_size,
+                                overwrite_rate=overwrite_rate, read_rate=read_rate,
+                                discard_rate=discard_rate, compact_rate=compact_rate)
+    write_trace(out, events_to(out, page_size, events, out_fmt), fmt=out_fmt)
 
 
-def _write_events(out, page_size, events) -> int:
-    from workloads.open_trace import writer_for
-    count = 0
-    try:
-        with writer_for(out, page_size) as writer:
-            for event in events:
-                writer.write(event)
-                count += 1
-    except (WorkloadError, ValueError, OSError) as exc:
-        raise Failure(str(exc)) from None
-    return count
-
-
-@main.command()
-@click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--pid", type=int, default=None, help="Capture a live process's resident pages.")
-@click.option("--path", "path", type=click.Path(), default=None,
-              help="Capture a file, or every file under a directory.")
-@click.option("--include", type=click.Choice(["private", "anonymous", "all"]), default="private",
-              show_default=True, help="Which mappings of a process to capture.")
-def capture(out, pid, path, include):
+@command()
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--pid", type=click.IntRange(1), help="Capture a live process's resident pages.")
+@click.option("--path", type=click.Path(), help="Capture a file, or every file under a folder.")
+@click.option("--include", type=click.Choice(INCLUDE_CHOICES),
+              default="private", help="Which mappings of a process.")
+@output_format_option
+def capture(out, pid, path, include, out_fmt):
     """Capture pages of a live process (--pid) or of files (--path) into trace OUT.
 
-    Example: zramsim capture --pid 1234 python-heap.ztrace
+    Example: zramsim capture --path tests/data/traces captured.ztrace
     """
     from workloads.capture import capture_path, capture_process
     if (pid is None) == (path is None):
         raise click.UsageError("give exactly one of --pid and --path")
-    try:
-        events = capture_process(pid, include=include) if pid is not None else capture_path(path)
-        count = _write_events(out, 4096, events)
-    except WorkloadError as exc:
-        raise Failure(str(exc)) from None
-    click.echo(f"{count} pages captured to {out}", err=True)
+    events = capture_process(pid, include=include) if pid is not None else capture_path(path)
+    write_trace(out, events_to(out, 4096, events, out_fmt), "page", [path] if path else [],
+                out_fmt)
 
 
-@main.command("kernel-diff")
-@click.argument("trace", type=click.Path(dir_okay=False))
-@click.option("--device", "device_path", default="/dev/zram0", show_default=True)
-@click.option("--algo", "algorithm", type=click.Choice(["lz4", "lz4-kernel"]), default="lz4",
-              show_default=True, help="Our compressor; the kernel side uses its lz4.")
+@command("kernel-diff")
+@click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--device", "device_path", default="/dev/zram0")
+@click.option("--algo", "algorithm", type=click.Choice(sorted(KERNEL_ALGORITHM)), default="lz4",
+              help="Our compressor; the kernel runs the one it stands for.")
 @click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
-@click.option("--mem-limit", type=SIZE, default=0, show_default=True)
-@click.option("--every", type=click.IntRange(1), default=1, show_default=True,
+@click.option("--mem-limit", type=SIZE, default=0)
+@click.option("--every", type=click.IntRange(1), default=1,
               help="Compare after every N operations (and after the last).")
 @click.option("--per-page", is_flag=True,
               help="Instead: the kernel's compressed length of every written page, "
-                   "against each of our lz4 compressors.")
-@click.option("--allow-outside", is_flag=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+                   "against each of ours that stands for the same kernel algorithm.")
+@allow_outside_option
+@input_format_option
+@format_option("table", "json")
 def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_page,
                 allow_outside, fmt):
     """Replay TRACE on a real, unused zram device and on the simulator; show both.
@@ -467,57 +736,26 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
     is reset afterwards, also after an error or Ctrl-C. Sizes-only traces cannot be
     replayed on a kernel.
 
-    Example: sudo zramsim kernel-diff traces/mixed.trace --every 100
+    Example: sudo zramsim kernel-diff tests/data/traces/mixed.trace --every 100
     """
-    from zramsim.kernel import (KernelDeviceError, KernelZram, check_replayable,
-                                kernel_page_sizes)
-    from zramsim import kernel_diff as kd
-    reader, events, _ = open_events(trace, 0, allow_outside, None)
+    from zramsim.kernel import KernelZram, check_replayable
+    from zramsim.kernel_diff import report
+    reader, _ = open_events(trace, None, allow_outside, None)
+    with reader:
+        events = list(reader) if per_page else check_replayable(reader)
     try:
-        with reader:
-            events = list(events) if per_page else check_replayable(events)
-        size = disksize or 4096 * (1 + max((e[1] + (e[2] if e[0] == "D" else 1) - 1
-                                            for e in events), default=0))
-        kernel = KernelZram(device_path)
-        if per_page:
-            pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
-            with kernel:
-                theirs = kernel_page_sizes(pages, kernel, "lz4")
-            huge = ZramDevice().huge_class_size
-            results = {name: kd.page_agreement(theirs, kd.our_page_lengths(pages, name), huge)
-                       for name in kd.KERNEL_ALGORITHM}
-            click.echo(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2)
-                       if fmt == "json" else kd.render_agreement(results), nl=fmt == "json")
-            return
-        diff = kd.run_kernel_diff(events, kernel, algorithm, disksize=size,
-                                  mem_limit=mem_limit, every=every)
-    except (KernelDeviceError, WorkloadError, OSError) as exc:
-        raise Failure(str(exc)) from None
-    if fmt == "json":
-        click.echo(json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
-                               **kd.diff_as_dict(diff)}, indent=2))
-    else:
-        click.echo(kd.render_diff(diff, f"{trace}: {len(events)} operations, compared at "
-                                        f"{diff.snapshots} points"), nl=False)
+        emit(report(events, KernelZram(device_path), trace, algorithm=algorithm,
+                    disksize=disksize, mem_limit=mem_limit, every=every, per_page=per_page,
+                    fmt=fmt))
+    except OSError as exc:                     # the device itself: permission, busy, gone
+        raise Failure(f"{device_path}: {exc.strerror or exc}") from None
 
 
-def geometry_options(func):
-    """Page size and chain options of the teaching commands that need no device."""
-    func = click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
-                        show_default=True, help="Chain length rule: 6.3+ or legacy.")(func)
-    func = click.option("--chain-size", type=click.IntRange(4, 16), default=8,
-                        show_default=True, help="zsmalloc pages per zspage limit.")(func)
-    return click.option("--page-size", type=PAGE_SIZE,
-                        default="4096", show_default=True)(func)
-
-
-@main.command()
+@command()
 @click.argument("size", type=int)
 @geometry_options
-@click.option("--count", type=click.IntRange(1), default=1000, show_default=True,
-              help="How many such objects to price.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option("--count", type=click.IntRange(1), default=1000, help="Objects to price.")
+@format_option("table", "json")
 def explain(size, page_size, chain_size, chain_rule, count, fmt):
     """Explain how zsmalloc stores an object (a compressed page) of SIZE bytes.
 
@@ -528,20 +766,14 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
     Example: zramsim explain 1560
     """
     from zramsim.teach.explain import explain as explain_size, render_text
-    try:
-        result = explain_size(size, Geometry(page_size, chain_size, chain_rule), count)
-    except DOMAIN_ERRORS as exc:
-        raise Failure(str(exc)) from None
-    click.echo(json.dumps(result.as_dict(), indent=2) if fmt == "json"
-               else render_text(result).rstrip("\n"))
+    result = explain_size(size, Geometry(page_size, chain_size, chain_rule), count)
+    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else render_text(result))
 
 
-@main.command()
-@click.option("--seed", "-s", type=int, default=0, show_default=True)
-@click.option("--count", "-n", type=click.IntRange(1), default=4, show_default=True,
-              help="Number of problems (kinds rotate).")
-@click.option("--kind", "kinds", multiple=True,
-              type=click.Choice(["class", "pages", "mm_stat", "compact"]),
+@command()
+@click.option("--seed", "-s", type=int, default=0)
+@click.option("--count", "-n", type=click.IntRange(1), default=4, help="Problems (kinds rotate).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(QUIZ_KINDS),
               help="Only these kinds of problem (repeatable).")
 @click.option("-c", "--answers", is_flag=True, help="Print the simulator's answers.")
 def quiz(seed, count, kinds, answers):
@@ -549,17 +781,17 @@ def quiz(seed, count, kinds, answers):
 
     Example: zramsim quiz --seed 7 -c
     """
-    from zramsim.teach.quiz import KINDS, make_quiz, render_quiz
-    click.echo(render_quiz(make_quiz(seed, count, tuple(kinds) or KINDS), answers), nl=False)
+    from zramsim.teach.quiz import make_quiz, render_quiz
+    click.echo(render_quiz(make_quiz(seed, count, tuple(kinds) or QUIZ_KINDS), answers),
+               nl=False)
 
 
-@main.command()
+@command()
 @trace_options
-@click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
-              show_default=True, help="Compression algorithm for pages with bytes.")
-@click.option("--allocator", "names", multiple=True, help="Only these allocators (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@algo_option(help="Compression algorithm for pages with bytes.")
+@click.option("--allocator", "names", multiple=True, type=click.Choice(list(ALLOCATORS)),
+              help="Only these allocators (repeatable).")
+@format_option("table", "json")
 def compare(trace, seed, allow_outside, algorithm, names, fmt):
     """Compare zsmalloc, single pages, zbud and z3fold on one trace.
 
@@ -568,148 +800,173 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 
     Example: zramsim compare tests/data/traces/mixed.trace --format json
     """
-    from allocator.interface import ALLOCATORS
     from zramsim.compressors import make_compressor
     from zramsim.teach.compare import compare as compare_trace, render_table as compare_table
-    unknown = [n for n in names if n not in ALLOCATORS]
-    if unknown:
-        raise click.BadParameter(f"unknown allocator {unknown[0]!r}; known: "
-                                 f"{', '.join(ALLOCATORS)}", param_hint="--allocator")
-    reader, events, _ = open_events(trace, seed, allow_outside, None)
-    page_size = reader.page_size if reader else 4096
-    try:
-        with reader if reader is not None else nullcontext():
-            result = compare_trace(events, page_size, make_compressor(algorithm),
-                                   names or None)
-    except DOMAIN_ERRORS as exc:
-        raise Failure(str(exc)) from None
-    click.echo(json.dumps(result.as_dict(), indent=2) if fmt == "json"
-               else compare_table(result).rstrip("\n"))
+    reader, _ = open_events(trace, seed, allow_outside, None)
+    with reader, progress("event", reader.fraction_read) as shown:
+        result = compare_trace(shown.counting(reader), reader.page_size,
+                               make_compressor(algorithm), names or None)
+    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else compare_table(result))
 
 
-@main.command()
-@click.argument("trace", type=click.Path(dir_okay=False), required=False)
+@command()
+@click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True), required=False)
 @click.option("--size", type=click.IntRange(1), default=None,
               help="Without TRACE: allocate --count objects of SIZE bytes in a fresh pool.")
-@click.option("--count", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--count", type=click.IntRange(1), default=1)
 @click.option("--free", "free_list", default="",
               help="Without TRACE: comma-separated object numbers (0-based) to free.")
-@click.option("--class-size", type=int, default=None, help="Only zspages of this class.")
-@click.option("--width", type=click.IntRange(8, 256), default=64, show_default=True,
+@click.option("--class-size", type=click.IntRange(1), help="Only zspages of this class.")
+@geometry_options
+@click.option("--width", type=click.IntRange(8, 256), default=64,
               help="Characters per page frame in the text map.")
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the map as an SVG image to this file.")
-@click.option("--allow-outside", is_flag=True)
-@click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)), default="lz4",
-              show_default=True)
-def zspages(trace, size, count, free_list, class_size, width, svg_path, allow_outside,
-            algorithm):
+@allow_outside_option
+@input_format_option
+@algo_option
+@format_option("table", "json", "svg")
+def zspages(trace, size, count, free_list, class_size, page_size, chain_size, chain_rule,
+            width, svg_path, allow_outside, algorithm, fmt):
     """Draw zspages as chains of page frames: after replaying TRACE, or for --size.
 
     Objects that span two frames are marked; free slots show as '.'.
 
     Example: zramsim zspages --size 1560 --count 15 --free 3 --svg map.svg
     """
-    from allocator import Pool
-    from zramsim.teach.zspage_map import device_views, render_svg, render_text as map_text
-    from zramsim.teach.zspage_map import zspage_views
+    from zramsim.teach.zspage_map import device_views, object_views, render_svg, views_as_dicts
+    from zramsim.teach.zspage_map import render_text as map_text
     if (trace is None) == (size is None):
         raise click.UsageError("give a TRACE or --size")
-    try:
-        if trace is None:
-            pool = Pool()
-            handles = [pool.malloc(size) for _ in range(count)]
-            for n in (int(x) for x in free_list.split(",") if x.strip()):
-                pool.free(handles[n])
-            views = zspage_views(pool, class_size)
-        else:
-            reader, events, _ = open_events(trace, None, allow_outside, None)
-            device = build_device(algorithm, None, None, None, 0, reader.page_size, 8,
-                                  "min-waste")
-            replayer, message, code = run_replay(device, reader, events, True)
-            finish(message, code)
-            views = device_views(device, class_size)
-    except (IndexError, *DOMAIN_ERRORS) as exc:
-        raise Failure(str(exc)) from None
-    click.echo(map_text(views, width), nl=False)
+    geometry = Geometry(page_size, chain_size, chain_rule)
+    if trace is None:
+        views = object_views(size, count, free_list, class_size, geometry)
+    else:
+        reader, _ = open_events(trace, None, allow_outside, page_size)
+        device = make_device(reader, {"algorithm": algorithm, "page_size": page_size,
+                                      "chain_size": chain_size, "chain_rule": chain_rule})
+        _, message, code = run_replay(device, reader)
+        finish(message, code)
+        views = device_views(device, class_size)
     if svg_path:
-        with open(svg_path, "w") as out:
-            out.write(render_svg(views))
-        click.echo(f"SVG written to {svg_path}", err=True)
+        from workloads.output_file import refuse_overlap
+        refuse_overlap([svg_path], [trace] if trace else [])
+        write_file(svg_path, render_svg(views).encode(), "SVG")
+    formats = {"json": lambda: json.dumps(views_as_dicts(views), indent=2),
+               "svg": lambda: render_svg(views), "table": lambda: map_text(views, width)}
+    emit(formats[fmt]())
 
 
-@main.command()
-@click.option("--trace", type=click.Path(dir_okay=False), help="Contents from a trace file.")
-@click.option("--pid", type=int, help="Contents from the resident pages of a live process.")
-@click.option("--pages", type=click.IntRange(1), default=4096, show_default=True,
+def _algorithm_list(ctx, param, value: str) -> list[str]:
+    algos = [a.strip() for a in value.split(",") if a.strip()]
+    unknown = [a for a in algos if a not in COMPRESSORS]
+    if unknown or not algos:                  # worded as click words a bad --algo elsewhere
+        raise click.BadParameter(f"{(unknown or [value])[0]!r} is not one of "
+                                 f"{', '.join(map(repr, sorted(COMPRESSORS)))}.")
+    return algos
+
+
+@command()
+@click.option("--trace", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Contents from a trace file.")
+@input_format_option
+@click.option("--pid", type=click.IntRange(1), help="Contents from a live process's pages.")
+@click.option("--pages", type=click.IntRange(1), default=4096,
               help="Generated address space size (without --trace/--pid).")
-@click.option("--mix", default="default", show_default=True,
-              help="Content kind of generated pages, or 'default' for the default mix.")
-@click.option("--pattern", default="zipf", show_default=True,
-              help="Access pattern: zipf, uniform, hotcold, phases, sequential, or 'trace' "
-                   "(the trace's own reads and writes).")
-@click.option("--accesses", type=click.IntRange(0), default=100_000, show_default=True)
-@click.option("--zipf-s", type=float, default=None, help="zipf exponent (default 1.0).")
-@click.option("--write-fraction", type=float, default=0.0, show_default=True)
+@click.option("--mix", default="default",
+              help="Content kind or mix (as generate --kind) of generated pages, or 'default'.")
+@click.option("--pattern", type=click.Choice([*ACCESS_PATTERNS, "trace"]), default="zipf",
+              help="Access pattern; 'trace': the trace's own accesses.")
+@click.option("--accesses", type=click.IntRange(0), default=100_000)
+@click.option("--zipf-s", type=click.FloatRange(0), help="zipf exponent (default 1.0).")
+@click.option("--write-fraction", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--no-populate", is_flag=True, help="Do not touch every page once first.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%", show_default=True,
+@click.option("--seed", type=int, default=0)
+@click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%",
               help="RAM sizes: pages or percentages of the address space, comma-separated.")
-@click.option("--algo", "algorithms", default="lz4,zstd", show_default=True,
-              help="zram algorithms, comma-separated.")
+@click.option("--algo", "algorithms", default="lz4,zstd",
+              callback=_algorithm_list, help="zram algorithms, comma-separated.")
 @click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@click.option("--policy", type=click.Choice(["lru", "clock", "twolist"]), default="lru",
-              show_default=True)
-@click.option("--on-full", type=click.Choice(["oom", "disk"]), default="oom", show_default=True,
+@list_option("--policy", sweep_grid.one_of(*POLICIES), default="lru", help="Several need --db.")
+@click.option("--on-full", type=click.Choice(ON_FULL), default="oom",
               help="When zram refuses a page: OOM, or spill to the disk swap.")
 @click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
-@click.option("--mem-limit", type=SIZE, default=0, show_default=True)
-@click.option("--disk-latency-us", type=float, default=100.0, show_default=True)
+@click.option("--mem-limit", type=SIZE, default=0)
+@click.option("--disk-latency-us", type=click.FloatRange(0), default=100.0)
 @click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
+@list_option("--tiers", sweep_grid.one_of(*TIERS), default="none",
+             help="Behind zram: none, writeback (to flash), recompress.")
+@click.option("--tier-period", type=click.IntRange(1), default=10_000,
+              help="Accesses between the tier's daily jobs (idle marking, then the work).")
+@click.option("--flash-budget", type=click.IntRange(0), default=0,
+              help="Pages written back per job (writeback_limit); 0 is unlimited.")
+@click.option("--flash-latency-us", type=click.FloatRange(0), default=100.0)
 @click.option("--timeline", "every", type=click.IntRange(1), default=None,
               help="One run (first RAM size and algorithm) sampled every N accesses.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+@format_option("table", "json", "csv")
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
               help="Write a plot (.png or .svg; needs the 'plot' extra).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML report.")
+@click.option("--db", type=click.Path(dir_okay=False),
+              help="Run on the sweep engine (--workers, --scheduler as sweep's) into this "
+                   "SQLite file, table pressure_runs; resumable.")
+@click.option("--workers", type=click.IntRange(1))
+@click.option("--scheduler")
+@functools.partial(generator_options, with_ram=False)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, every, fmt, plot_path):
+             disk_latency_us, no_baselines, tiers, tier_period, flash_budget, flash_latency_us,
+             every, fmt, plot_path, html_path, db, workers, scheduler, configs, zram_device):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
-    reports faults, effective memory, the thrashing knee and the OOM point.
+    reports faults, effective memory, the thrashing knee and the OOM point. With
+    --config, each RAM size is the MemTotal a zram-generator configuration sees.
 
-    Example: zramsim pressure --pages 8192 --ram 30%,50%,70%,90% --accesses 200000 -o knee.svg
+    Example: zramsim pressure --pages 256 --ram 30%,60%,90% --accesses 2000
     """
     from workloads.address_space import load_workload
-    from zramsim.pressure import (BASELINES, PressureConfig, resolve_rams,
-                                  run_pressure, sweep)
-    from zramsim.pressure import results as res
-    params = {} if zipf_s is None else {"s": zipf_s}
-    try:
-        workload = load_workload(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
-                                 accesses=accesses, seed=seed, write_fraction=write_fraction,
-                                 populate=not no_populate, **params)
-        rams, algos = resolve_rams(ram, workload.pages), algorithms.split(",")
-        base = PressureConfig(ram_pages=rams[0], algorithm=algos[0], level=level, policy=policy,
-                              on_full=on_full, disksize=disksize, mem_limit=mem_limit,
-                              disk_latency_ns=round(disk_latency_us * 1000))
-        if every:
-            result = run_pressure(workload, base, every=every)
-            text = {"table": res.timeline_table, "json": res.to_json,
-                    "csv": lambda r: res.timeline_csv(r.timeline)}[fmt](result)
-        else:
-            result = sweep(workload, rams, algorithms=algos, base=base,
-                           baselines=() if no_baselines else BASELINES)
-            text = {"table": res.sweep_table, "json": res.to_json,
-                    "csv": lambda r: res.summaries_csv(list(r.summaries))}[fmt](result)
-        if plot_path:
-            from zramsim.pressure.plot import plot_sweep, plot_timeline
-            (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
-    except (*DOMAIN_ERRORS, RuntimeError) as exc:
-        raise Failure(str(exc)) from None
-    click.echo(text, nl=not text.endswith("\n"))
+    from workloads.output_file import refuse_overlap
+    from zramsim.pressure import command as pressure_command
+    from zramsim.pressure.results import render as render_pressure
+    if plot_path:
+        from zramsim.pressure.plot import check_plot, plot_sweep, plot_timeline
+        check_plot(plot_path)                  # before the runs: the extra, the suffix
+    refuse_overlap([path for path in (plot_path, html_path) if path], [trace] if trace else [])
+    described = dict(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
+                     accesses=accesses, seed=seed, write_fraction=write_fraction,
+                     populate=not no_populate, **({} if zipf_s is None else {"s": zipf_s}),
+                     input_format=click.get_current_context().meta.get("input_format", "auto"))
+    workload = load_workload(**described)
+    plan = pressure_command.plan(
+        workload, ram, algorithms, policy, tiers, baselines=not no_baselines, db=db,
+        timeline=every, configs=configs, device=zram_device, available=COMPRESSORS,
+        level=level, on_full=on_full, disksize=disksize, mem_limit=mem_limit,
+        disk_latency_ns=round(disk_latency_us * 1000), tier_period=tier_period,
+        flash_budget=flash_budget, flash_read_ns=round(flash_latency_us * 1000))
+    out = None
+    if db and not every:
+        from zramsim.sweep import executor_factory
+        from zramsim.sweep.pressure import pressure_sweep
+        out = pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
+                             db, executor_factory(workers, scheduler), load_workload,
+                             policies=policy)
+        result = out.result
+    else:
+        runs = 1 if every else plan.runs
+        with progress("run", total=runs, after=f" of {runs}") as shown:
+            result = pressure_command.run(workload, plan, timeline=every,
+                                          tick=lambda: shown(shown.count + 1))
+    if plot_path:
+        plot = (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
+        write_file(plot_path, plot, "plot")
+    if html_path:
+        from zramsim.html_report import pressure_page
+        write_file(html_path, pressure_page(result, workload.name).encode(), "report")
+    emit(render_pressure(result, fmt))
+    if out:
+        finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
 
 # --- end of commands ---

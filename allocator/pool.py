@@ -20,7 +20,8 @@ Behaviour follows Linux 6.18 (spec §1.5-§1.10):
   complement of the next free slot (so it is negative), a live slot its handle.
 * Full zspages sit on no list: nothing ever takes one from group 11, so the
   count of full zspages is computed (all zspages minus the listed ones).
-* A zspage whose last object is freed is released at once.
+* A zspage whose last object is freed is released at once. Its id (``locate``,
+  ``zspages``) is the next one a new zspage gets: most recently released first.
 * ``compact()`` walks classes from the largest down, migrating objects from the
   emptiest zspages into the fullest ones.
 
@@ -42,7 +43,7 @@ from typing import Iterator
 
 from allocator.errors import InvalidHandle, InvariantError, ObjectOverflow, ObjectSizeError
 from allocator.geometry import HANDLE_SIZE, Geometry, SizeClass, class_index
-from allocator.stats import NO_FRAGMENTATION, ClassStats, Fragmentation
+from allocator.stats import NO_FRAGMENTATION, ClassStats, Fragmentation, freeable_pages
 
 EMPTY, FULL = 0, 11
 N_GROUPS = 12
@@ -117,8 +118,7 @@ class _Class:
 
     def can_compact(self) -> int:
         """Pages compaction could free: whole zspages' worth of free slots."""
-        spare = self.zspage_count * self.objs - self.obj_used
-        return (spare // self.objs) * self.pages if spare > 0 else 0
+        return freeable_pages(self.zspage_count * self.objs, self.obj_used, self.objs, self.pages)
 
 
 class _Zspage:

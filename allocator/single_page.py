@@ -131,11 +131,10 @@ class SinglePageAllocator(ObjectTable):
 
     def fragmentation(self) -> Fragmentation:
         """Bytes of the held pages by use; ``total`` = pages x page size."""
-        live = headers = rounding = unused = tail = 0
+        headers = rounding = unused = tail = 0
         for cls, slot_handles in self._pages.values():
             used = sum(1 for h in slot_handles if h)
             header = 0 if cls.huge else HANDLE_SIZE
-            live += used
             headers += header * used
             rounding += used * (cls.size - header)
             unused += (cls.objs - used) * cls.size

@@ -11,8 +11,9 @@ inputs (so a slower or busier machine moves both sides alike):
   ``lz4.frame.compress`` call over the same pages. Target ratio >= 0.8: our
   bookkeeping costs at most a quarter of lz4. ``replay lz4 workers=2`` is the
   same replay with one helper process compressing beside it.
-* ``replay lz4-kernel workers=2``: the exact-length lz4, with one helper
-  process against without (the speed-up; statistics must be identical).
+* ``replay lz4-kernel workers=2``, ``replay lzo-rle workers=2``: the exact
+  pure-Python compressors, with one helper process against without (the
+  speed-up; statistics must be identical).
 * ``replay zstd`` and ``replay zstd workers=2``: zstd releases the GIL, so
   the parallel replay compresses batches on two threads and applies them in
   event order; its baseline is the single-threaded replay (target >= 1.5x)
@@ -162,19 +163,20 @@ def bench_lz4(pages: list[bytes], repeat: int, rounds: int = 3) -> list[dict]:
                     if n < 30000 else ""))]
 
 
-def bench_lz4_kernel(pages: list[bytes], repeat: int) -> dict:
-    """The exact-length lz4 (~0.8 ms a page): how much one helper process saves."""
+def bench_lz4_kernel(pages: list[bytes], repeat: int, algorithm: str = "lz4-kernel") -> dict:
+    """An exact pure-Python compressor (lz4-kernel ~0.8 ms a page, lzo-rle ~0.5 ms):
+    how much one helper process saves."""
     events = page_writes(pages)
     slots = len(pages) // 2 + 1
     single = parallel = float("inf")
     for _ in range(repeat):
-        single = min(single, _timed(lambda: _replay(events, "lz4-kernel", slots)))
-        parallel = min(parallel, _timed(lambda: _replay(events, "lz4-kernel", slots, 2)))
-    a = _replay(events, "lz4-kernel", slots).stats().as_dict()
-    b = _replay(events, "lz4-kernel", slots, 2).stats().as_dict()
+        single = min(single, _timed(lambda: _replay(events, algorithm, slots)))
+        parallel = min(parallel, _timed(lambda: _replay(events, algorithm, slots, 2)))
+    a = _replay(events, algorithm, slots).stats().as_dict()
+    b = _replay(events, algorithm, slots, 2).stats().as_dict()
     n = len(pages)
-    return _row("replay lz4-kernel workers=2", n / parallel, n / single,
-                f"vs single-threaded lz4-kernel replay; stats identical: {a == b}")
+    return _row(f"replay {algorithm} workers=2", n / parallel, n / single,
+                f"vs single-threaded {algorithm} replay; stats identical: {a == b}")
 
 
 def bench_zstd(pages: list[bytes], repeat: int, workers: int = 2) -> list[dict]:
@@ -274,6 +276,7 @@ def run(quick: bool) -> list[dict]:
     pages = real_pages(n)
     rows = bench_lz4(pages, repeat)
     rows.append(bench_lz4_kernel(pages[:300 if quick else 2000], 2))
+    rows.append(bench_lz4_kernel(pages[:300 if quick else 2000], 2, "lzo-rle"))
     rows += bench_zstd(pages, repeat)
     rows += bench_sizes(100_000 if quick else 1_000_000, repeat)
     rows.append(bench_memory(200_000 if quick else 1_000_000))

@@ -51,8 +51,8 @@ def test_sequential_loops():
 
 def test_uniform_is_flat():
     counts = Counter(p for p, _ in uniform(10, 100_000, seed=4))
-    assert counts[0] == 9846 and counts[9] == 10231
-    assert all(9500 < c < 10500 for c in counts.values())
+    assert counts[0] == 9846 and counts[9] == 10231   # regression pins; the bound below
+    assert all(9500 < c < 10500 for c in counts.values())   # is 10000 +- 5 sigma by hand
 
 
 def test_zipf_cdf_worked_example():
@@ -61,6 +61,7 @@ def test_zipf_cdf_worked_example():
 
 def test_zipf_shares_match_weights():
     counts = Counter(p for p, _ in zipf(4, 100_000, s=1.0, seed=1))
+    # regression pins; the shares below are the worked example's, by hand
     assert [counts[k] for k in range(4)] == [47971, 23954, 15943, 12132]
     for k, share in enumerate((0.48, 0.24, 0.16, 0.12)):   # 12/25, 6/25, 4/25, 3/25
         assert abs(counts[k] / 100_000 - share) < 0.005
@@ -79,15 +80,26 @@ def test_zipf_s0_is_uniform_and_larger_s_is_more_skewed():
 def test_zipf_shuffle_scatters_the_hot_page():
     plain = Counter(p for p, _ in zipf(1000, 20_000, s=1.2, seed=5))
     mixed = Counter(p for p, _ in zipf(1000, 20_000, s=1.2, seed=5, shuffle=True))
-    assert plain.most_common(2) == [(0, 4461), (1, 2024)]    # 22 % = 1 / sum k**-1.2
+    # regression pins, each beside its check by hand: page 0 gets 1 / sum k**-1.2 = 23.1 %
+    # of accesses and page 1 10.0 %; shuffled, ranks 0 and 1 land where
+    # random.Random(5).shuffle puts them, pages 910 and 516.
+    assert plain.most_common(2) == [(0, 4461), (1, 2024)]
     assert mixed.most_common(2) == [(910, 4566), (516, 2101)]
+    weights = [k ** -1.2 for k in range(1, 1001)]
+    for (_, count), share in zip(plain.most_common(2), weights):
+        assert abs(count / 20_000 - share / sum(weights)) < 0.01
+    order = list(range(1000))
+    random.Random(5).shuffle(order)
+    assert [page for page, _ in mixed.most_common(2)] == order[:2]
 
 
 def test_hotcold_share():
     accesses = list(hotcold(1000, 100_000, seed=2, write_fraction=0.25))
     hot = sum(1 for p, _ in accesses if p < 200)
-    assert hot == 80210                       # 80 % to the 20 % hot pages
-    assert sum(w for _, w in accesses) == 24886
+    writes = sum(w for _, w in accesses)
+    assert (hot, writes) == (80210, 24886)    # regression pins; by hand below:
+    assert abs(hot / 100_000 - 0.8) < 0.005   # 80 % to the 20 % hot pages (sigma 0.13 %)
+    assert abs(writes / 100_000 - 0.25) < 0.005   # write_fraction 0.25 (sigma 0.14 %)
     assert {p for p, _ in hotcold(10, 1000, hot_fraction=1.0, seed=0)} == set(range(10))
     with pytest.raises(ValueError):
         list(hotcold(10, 1, hot_fraction=0.0))

@@ -182,3 +182,148 @@ def test_check_catches_a_corrupted_table():
         a._sizes[h + 1] = 100        # a handle that no page holds
         with pytest.raises(InvariantError):
             a.check()
+
+
+def test_refusals_name_the_problem(alloc):
+    with pytest.raises(ObjectSizeError, match=f"cannot allocate 0 bytes: objects are 1 to "
+                                              f"{alloc.max_size} bytes"):
+        alloc.malloc(0)
+    h = alloc.malloc(10)
+    with pytest.raises(ObjectOverflow, match="11 bytes do not fit in a 10-byte object"):
+        alloc.write(h, bytes(11))
+    alloc.free(h)
+    with pytest.raises(InvalidHandle, match=f"handle {h} is not allocated"):
+        alloc.read(h)
+
+
+@pytest.mark.parametrize("name", ["single-page", "z3fold", "zbud"])
+def test_object_table_allocators_read_unwritten_bytes_as_zeros(name):
+    """Their objects live in a table, not in frames: a fresh object, and a handle
+    given out again after a free, read as zeros until written; nothing compacts."""
+    alloc = ALLOCATORS[name]()
+    h = alloc.malloc(40)
+    assert alloc.read(h) == bytes(40)
+    alloc.write(h, b"\xff" * 40)
+    alloc.free(h)
+    again = alloc.malloc(40)
+    assert again == h and alloc.read(again) == bytes(40)
+    assert alloc.compact() == 0
+
+
+def test_zsmalloc_takes_its_page_size():
+    alloc = ALLOCATORS["zsmalloc"](16384)
+    assert (alloc.page_size, alloc.max_size, alloc.geometry.page_size) == (16384, 16384, 16384)
+    h = alloc.malloc(16384)
+    assert alloc.total_pages == 1
+    alloc.write(h, b"z" * 16384)
+    assert alloc.read(h) == b"z" * 16384
+
+
+def test_buddies_share_a_page_up_to_the_largest_buddy():
+    """zbud and z3fold split a page into 63 usable chunks of 64 bytes: a 1-chunk
+    object leaves 62 free, which the next 1-chunk object takes; 3968 bytes
+    (62 chunks) is still a buddy, so a 50-byte object (1 chunk) joins it."""
+    for name in ("zbud", "z3fold"):
+        a = ALLOCATORS[name]()
+        a.malloc(64), a.malloc(64)
+        assert a.total_pages == 1, name
+        b = ALLOCATORS[name]()
+        b.malloc(3968), b.malloc(50)
+        assert b.total_pages == 1, name
+
+
+def test_single_page_fragmentation_by_hand():
+    """Three 100-byte objects: 108 bytes with the handle, class 112, 36 to a page.
+    requested 300, headers 3 x 8, rounding 3 x 104 - 300 = 12, 33 free slots of
+    112 = 3696, tail 4096 - 36 x 112 = 64: 4096 in all. A 4096-byte object is huge:
+    its own page, no header."""
+    a = ALLOCATORS["single-page"]()
+    for _ in range(3):
+        a.malloc(100)
+    f = a.fragmentation()
+    assert (f.requested, f.headers, f.class_rounding, f.unused_slots, f.tail_waste) == (
+        300, 24, 12, 3696, 64)
+    a.malloc(4096)
+    f = a.fragmentation()
+    assert (f.requested, f.headers, f.total) == (4396, 24, 2 * 4096)
+
+
+def _zbud_pair():
+    a = ALLOCATORS["zbud"]()
+    h1, h2 = a.malloc(100), a.malloc(100)       # 2 chunks each: buddies in page 1
+    return a, a._pages[1], h1, h2
+
+
+def _zbud_corruptions():
+    def listed_wrong(a, page, h1, h2):
+        for pages in a._unbuddied:
+            pages.pop(1, None)
+        a._unbuddied[5][1] = None
+
+    def headless_shared(a, page, h1, h2):
+        z = ALLOCATORS["z3fold"]()
+        big = z.malloc(4000)
+        z._pages[z._where[big]].objects[big + 1] = 0
+        return z
+
+    return [
+        (lambda a, p, h1, h2: p.objects.clear(), "empty page 1 was not released"),
+        (headless_shared, "headless page 1 holds several"),
+        (lambda a, p, h1, h2: p.objects.__setitem__(99, 2), "page 1 holds 3 objects"),
+        (lambda a, p, h1, h2: p.objects.__setitem__(h1, 70), "page 1 overflows"),
+        (listed_wrong, "page 1 on list 5, should be None"),    # two buddies: full, unlisted
+        (lambda a, p, h1, h2: a._where.__setitem__(h1, 7), "handle 1 misplaced"),
+        (lambda a, p, h1, h2: a._sizes.__setitem__(h1, 200), "handle 1: 2 chunks for 200 bytes"),
+        (lambda a, p, h1, h2: a._unbuddied[10].__setitem__(9, None),
+         "a released page is still listed"),
+        (lambda a, p, h1, h2: a._sizes.__setitem__(9, 5), "live handles and placed objects differ"),
+    ]
+
+
+@pytest.mark.parametrize("corrupt, message", _zbud_corruptions())
+def test_zbud_check_names_each_corruption(corrupt, message):
+    """Two 100-byte buddies (2 chunks each) fill page 1, which is then on no list."""
+    a, page, h1, h2 = _zbud_pair()
+    a.check()
+    a = corrupt(a, page, h1, h2) or a
+    with pytest.raises(InvariantError) as info:
+        a.check()
+    assert str(info.value) == message
+
+
+def _single_page_corruptions():
+    def emptied(a, page, handles, free):
+        a._pages[page][1][:] = [0] * len(a._pages[page][1])
+        free[:] = list(range(len(a._pages[page][1])))
+
+    return [
+        (lambda a, p, hs, free: free.append(free[0]), "page 1: a slot is free twice"),
+        (lambda a, p, hs, free: free.remove(3),
+         "page 1: slot 3 free-list disagrees with its handle"),
+        (lambda a, p, hs, free: (free.remove(3), a._pages[p][1].__setitem__(3, hs[0])),
+         "handle 1 is live twice"),
+        (lambda a, p, hs, free: a._where.__setitem__(hs[1], (p, 7)),
+         "handle 2 points elsewhere than page 1 slot 1"),
+        (lambda a, p, hs, free: a._sizes.__setitem__(hs[1], 3000),
+         "handle 2 sits in a foreign class"),
+        (emptied, "empty page 1 was not released"),
+        (lambda a, p, hs, free: a._pages[p][0].partial.pop(p), "page 1: partial list wrong"),
+        (lambda a, p, hs, free: setattr(a, "_requested", 301), "requested bytes miscounted"),
+    ]
+
+
+@pytest.mark.parametrize("corrupt, message", _single_page_corruptions())
+def test_single_page_check_names_each_corruption(corrupt, message):
+    """Three 100-byte objects in slots 0, 1, 2 of page 1 (class 112, 36 slots)."""
+    a = ALLOCATORS["single-page"]()
+    handles = [a.malloc(100) for _ in range(3)]
+    a.check()
+    corrupt(a, 1, handles, a._free_slots[1])
+    with pytest.raises(InvariantError) as info:
+        a.check()
+    assert str(info.value) == message
+
+
+def test_an_invalid_handle_prints_its_message_unquoted():
+    assert str(InvalidHandle("handle 7 is not allocated")) == "handle 7 is not allocated"
+    assert str(InvalidHandle()) == "invalid handle"

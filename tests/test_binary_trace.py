@@ -41,9 +41,9 @@ EVERY_KIND = [
     PageEvent("W", 2, POOL[0]),
     PageEvent("W", 3, POOL[0]),
     PageEvent("W", 70000, 1234),
-    PageEvent("W", 2**64 - 1, 2**40),
+    PageEvent("W", 2**64 - 1, 4096),
     PageEvent("R", 2**32, None),
-    PageEvent("D", 5, 300),
+    PageEvent("D", 5, 2**40),
     PageEvent("C", 0, None),
 ]
 
@@ -118,7 +118,7 @@ event_strategy = st.one_of(
     st.builds(PageEvent, st.just("W"), st.integers(0, 2**64 - 1), st.sampled_from(POOL)),
     st.builds(PageEvent, st.just("W"), st.integers(0, 9),
               st.integers(0, 2**64 - 1).map(lambda w: fill_page(w, 4096))),
-    st.builds(PageEvent, st.just("W"), st.integers(0, 2**20), st.integers(1, 2**64 - 1)),
+    st.builds(PageEvent, st.just("W"), st.integers(0, 2**20), st.integers(1, 4096)),
     st.builds(PageEvent, st.just("R"), st.integers(0, 2**64 - 1), st.none()),
     st.builds(PageEvent, st.just("D"), st.integers(0, 2**33), st.integers(1, 2**33)),
     st.just(PageEvent("C", 0, None)),
@@ -126,7 +126,7 @@ event_strategy = st.one_of(
 
 
 @settings(max_examples=60, deadline=None)
-@given(events=st.lists(event_strategy, max_size=40), window=st.integers(0, 3))
+@given(events=st.lists(event_strategy, max_size=40), window=st.sampled_from([0, 1, 2, 4]))
 def test_round_trip_property(tmp_path_factory, events, window):
     path = tmp_path_factory.mktemp("rt") / "p.ztrace"
     write(path, events, dict_bytes=window * 4096)
@@ -160,14 +160,17 @@ def test_truncated_file_detected(tmp_path):
             read(tmp_path / "cut.ztrace")
 
 
-def test_writer_aborted_by_exception_leaves_truncated_trace(tmp_path):
+@pytest.mark.parametrize("interruption", [RuntimeError, KeyboardInterrupt])
+def test_writer_aborted_leaves_an_existing_trace_as_it_was(tmp_path, interruption):
     path = tmp_path / "a.ztrace"
-    with pytest.raises(RuntimeError):
+    path.write_bytes(b"the user's precious trace")
+    with pytest.raises(interruption):
         with BinaryTraceWriter(path, 4096) as writer:
-            writer.write(PageEvent("R", 1, None))
-            raise RuntimeError("boom")
-    with pytest.raises(TraceFormatError, match="end record is missing"):
-        read(path)
+            for n in range(5000):
+                writer.write(PageEvent("W", n, random.Random(n).randbytes(4096)))
+            raise interruption
+    assert path.read_bytes() == b"the user's precious trace"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ztrace"]     # no temporary left
 
 
 def test_corrupt_stream_contents(tmp_path):
@@ -177,8 +180,11 @@ def test_corrupt_stream_contents(tmp_path):
         (bytes.fromhex("05 01 0f"), 2, "unknown record opcode 0x0f"),
         (bytes.fromhex("05 01 55 0100"), 2, "unknown record opcode 0x55"),
         (bytes.fromhex("02 01 05"), 1, "reference to empty window slot 5"),
-        (bytes.fromhex("04 00 00"), 1, "compressed size 0"),
-        (bytes.fromhex("06 00 00"), 1, "discard of 0 pages"),
+        (bytes.fromhex("04 00 00"), 1, "bad size 0: a compressed size is at least 1"),
+        (bytes.fromhex("06 00 00"), 1, "discard count 0 is not in 1 .. 2**64 - 1"),
+        # DISC with a u64 index (0x06 | 3 << 4) at the last slot, 2 pages: past 2**64 - 1
+        (bytes.fromhex("36 ffffffffffffffff 02"), 1,
+         "discard of 2 pages from 18446744073709551615 passes 2**64"),
         (bytes.fromhex("05 01 00 07"), 2, "end record counts 7 records, found 1"),
         (bytes.fromhex("05 01 00 01 07"), 2, "data after the end record"),
     ]
@@ -187,7 +193,13 @@ def test_corrupt_stream_contents(tmp_path):
         path.write_bytes(header + cctx.compress(body))
         with pytest.raises(TraceFormatError) as info:
             read(path)
-        assert (info.value.line, info.value.reason) == (line, reason)
+        assert (info.value.path, info.value.line, info.value.reason) == (str(path), line, reason)
+    # a reference past the end of the window (2 pages here; none at all)
+    for window, body in ((2, "02 01 02"), (0, "02 01 00")):
+        path.write_bytes(header_with(window=window) + cctx.compress(bytes.fromhex(body)))
+        slot = body.split()[-1].lstrip("0") or "0"
+        with pytest.raises(TraceFormatError, match=f"reference to empty window slot {slot}$"):
+            read(path)
 
 
 def test_flipped_byte_detected(tmp_path):
@@ -235,9 +247,10 @@ def test_writer_rejects_bad_events(tmp_path):
         for event, message in [
             (PageEvent("W", -1, 5), "slot index -1"),
             (PageEvent("W", 2**64, 5), "slot index"),
-            (PageEvent("W", 0, 0), "compressed size 0"),
+            (PageEvent("W", 0, 0), "compressed size 0 is not in 1"),
             (PageEvent("W", 0, b"abc"), "page of 3 bytes"),
             (PageEvent("D", 0, 0), "discard count 0"),
+            (PageEvent("D", 2**64 - 1, 2), "passes 2\\*\\*64"),
             (PageEvent("X", 0, None), "unknown operation 'X'"),
         ]:
             with pytest.raises(ValueError, match=message):
@@ -273,13 +286,80 @@ def test_cut_in_checksum_or_trailer_names_the_end_record(tmp_path):
         cut.write_bytes(full[:length])
         with pytest.raises(TraceFormatError) as info:
             read(cut)
-        assert (info.value.line, info.value.reason) == (3, reason)
+        assert (info.value.path, info.value.line, info.value.reason) == (str(cut), 3, reason)
     empty_skippable_frame = bytes.fromhex("5e2a4d18" "00000000")
     cut.write_bytes(full[:-16] + empty_skippable_frame + full[-16:])
     with pytest.raises(TraceFormatError) as info:
         read(cut)
-    assert (info.value.line, info.value.reason) == (
-        3, f"file is {len(full) + 8} bytes, its trailer says {len(full)}")
+    assert (info.value.path, info.value.line, info.value.reason) == (
+        str(cut), 3, f"file is {len(full) + 8} bytes, its trailer says {len(full)}")
     cut.write_bytes(full[:-16] + b"\0" + full[-16:])
     with pytest.raises(TraceFormatError, match="corrupt compressed data"):
         read(cut)
+
+
+def test_largest_fields_round_trip(tmp_path):
+    """u64 indexes and counts, the largest size (a page), and the discard that ends on
+    the last slot."""
+    top = 2**64 - 1
+    events = [PageEvent("D", top, 1), PageEvent("D", top - 1, 2), PageEvent("D", 0, top),
+              PageEvent("R", top, None), PageEvent("W", top, 4096)]
+    path = write(tmp_path / "m.ztrace", events)
+    assert read(path) == events
+
+
+@pytest.mark.parametrize("page_size", [4096, 262144])
+def test_window_at_its_largest_is_read_and_one_more_page_refused(tmp_path, page_size):
+    """The reader holds at most 256 MiB of window: 65536 pages of 4 KiB, 1024 of 256 KiB."""
+    largest = (256 << 20) // page_size
+    path = tmp_path / "w.ztrace"
+    path.write_bytes(header_with(page_size=page_size, window=largest))
+    assert BinaryTraceReader(path).dict_pages == largest
+    path.write_bytes(header_with(page_size=page_size, window=largest + 1))
+    with pytest.raises(TraceFormatError, match=f"window of {largest + 1} pages is too large"):
+        BinaryTraceReader(path)
+
+
+def test_field_widths_step_at_each_power_of_256(tmp_path):
+    """An index or argument takes the narrowest of 1, 2, 4, 8 bytes that holds it:
+    D 255 65535 is opcode, u8, u16 (4 bytes); D 65536 65536 is opcode, u32, u32
+    (9 bytes); R 4294967296 is opcode, u64 (9 bytes)."""
+    events = [PageEvent("D", 255, 65535), PageEvent("D", 65536, 65536),
+              PageEvent("R", 2**32, None), PageEvent("R", 2**32 - 1, None),
+              PageEvent("R", 256, None)]
+    path = write(tmp_path / "w.ztrace", events)
+    stream = record_stream(path)
+    assert stream[:4] == bytes([0x06 | 0 << 4 | 1 << 6, 255, 0xFF, 0xFF])
+    assert stream[4:13] == bytes([0x06 | 2 << 4 | 2 << 6]) + (65536).to_bytes(4, "little") * 2
+    assert stream[13:22] == bytes([0x05 | 3 << 4]) + (2**32).to_bytes(8, "little")
+    assert stream[22:27] == bytes([0x05 | 2 << 4]) + (2**32 - 1).to_bytes(4, "little")
+    assert stream[27:30] == bytes([0x05 | 1 << 4]) + (256).to_bytes(2, "little")
+    assert read(path) == events
+
+
+def test_the_smallest_sizes_and_counts_are_read(tmp_path):
+    events = [PageEvent("W", 0, 1), PageEvent("D", 0, 1)]
+    assert read(write(tmp_path / "s.ztrace", events)) == events
+
+
+def test_writer_refuses_a_bad_page_size_and_honours_the_level(tmp_path):
+    with pytest.raises(ValueError, match="page_size 6000 is not a power of two"):
+        BinaryTraceWriter(tmp_path / "bad.ztrace", 6000)
+    text = (b"zram stores compressed pages in RAM " * 120)[:4096]
+    events = [PageEvent("W", i, text[i:] + text[:i]) for i in range(64)]
+    fast = write(tmp_path / "fast.ztrace", events, level=1).stat().st_size
+    small = write(tmp_path / "small.ztrace", events, level=19).stat().st_size
+    assert small < fast
+    assert read(tmp_path / "small.ztrace") == events
+
+
+def test_a_page_record_across_the_decompressed_chunk_boundary(tmp_path):
+    """The reader takes 1 MiB (CHUNK) of records at a time and must refill before
+    any record that does not fit whole: 903 two-byte reads put 254 page records
+    of 4105 bytes (u64 index) at 1806 + 254 * 4105 = 1044476, which leaves 4100
+    bytes of the first chunk: less than the next page record."""
+    events = [PageEvent("R", 1, None)] * 903
+    events += [PageEvent("W", 2**40 + i, POOL[i % 5]) for i in range(256)]
+    path = write(tmp_path / "c.ztrace", events, dict_bytes=0)
+    assert 1806 + 254 * 4105 + 4100 == 1 << 20
+    assert read(path) == events

@@ -40,6 +40,15 @@ def test_zstd_has_no_kernel_twin_here(tmp_path):
     assert result.exit_code == 2
 
 
+def test_lzo_and_lzo_rle_are_kernel_twins(tmp_path):
+    trace = tmp_path / "t.trace"
+    trace.write_text("zramsim-trace 1\nW 0 random:1\n")
+    for algorithm in ("lzo", "lzo-rle"):
+        result = run("kernel-diff", str(trace), "--algo", algorithm,
+                     "--device", "/dev/nonexistent")
+        assert result.exit_code == 1 and "nonexistent" in result.stderr   # a device error
+
+
 ENABLED = os.environ.get("ZRAMSIM_KERNEL_TESTS") == "1" and os.geteuid() == 0
 
 

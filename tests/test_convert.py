@@ -35,15 +35,19 @@ def test_detection(tmp_path):
     assert detect_format(DATA / "mixed.trace") == "text"
     assert detect_format(DATA / "mixed.ztrace") == "binary"
     assert detect_format(DATA / "pages.bin") == "raw"
-    assert [detect_format(tmp_path / n) for n in "ter"] == ["text", "raw", "raw"]
+    (tmp_path / "b").write_bytes(bytes(100))
+    # no magic line: still text (an error when read), never a raw image
+    assert [detect_format(tmp_path / n) for n in "trb"] == ["text", "text", "raw"]
+    with pytest.raises(TraceFormatError, match="empty input: not a trace"):
+        detect_format(tmp_path / "e")
     assert isinstance(open_trace(DATA / "mixed.trace"), TextTraceReader)
     assert isinstance(open_trace(DATA / "mixed.ztrace"), BinaryTraceReader)
     assert isinstance(open_trace(DATA / "pages.bin"), RawImageReader)
     with pytest.raises(TraceFormatError) as info:
         open_trace(tmp_path / "t")
     assert (info.value.line, info.value.reason) == (
-        3, "unsupported version '9' (this reader knows 1)")
-    assert events_of(tmp_path / "e") == []
+        3, "unsupported version '9' (this reader knows 1 and 2)")
+    assert events_of(tmp_path / "e", input_format="raw") == []
 
 
 def test_missing_file(tmp_path):
@@ -125,7 +129,7 @@ def test_convert_raw_image(tmp_path):
 def test_convert_refusals(mixed, tmp_path):
     with pytest.raises(WorkloadError, match="cannot tell the output format"):
         convert(mixed, tmp_path / "out.bin")
-    with pytest.raises(WorkloadError, match="onto itself"):
+    with pytest.raises(WorkloadError, match="also an input"):
         convert(mixed, mixed)
     assert not (tmp_path / "out.bin").exists()
 
@@ -141,3 +145,12 @@ def test_convert_path_rules(tmp_path):
     assert "leaves the trace folder" in info.value.reason
     assert convert(sub / "t.trace", tmp_path / "o.ztrace", allow_outside=True) == 1
     assert events_of(tmp_path / "o.ztrace") == [PageEvent("W", 0, b"\x42" * 4096)]
+
+
+@pytest.mark.parametrize("reader", [TextTraceReader, BinaryTraceReader])
+def test_a_missing_trace_is_a_format_error_at_line_0(tmp_path, reader):
+    path = tmp_path / "none"
+    with pytest.raises(TraceFormatError) as info:
+        reader(path)
+    assert (info.value.path, info.value.line, info.value.reason) == (
+        str(path), 0, "cannot open trace: No such file or directory")

@@ -5,13 +5,16 @@ from collections import Counter
 
 import pytest
 
+from allocator import Geometry
 from workloads.default import DEFAULT_MIX, DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.events import OPS, PageEvent
 from workloads.generators import COMMON_FILLS, KINDS, as_rng
 from workloads.mixes import (
-    HUGE_THRESHOLD, MixSampler, Profile, generate_trace, lz4_size, mix_for_ratio, mix_page,
-    profile, same_filled,
+    MixSampler, Profile, generate_trace, lz4_size, mix_for_ratio, mix_page, profile,
 )
+from zramsim.lz4_kernel import kernel_lz4_len
+
+HUGE = Geometry().huge_class_size       # 3625: 4 KiB pages, chain size 8
 
 ALL_KINDS = sorted(KINDS)
 
@@ -68,11 +71,14 @@ def test_same_pages_are_8_byte_periodic_and_not_zero():
         assert word != bytes(8)
         fills[int.from_bytes(word, "little") in COMMON_FILLS] += 1
     assert fills[True] == 106 and fills[False] == 94
+    # by hand from the rule "half common fills": a common fill where the seed's
+    # first random() is below 0.5
+    assert sum(random.Random(seed).random() < 0.5 for seed in range(200)) == 106
 
 
 def test_random_pages_are_huge():
     for seed in range(50):
-        assert lz4_size(KINDS["random"](random.Random(seed))) >= HUGE_THRESHOLD
+        assert lz4_size(KINDS["random"](random.Random(seed))) >= HUGE
 
 
 def test_text_is_printable_ascii_lines_of_72():
@@ -114,41 +120,52 @@ GOLDEN_LZ4 = {"zero": 26, "same": 26, "text": 1694, "source": 2059, "heap": 1428
 
 @pytest.mark.parametrize("kind", ALL_KINDS)
 def test_golden_lz4_length(kind):
-    assert lz4_size(KINDS[kind](random.Random(7))) == GOLDEN_LZ4[kind]
+    """Pinned, and checked against the kernel's LZ4 1.7.3 parse (zramsim.lz4_kernel,
+    an implementation of its own; a page it cannot shrink is stored whole)."""
+    page = KINDS[kind](random.Random(7))
+    assert lz4_size(page) == GOLDEN_LZ4[kind]
+    assert min(kernel_lz4_len(page), len(page)) == GOLDEN_LZ4[kind]
 
 
 @pytest.mark.parametrize("kind, low, high", [
     ("text", 1500, 1900), ("source", 1600, 2000), ("heap", 900, 1900), ("code", 2300, 3500),
 ])
 def test_compressibility_band(kind, low, high):
-    p = profile(KINDS[kind](random.Random(seed)) for seed in range(40))
+    p = profile((KINDS[kind](random.Random(seed)) for seed in range(40)), HUGE)
     assert low <= p.lz4_deciles[4] <= high
     assert p.same_pages == 0
 
 
-def test_lz4_size_and_same_filled():
+def test_lz4_size():
     assert lz4_size(bytes(4096)) == 26
     assert lz4_size(random.Random(0).randbytes(4096)) == 4096
-    assert same_filled(b"\x01\x02\x03\x04\x05\x06\x07\x08" * 512)
-    assert not same_filled(b"\x01\x02\x03" * 1365 + b"\x01")
 
 
 def test_profile_counts_like_mm_stat():
     rng = random.Random(0)
     pages = [bytes(4096)] * 10 + [rng.randbytes(4096)] * 5 + [KINDS["text"](7)] * 85
-    p = profile(pages)
+    p = profile(pages, HUGE)
     assert p == Profile(pages=100, same_pages=10, huge_pages=5, orig_data_size=409600,
                         compr_data_size=5 * 4096 + 85 * 1694,
                         lz4_deciles=(1694,) * 9)
     assert p.ratio == pytest.approx(409600 / 164470)
     assert (p.same_share, p.huge_share) == (0.1, 0.05)
-    assert profile([bytes(4096)]).ratio == float("inf")
+    assert profile([bytes(4096)], HUGE).ratio == float("inf")
+
+
+def test_profile_takes_the_huge_threshold_from_the_caller():
+    """A 1694-byte page is huge where huge_class_size is at most 1694, not above."""
+    page = KINDS["text"](7)
+    assert lz4_size(page) == 1694
+    assert [profile([page], t).huge_pages for t in (1694, 1695)] == [1, 0]
+    assert profile([page], 1694).compr_data_size == 4096
 
 
 def test_mix_sampler_follows_weights():
     sampler, rng = MixSampler({"zero": 3, "random": 1}), random.Random(1)
     kinds = Counter(sampler.kinds[sampler.kind(rng)] for _ in range(4000))
-    assert kinds == {"zero": 2985, "random": 1015}
+    assert kinds == {"zero": 2985, "random": 1015}     # regression pin; by hand:
+    assert abs(kinds["zero"] - 3000) < 5 * 27          # 3/4 of 4000, sigma sqrt(4000 3/16)
 
 
 def test_mix_page_accepts_kind_name():
@@ -163,18 +180,22 @@ def test_bad_mix_is_rejected(bad):
 
 
 def test_mix_for_ratio_lowers_and_raises():
-    assert mix_for_ratio(2.0, {"heap": 2}) == {"heap": 1.0, "random": pytest.approx(0.30856, abs=1e-5)}
-    assert mix_for_ratio(4.0, {"heap": 1}) == {"heap": 1.0, "zero": pytest.approx(0.38289, abs=1e-5)}
-    assert mix_for_ratio(1.0, {"heap": 1}) == {"random": 1.0}
+    # regression pins of the weights; test_mix_for_ratio_lands_near_target checks
+    # what they are for (the ratio reached) on pages drawn independently
+    assert mix_for_ratio(2.0, {"heap": 2}, huge_threshold=HUGE) == {
+        "heap": 1.0, "random": pytest.approx(0.30856, abs=1e-5)}
+    assert mix_for_ratio(4.0, {"heap": 1}, huge_threshold=HUGE) == {
+        "heap": 1.0, "zero": pytest.approx(0.38289, abs=1e-5)}
+    assert mix_for_ratio(1.0, {"heap": 1}, huge_threshold=HUGE) == {"random": 1.0}
     with pytest.raises(ValueError):
-        mix_for_ratio(0.5, {"heap": 1})
+        mix_for_ratio(0.5, {"heap": 1}, huge_threshold=HUGE)
 
 
 @pytest.mark.parametrize("target", [2.0, 3.0, 4.0])
 def test_mix_for_ratio_lands_near_target(target):
-    mix = mix_for_ratio(target, {"heap": 1, "text": 1, "code": 1})
+    mix = mix_for_ratio(target, {"heap": 1, "text": 1, "code": 1}, huge_threshold=HUGE)
     sampler, rng = MixSampler(mix), random.Random(99)
-    ratio = profile(sampler(rng) for _ in range(1500)).ratio
+    ratio = profile((sampler(rng) for _ in range(1500)), HUGE).ratio
     assert abs(ratio - target) / target < 0.06
 
 
@@ -190,6 +211,10 @@ def test_generate_trace_extra_operations():
     events = list(generate_trace("text", 200, seed=3, overwrite_rate=0.1, read_rate=0.2,
                                  discard_rate=0.05, compact_rate=0.01))
     assert Counter(e.op for e in events) == {"W": 225, "R": 32, "D": 11, "C": 3}
+    # regression pin; by hand the extra operations follow their rates over 200 writes
+    # (20, 40, 10, 2 expected; sigma 4.2, 5.7, 3.1, 1.4), within 2 sigma:
+    for count, rate in ((225 - 200, 0.1), (32, 0.2), (11, 0.05), (3, 0.01)):
+        assert abs(count - 200 * rate) <= 2 * (200 * rate * (1 - rate)) ** 0.5
     written = set()
     for op, index, arg in events:
         assert op in OPS
@@ -212,17 +237,31 @@ def test_default_workload_shape_and_counters():
     events = list(default_workload())
     assert DEFAULT_SEED == 0 and DEFAULT_PAGES == 4096 and "default" in DESCRIPTION.lower()
     assert all(isinstance(e, PageEvent) for e in events)
+    # by hand from the docstring: 4096 writes + 4096 // 20 overwrites = 4300;
+    # 4096 // 10 reads + one per 64 slots = 409 + 64 = 473; 4096 // 100 = 40 discards
     assert Counter(e.op for e in events) == {"W": 4300, "R": 473, "D": 40, "C": 1}
     assert [e.index for e in events[:DEFAULT_PAGES]] == list(range(DEFAULT_PAGES))
     assert sum(DEFAULT_MIX.values()) == pytest.approx(1.0)
 
 
 def test_default_workload_golden_profile():
+    """Pinned; the counts are also what a zram device reports for the same pages
+    (profile claims to count as mm_stat does), the same-filled count by the
+    definition (one 8-byte word repeated) written out here."""
+    from zramsim.device import ZramDevice
     events = list(default_workload())
-    p = profile(e.arg for e in events[:DEFAULT_PAGES])
+    pages = [e.arg for e in events[:DEFAULT_PAGES]]
+    p = profile(pages, HUGE)
     assert p == Profile(pages=4096, same_pages=590, huge_pages=142, orig_data_size=16777216,
                         compr_data_size=6422982,
                         lz4_deciles=(1135, 1340, 1462, 1544, 1618, 1699, 1791, 2415, 3077))
+    device = ZramDevice()
+    for slot, page in enumerate(pages):
+        device.write(slot, page)
+    mm = device.mm_stat()
+    assert (mm.same_pages, mm.huge_pages, mm.orig_data_size, mm.compr_data_size) == (
+        p.same_pages, p.huge_pages, p.orig_data_size, p.compr_data_size)
+    assert sum(page == page[:8] * 512 for page in pages) == p.same_pages
     assert 2.5 <= p.ratio <= 4
     zero = sum(1 for e in events[:DEFAULT_PAGES] if e.arg == bytes(4096))
     assert zero == 521
@@ -243,13 +282,30 @@ def test_default_workload_small_and_invalid():
 
 
 def test_default_workload_moves_every_device_counter():
+    """Every counter exact: the slot counters by hand from the events
+    (tests/by_hand.py), pages_compacted as the debugfs freeable total just before
+    the one compaction (a full compaction frees exactly that, spec §1.8)."""
+    from by_hand import expected_counters
     from zramsim.device import ZramDevice
-    from zramsim.replay import replay
+    from zramsim.replay import Replay
 
+    events = list(default_workload())
+    compaction = events.index(PageEvent("C", 0, None))
     device = ZramDevice()
-    assert replay(device, default_workload()) == 4814
+    replay = Replay(device)
+    replay.run(events[:compaction])
+    freeable = sum(row.freeable for row in device.pool.class_stats())
+    replay.run(events[compaction:])
+    assert replay.applied == len(events) == 4814
+    hand = expected_counters(events, 4096, device.huge_class_size)
     mm, io = device.mm_stat(), device.io_stat()
-    assert mm.same_pages > 0 and mm.huge_pages > 0 and mm.pages_compacted > 0
-    assert io.notify_free > 0
+    assert (mm.orig_data_size, mm.compr_data_size, mm.same_pages, mm.huge_pages,
+            mm.huge_pages_since, io.notify_free) == (
+        hand.orig_data_size, hand.compr_data_size, hand.same_pages, hand.huge_pages,
+        hand.huge_pages_since, hand.notify_free)
+    assert mm.pages_compacted == freeable
+    # regression pins of the quantities checked independently above
+    assert (mm.same_pages, mm.huge_pages, mm.huge_pages_since, io.notify_free,
+            mm.pages_compacted) == (566, 137, 148, 176, 72)
     assert 2.5 <= mm.orig_data_size / mm.compr_data_size <= 4
     device.check()

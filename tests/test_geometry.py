@@ -161,12 +161,17 @@ def test_class_count_and_delta_scale_with_the_page():
     assert class_count(65536) == 257      # ceil(65504 / 256) + 1
 
 
-@pytest.mark.parametrize("kwargs", [dict(page_size=2048), dict(page_size=12288),
-                                    dict(chain_size=3), dict(chain_size=17),
-                                    dict(rule="best-fit")])
-def test_bad_geometry_is_refused(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(page_size=2048), "page size must be a power of two >= 4096, not 2048"),
+    (dict(page_size=12288), "page size must be a power of two >= 4096, not 12288"),
+    (dict(chain_size=3), "chain size must be 4..16, not 3"),
+    (dict(chain_size=17), "chain size must be 4..16, not 17"),
+    (dict(rule="best-fit"), "chain rule must be one of min-waste, used-percent"),
+])
+def test_bad_geometry_is_refused(kwargs, message):
+    with pytest.raises(ValueError) as info:
         Geometry(**kwargs)
+    assert str(info.value) == message
 
 
 # -- an independent reading of the rules, for pages other than 4 KiB ---------------

@@ -62,3 +62,30 @@ def test_zramsim_uses_the_allocator_and_only_the_event_record(path):
 
 def test_the_entry_point_only_hands_over_to_cli():
     assert imports(ENTRY_POINT) == {"cli"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_cycles_between_our_modules():
+    """A cycle (compressors <-> lz4_kernel was one) makes import order matter; a
+    package's __init__ importing its own modules is not a cycle of modules."""
+    files = [p for pkg in ("allocator", "zramsim", "workloads") for p in package_files(pkg)]
+    names = {_module_name(p): p for p in files}
+    graph = {name: {m for m in imports(path) if m in names and not path.name == "__init__.py"
+                    and not names[m].name == "__init__.py"}
+             for name, path in names.items()}
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, " -> ".join(trail[trail.index(name):] + (name,))
+        if name in done:
+            return
+        for other in sorted(graph[name]):
+            visit(other, trail + (name,))
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, ())

@@ -228,10 +228,40 @@ def test_compaction_moves_the_emptiest_into_the_fullest():
 
 def test_compaction_stops_when_nothing_can_be_freed():
     pool = Pool()
-    _five_zspages(pool, [7, 7])         # 14 live: still needs 2 zspages
+    live = _five_zspages(pool, [7, 7])  # 14 live: still needs 2 zspages
+    where = {h: pool.locate(h) for hs in live for h in hs}
     assert _row(pool, 1568).freeable == 0
     assert pool.compact() == 0
     assert pool.total_pages == 2 * PAGES
+    assert {h: pool.locate(h) for h in where} == where      # and nothing moved
+
+
+def test_compaction_moves_data_into_a_zspage_of_sizes_only_objects():
+    """A zspage holding only sizes-only objects has no frames; objects with bytes
+    migrating into it give it frames, and read back the same."""
+    pool = Pool()
+    sizes_only = _fill(pool, OBJS)              # zspage A: no frames
+    with_data = _fill(pool, 2)                  # zspage B: two objects with bytes
+    data = {h: bytes([h]) * REQ for h in with_data}
+    for h, d in data.items():
+        pool.write(h, d)
+    for h in sizes_only[2:]:
+        pool.free(h)                            # A keeps 2 of 13: B (2 of 13) is emptied into it
+    za = _zid(pool, sizes_only[0])
+    assert pool.compact() == PAGES
+    assert {h: (pool.locate(h)[0], pool.read(h)) for h in with_data} == {
+        h: (za, d) for h, d in data.items()}
+    pool.check()
+
+
+def test_malloc_with_data_writes_it_and_refuses_more_than_the_size():
+    pool = Pool()
+    h = pool.malloc(REQ, b"x" * REQ)
+    assert pool.read(h) == b"x" * REQ
+    with pytest.raises(ObjectOverflow, match=f"{REQ + 1} bytes do not fit in a {REQ}-byte"):
+        pool.malloc(REQ, b"x" * (REQ + 1))
+    assert (pool.live_objects, pool.total_pages) == (1, PAGES)    # the refused one is freed
+    pool.check()
 
 
 @pytest.mark.parametrize("seed", [5, 6, 7])
@@ -349,6 +379,8 @@ def test_spanning_object_round_trips_and_is_counted():
     assert pool.spanning_reads == 1
     assert pool.read(hs[0]) == data
     assert pool.spanning_reads == 1
+    pool.write(hs[2], data), pool.read(hs[2])
+    assert (pool.spanning_writes, pool.spanning_reads) == (2, 2)
     frames = pool._zspages[_zid(pool, hs[2])].frames
     assert frames[0][3136:3144] == (hs[2] << 1 | 1).to_bytes(8, "little")
     assert frames[0][3144:] == data[:952] and frames[1][:608] == data[952:]
@@ -394,21 +426,95 @@ def test_zspages_lists_handles_per_slot_with_zero_for_free():
     assert slots == [hs[0], 0, hs[2], hs[3]] + [0] * 9
 
 
-@pytest.mark.parametrize("corrupt", ["inuse", "free_list", "loc", "group"])
-def test_check_catches_corruption(corrupt):
+@pytest.mark.parametrize("corrupt, message", [
+    ("inuse", "zspage 1 in group 10, fullness says 9"),
+    ("free_list", "zspage 1: slot 5 live and free"),
+    ("loc", "handle 2 points elsewhere than slot 1"),
+    ("group", "zspage 1 in group 3, fullness says 10"),
+    ("full_list", "class 1568: an empty or full zspage is on a list"),
+    ("group_1", "zspage 2 in group 1, fullness says 6"),
+    ("table", "handle 21 table entry disagrees with the zspages"),
+])
+def test_check_catches_corruption(corrupt, message):
+    """20 objects of class 1568: zspage 1 full (13), zspage 2 holds 7 (group 6);
+    freeing slot 0 of zspage 1 leaves it 12 of 13 (group 10)."""
     from allocator import InvariantError
     pool = Pool()
     hs = _fill(pool, 20)
     pool.free(hs[0])
     pool.check()
     zspage = pool._zspages[_zid(pool, hs[1])]
+    second = pool._zspages[_zid(pool, hs[19])]
     if corrupt == "inuse":
         zspage.inuse -= 1
     elif corrupt == "free_list":
         zspage.freeobj = 5            # a live slot at the head of the free list
     elif corrupt == "loc":
         pool._loc[hs[1]] = pool._loc[hs[2]]
-    else:
+    elif corrupt == "group":
         zspage.cls.groups[3][zspage] = None     # listed in a second, wrong group
-    with pytest.raises(InvariantError):
+    elif corrupt == "full_list":
+        zspage.cls.groups[11][zspage] = None
+    elif corrupt == "group_1":
+        second.cls.groups[1][second] = None
+    else:
+        pool._loc.append(pool._loc[hs[1]])      # a handle no slot holds
+    with pytest.raises(InvariantError) as info:
         pool.check()
+    assert str(info.value) == message
+
+
+# -- compaction order, worked by hand from spec §1.8 -----------------------------------------
+
+
+def test_compaction_migrates_in_ascending_slot_order_into_the_head_of_group_10():
+    """Spec §1.8 step 3: the source's objects move in ascending slot order.
+
+    Three full zspages A, B, C of class 1568 (13 objects each, filled in that
+    order). Freeing slot 12 of A, then slot 12 of C puts both in group 10 (12/13
+    = 92%), C at the head; freeing slots 2..12 of B leaves it in group 2 (2/13).
+    39 allocated - 26 used = 13 spare slots: one zspage's worth to free. The first
+    destination is C (head of group 10), the source B (the only zspage in groups
+    1..9): B's slot 0 fills C's slot 12 and C is full, so the next destination is
+    A, which takes B's slot 1; B is empty and released (5 pages).
+    """
+    pool = Pool()
+    a, b, c = (_fill(pool, OBJS) for _ in range(3))
+    assert [pool.locate(h)[1] for h in b] == list(range(OBJS))
+    pool.free(a[12])
+    pool.free(c[12])
+    for h in b[2:]:
+        pool.free(h)
+    za, zc = _zid(pool, a[0]), _zid(pool, c[0])
+    assert pool.compact() == PAGES
+    assert pool.locate(b[0]) == (zc, 12)
+    assert pool.locate(b[1]) == (za, 12)
+    pool.check()
+
+
+def _one_zspage_to_free(pool: Pool, request: int) -> int:
+    """Two zspages of ``request``'s class: one short of full, one holding a single
+    object. Compaction moves that object and releases its zspage, whose id this returns."""
+    objs = pool.geometry.class_for_request(request).objs_per_zspage
+    first, second = _fill(pool, objs, request), _fill(pool, objs, request)
+    pool.free(first[-1])
+    for h in second[1:]:
+        pool.free(h)
+    return _zid(pool, second[0])
+
+
+def test_compaction_walks_classes_from_the_largest_down():
+    """Spec §1.8: classes are compacted from index 254 down to 0.
+
+    Class 1568 and class 512 each have one zspage to free. Walking down, the
+    1568 zspage is released first, the 512 one last. A released zspage's id is
+    the next one a new zspage gets (most recently released first), so the next
+    two new zspages get the 512 zspage's id, then the 1568 one's.
+    """
+    pool = Pool()
+    big = _one_zspage_to_free(pool, 1560)
+    small = _one_zspage_to_free(pool, 500)
+    assert pool.compact() == PAGES + 1          # 5 pages of class 1568, 1 of class 512
+    fresh = [pool.malloc(3000), pool.malloc(2000)]   # classes 3072 and 2048: new zspages
+    assert [_zid(pool, h) for h in fresh] == [small, big]
+    pool.check()

@@ -6,6 +6,11 @@ import csv
 import io
 import itertools
 import json
+import re
+import struct
+import sys
+import zlib
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -136,17 +141,58 @@ def test_timeline_csv():
     assert (last["swap_ins"], last["swap_outs"], last["faults"]) == ("2", "7", "8")
 
 
-def test_plot_files(tmp_path):
-    pytest.importorskip("matplotlib")
-    from zramsim.pressure.plot import PlotUnavailable, plot_sweep, plot_timeline
-    result = sweep(tiny(), [4, 5, 6], algorithms=("lz4",), clock=fake_clock())
-    plot_sweep(result, str(tmp_path / "s.svg"))
-    assert (tmp_path / "s.svg").read_text().lstrip().startswith("<?xml")
-    plot_timeline(run_pressure(tiny(), PressureConfig(ram_pages=4), every=2),
-                  str(tmp_path / "t.png"))
-    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
-    with pytest.raises(PlotUnavailable):
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, body) of every chunk of a PNG, each CRC checked."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        chunks.append((kind, body))
+        at += 12 + length
+    return chunks
+
+
+def test_sweep_plot_is_a_well_formed_svg_that_leaves_oom_runs_out(tmp_path):
+    """6 pages in 4 or 5 frames with no swap run out of memory at every size, so
+    'none' has no line and no legend entry; zram and disk both have one. Texts are
+    kept as comments in matplotlib's SVG. The file has no date: two plots of the
+    same result are the same bytes."""
+    from zramsim.pressure.plot import plot_sweep
+    result = sweep(tiny(), [4, 5], algorithms=("lz4",), clock=fake_clock())
+    assert [s.oom_at is not None for s in result.runs("none")] == [True, True]
+    text = plot_sweep(result, "s.svg").decode()
+    root = ElementTree.fromstring(text)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert (root.get("width"), root.get("height")) == ("504pt", "504pt")   # 7 x 7 inches
+    comments = set(re.findall(r"<!-- (.*?) -->", text))
+    assert {"swap-ins per access", "estimated time per access (µs)", "RAM (frames of 4 KiB)",
+            "zram-lz4", "disk"} <= comments
+    assert "none" not in comments
+    assert plot_sweep(result, "again.svg") == text.encode()
+    assert list(tmp_path.iterdir()) == []          # bytes only: the caller writes them
+
+
+def test_timeline_plot_is_a_well_formed_png_of_the_figure_size(tmp_path):
+    from zramsim.pressure.plot import plot_timeline
+    chunks = _png_chunks(plot_timeline(run_pressure(tiny(), PressureConfig(ram_pages=4),
+                                                    every=2), "t.png"))
+    assert chunks[0][0] == b"IHDR" and chunks[-1] == (b"IEND", b"")
+    width, height = struct.unpack(">II", chunks[0][1][:8])
+    assert (width, height) == (700, 400)          # 7 x 4 inches at 100 dpi
+
+
+def test_plots_say_what_is_missing(tmp_path, monkeypatch):
+    from zramsim.pressure.plot import PlotUnavailable, plot_sweep
+    result = sweep(tiny(), [4], algorithms=("lz4",), clock=fake_clock())
+    with pytest.raises(PlotUnavailable, match="as .png or .svg"):
         plot_sweep(result, str(tmp_path / "s.pdf"))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)      # as if not installed
+    with pytest.raises(PlotUnavailable, match=r"pip install 'zramsim\[plot\]'"):
+        plot_sweep(result, str(tmp_path / "s.svg"))
+    assert not (tmp_path / "s.svg").exists()
 
 
 # -- the command line -----------------------------------------------------------
@@ -176,10 +222,10 @@ def test_cli_timeline_csv_and_table():
     assert "zram-lz4 on 8 frames: effective memory 4.00x, OOM at -" in table.output
 
 
-def test_cli_errors_exit_1():
+def test_cli_bad_values_exit_2():
     out = CliRunner().invoke(main, ["pressure", "--pages", "16", "--ram", "0"])
-    assert out.exit_code == 1 and "less than one page" in out.output
+    assert out.exit_code == 2 and "less than one page" in out.output
     out = CliRunner().invoke(main, ["pressure", "--pages", "16", "--pattern", "nope"])
-    assert out.exit_code == 1 and "unknown access pattern" in out.output
+    assert out.exit_code == 2 and "'nope' is not one of 'sequential'" in out.output
     out = CliRunner().invoke(main, ["pressure", "--pattern", "trace"])
-    assert out.exit_code == 1 and "needs a trace file" in out.output
+    assert out.exit_code == 2 and "needs a trace file" in out.output

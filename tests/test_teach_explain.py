@@ -55,8 +55,8 @@ def test_explain_1560_golden_numbers():
     text = render_text(e)
     assert "-> size class 96 (1568 bytes)" in text
     assert "      5       13          96   99%  <- chosen" in text
-    assert "1000 such objects: 77 zspages = 385 pages (1540 KiB)" in text
-    assert "2 per page in class 2048 -> 500 pages (2000 KiB)" in text
+    assert "1000 such objects: 77 zspages = 385 pages (1.5M)" in text
+    assert "2 per page in class 2048 -> 500 pages (2M)" in text
 
 
 def test_explain_merged_huge_and_chain4():

@@ -1,13 +1,14 @@
 """Regenerate the agreement table of docs/fidelity.md §5 (root, unused /dev/zram0).
 
 Four traces of real page bytes are replayed on the kernel and on the simulator
-(``zramsim.kernel_diff.run_kernel_diff``), once with each of our lz4
-compressors, compared after every operation: ELF binaries, plain text, a
+(``zramsim.kernel_diff.run_kernel_diff``), once with each of our algorithms
+that stands for one of the kernel's (lz4, lz4-kernel, lzo, lzo-rle: the
+registry's kernel twins), compared after every operation: ELF binaries, plain text, a
 captured live Python process, and a generated mix with overwrites, discards and
 compactions. The table gives the final value of every ``mm_stat`` field that
 is not zero on both sides, and how many values differed over all points.
 
-    python tools/fidelity_table.py > /tmp/table.md     # ~1-2 minutes
+    python tools/fidelity_table.py > /tmp/table.md     # ~1 minute
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from workloads.capture import capture_path, capture_process  # noqa: E402
 from workloads.mixes import generate_trace  # noqa: E402
 from zramsim.kernel import KernelZram  # noqa: E402
-from zramsim.kernel_diff import FIELDS, run_kernel_diff  # noqa: E402
+from zramsim.kernel_diff import FIELDS, KERNEL_ALGORITHM, run_kernel_diff  # noqa: E402
 
 PAGES = 1500
 
@@ -68,7 +69,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|")
     for name, events in traces.items():
         size = 4096 * (1 + max(e[1] + (e[2] if e[0] == "D" else 1) for e in events))
-        for algorithm in ("lz4", "lz4-kernel"):
+        for algorithm in KERNEL_ALGORITHM:
             diff = run_kernel_diff(events, KernelZram(), algorithm, disksize=size)
             for field, sim, real in zip(FIELDS, diff.final_simulator, diff.final_kernel):
                 if sim or real:

@@ -32,6 +32,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 
+from workloads.errors import BadOption
+
 Access = tuple[int, bool]
 
 
@@ -41,11 +43,11 @@ def _rng(seed: int | random.Random) -> random.Random:
 
 def _check(pages: int, count: int, write_fraction: float) -> None:
     if pages < 1:
-        raise ValueError("the address space needs at least one page")
+        raise BadOption("the address space needs at least one page")
     if count < 0:
-        raise ValueError("the access count can not be negative")
+        raise BadOption("the access count can not be negative")
     if not 0.0 <= write_fraction <= 1.0:
-        raise ValueError("write_fraction must be between 0 and 1")
+        raise BadOption("write_fraction must be between 0 and 1")
 
 
 def sequential(pages: int, count: int, *, seed: int | random.Random = 0,
@@ -80,7 +82,7 @@ def zipf(pages: int, count: int, *, s: float = 1.0, seed: int | random.Random = 
     """
     _check(pages, count, write_fraction)
     if s < 0:
-        raise ValueError("the zipf exponent s can not be negative")
+        raise BadOption("the zipf exponent s can not be negative")
     rng = _rng(seed)
     cdf = zipf_cdf(pages, s)
     total = cdf[-1]              # rand() * total < cdf[-1], so the index is < pages
@@ -99,7 +101,7 @@ def hotcold(pages: int, count: int, *, hot_fraction: float = 0.2,
     ``hot_share`` of the accesses, uniformly; the rest go uniformly to the others."""
     _check(pages, count, write_fraction)
     if not (0.0 < hot_fraction <= 1.0 and 0.0 <= hot_share <= 1.0):
-        raise ValueError("hot_fraction must be in (0, 1] and hot_share in [0, 1]")
+        raise BadOption("hot_fraction must be in (0, 1] and hot_share in [0, 1]")
     hot = max(1, round(hot_fraction * pages))
     cold = pages - hot
     rand = _rng(seed).random
@@ -124,7 +126,7 @@ def phases(pages: int, count: int, *, working_set: int | None = None, shift_ever
     if working_set is None:
         working_set = max(1, pages // 8)
     if not 1 <= working_set <= pages or shift_every < 1:
-        raise ValueError("need 1 <= working_set <= pages and shift_every >= 1")
+        raise BadOption("need 1 <= working_set <= pages and shift_every >= 1")
     step = working_set if shift is None else shift
     rand = _rng(seed).random
     for i in range(count):

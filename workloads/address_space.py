@@ -26,10 +26,22 @@ from dataclasses import dataclass
 
 from workloads.access import ACCESS_PATTERNS
 from workloads.default import DEFAULT_MIX
+from workloads.errors import BadOption, EmptyWorkload
 from workloads.events import READ, WRITE
-from workloads.mixes import generate_trace
+from workloads.memory_budget import require
+from workloads.mixes import generate_trace, parse_mix
 
 Access = tuple[int, "bool | bytes"]
+# Memory per page of an address space in a swap-pressure run, beyond the page
+# bytes themselves: contents and donor lists, page state, slot map and the
+# free-slot heap come to about 81 bytes; 96 leaves room for the rest.
+BYTES_PER_PAGE = 96
+
+
+def _require_address_space(pages: int, page_bytes: int = 0) -> None:
+    """MemoryBudgetError before building an address space that cannot fit."""
+    require(pages * (BYTES_PER_PAGE + page_bytes),
+            f"an address space of {pages:,} pages (slots 0 to {pages - 1:,})")
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,8 @@ def contents_from_events(events: Iterable[tuple], page_size: int = 4096) -> list
         if op == WRITE and index not in first:
             first[index] = arg
     if not first:
-        raise ValueError("the events write no page: there is no address space")
+        raise EmptyWorkload("the events write no page: there is no address space")
+    _require_address_space(max(first) + 1)
     zero = bytes(page_size)
     return [first.get(i, zero) for i in range(max(first) + 1)]
 
@@ -81,7 +94,7 @@ def pattern_workload(contents: list, pattern: str = "zipf", accesses: int = 100_
     try:
         make = ACCESS_PATTERNS[pattern]
     except KeyError:
-        raise ValueError(f"unknown access pattern {pattern!r}; "
+        raise BadOption(f"unknown access pattern {pattern!r}; "
                          f"choose from {', '.join(ACCESS_PATTERNS)}") from None
     pages = len(contents)
     make(pages, 0, seed=seed, write_fraction=write_fraction, **params)   # validate now
@@ -102,6 +115,9 @@ def mix_workload(pages: int, mix: Mapping[str, float] | str | None = None,
     None / ``"default"`` for the default workload's mix."""
     if mix == "default":
         mix = None
+    elif isinstance(mix, str):
+        mix = parse_mix(mix)
+    _require_address_space(pages, page_size)
     events = generate_trace(DEFAULT_MIX if mix is None else mix, pages, seed, page_size)
     name = f"{'default' if mix is None else mix}/{pattern}"
     return pattern_workload(contents_from_events(events, page_size), pattern, accesses,
@@ -134,9 +150,11 @@ def trace_workload(events: Iterable[tuple], name: str = "trace",
             seen.add(index)
             stream.append((index, False))
     if not stream:
-        raise ValueError("the trace has no reads or writes")
+        raise EmptyWorkload("the trace has no reads or writes")
     zero = bytes(page_size)
-    contents = tuple(first.get(i, zero) for i in range(max(i for i, _ in stream) + 1))
+    pages = max(i for i, _ in stream) + 1
+    _require_address_space(pages)
+    contents = tuple(first.get(i, zero) for i in range(pages))
     frozen = tuple(stream)
     return Workload(name, contents, lambda: iter(frozen), 0, len(frozen))
 
@@ -144,23 +162,27 @@ def trace_workload(events: Iterable[tuple], name: str = "trace",
 def load_workload(*, trace: str | None = None, pid: int | None = None, pages: int = 4096,
                   mix: str | None = None, pattern: str = "zipf", accesses: int = 100_000,
                   seed: int = 0, write_fraction: float = 0.0, populate: bool = True,
-                  allow_outside: bool = False, page_size: int = 4096, **params) -> Workload:
+                  allow_outside: bool = False, page_size: int = 4096,
+                  input_format: str = "auto", **params) -> Workload:
     """The workload a command line describes: contents from a trace file, a live
     process (``pid``) or generated pages (``pages`` of ``mix``, default the default
     workload's mix); the stream from ``pattern``, or the trace's own reads and
     writes when ``pattern == "trace"``.
 
-    Raises TraceFormatError, CaptureError (workloads.errors) or ValueError.
+    ``input_format`` says what the trace file holds (``workloads.open_trace``).
+    Raises TraceFormatError, CaptureError, MemoryBudgetError (workloads.errors)
+    or ValueError.
     """
     if trace is not None and pid is not None:
-        raise ValueError("give a trace or a process id, not both")
+        raise BadOption("give a trace or a process id, not both")
     if pattern == "trace":
         if trace is None:
-            raise ValueError("the access pattern 'trace' needs a trace file")
-        return trace_workload(_read_trace(trace, allow_outside), name=str(trace),
+            raise BadOption("the access pattern 'trace' needs a trace file")
+        return trace_workload(_read_trace(trace, allow_outside, input_format), name=str(trace),
                               page_size=page_size)
     if trace is not None:
-        contents, name = contents_from_events(_read_trace(trace, allow_outside), page_size), trace
+        events = _read_trace(trace, allow_outside, input_format)
+        contents, name = contents_from_events(events, page_size), trace
     elif pid is not None:
         from workloads.capture import capture_process
         contents, name = contents_from_events(capture_process(pid), page_size), f"pid {pid}"
@@ -173,7 +195,7 @@ def load_workload(*, trace: str | None = None, pid: int | None = None, pages: in
                             name=f"{name}/{pattern}", **params)
 
 
-def _read_trace(path: str, allow_outside: bool) -> list:
+def _read_trace(path: str, allow_outside: bool, input_format: str = "auto") -> list:
     from workloads.open_trace import open_trace
-    with open_trace(path, allow_outside=allow_outside) as reader:
+    with open_trace(path, allow_outside=allow_outside, input_format=input_format) as reader:
         return list(reader)

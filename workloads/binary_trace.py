@@ -45,14 +45,15 @@ import zstandard
 
 from workloads.contents import (
     DEFAULT_PAGE_SIZE,
-    MAX_U64,
     fill_page,
     fraction_read,
     page_size_problem,
-    same_filled_word,
+    size_problem,
 )
-from workloads.errors import TraceFormatError
-from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.errors import TraceFormatError, open_trace_file
+from workloads.events import (COMPACT, DISCARD, READ, WRITE, PageEvent, discard_problem,
+                              event_problem, same_filled_word)
+from workloads.output_file import OutputFile
 
 HEADER = struct.Struct("<II8sHHIII")
 TRAILER = struct.Struct("<IIQ")
@@ -111,8 +112,10 @@ def _width(value: int) -> int:
 class BinaryTraceWriter:
     """Writes ``PageEvent`` records to a binary trace; use as a context manager.
 
-    If the ``with`` block raises, the trace is closed without its end record,
-    so readers report it as truncated instead of taking it for complete.
+    The trace is written to a temporary file and put in place by ``close``; if
+    the ``with`` block raises, it is discarded and an existing file at ``path``
+    is left untouched. On standard output (``path`` ``-``) a trace cut short
+    has no end record, so readers report it as truncated.
     """
 
     def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE, *,
@@ -123,16 +126,24 @@ class BinaryTraceWriter:
         self.path = os.fspath(path)
         self.page_size = page_size
         self.dict_pages = max(0, dict_bytes // page_size)
+        if self.dict_pages & (self.dict_pages - 1):
+            raise ValueError(f"a reference window of {self.dict_pages} pages: it must be a"
+                             " power of two (or 0) so readers can check it")
         self.records = 0
         self._literals = 0
         self._digests: dict[bytes, int] = {}
         self._ring: list[bytes | None] = [None] * self.dict_pages
         self._buf = bytearray()
-        self._file = open(self.path, "wb")
-        self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
-                                     page_size, self.dict_pages, 0))
-        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
-        self._zstd = compressor.stream_writer(self._file, closefd=False)
+        self._output = OutputFile(self.path)      # a temporary file until close()
+        try:
+            self._file = self._output.open()
+            self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
+                                         page_size, self.dict_pages, 0))
+            compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+            self._zstd = compressor.stream_writer(self._file, closefd=False)
+        except BaseException:                     # Ctrl-C, say: no temporary file left
+            self._output.discard()
+            raise
 
     def _record(self, kind: int, *fields: int, index: int | None = None,
                 arg: int | None = None) -> None:
@@ -154,30 +165,25 @@ class BinaryTraceWriter:
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
+        problem = event_problem(event, self.page_size)
+        if problem:
+            raise ValueError(problem)
         op, index, arg = event
-        if op != COMPACT and not (isinstance(index, int) and 0 <= index <= MAX_U64):
-            raise ValueError(f"slot index {index!r} is not in 0 .. 2**64 - 1")
         if op == WRITE:
             self._write_page(index, arg)
         elif op == READ:
             self._record(RD, index=index)
         elif op == DISCARD:
-            if not (isinstance(arg, int) and 1 <= arg <= MAX_U64):
-                raise ValueError(f"discard count {arg!r} is not in 1 .. 2**64 - 1")
             self._record(DISC, index=index, arg=arg)
-        elif op == COMPACT:
-            self._record(COMP)
         else:
-            raise ValueError(f"unknown operation {op!r}")
+            self._record(COMP)
 
     def _write_page(self, index: int, page: bytes | int) -> None:
-        if isinstance(page, int):
-            if not 1 <= page <= MAX_U64:
-                raise ValueError(f"compressed size {page} is not in 1 .. 2**64 - 1")
+        if type(page) is int:
+            if not 1 <= page <= self.page_size:
+                raise ValueError(size_problem(page, self.page_size))
             self._record(SIZE, index=index, arg=page)
             return
-        if len(page) != self.page_size:
-            raise ValueError(f"page of {len(page)} bytes in a trace of {self.page_size}-byte pages")
         word = same_filled_word(page)
         if word is not None:
             self._record(FILL, word, index=index)
@@ -200,15 +206,25 @@ class BinaryTraceWriter:
         self._buf += page
 
     def close(self) -> None:
-        """Write the end record and close the file (a second close does nothing)."""
+        """Write the end record and put the file in place (a second close does nothing)."""
         if self._file.closed:
             return
-        self._record(END, arg=self.records)
-        self._zstd.write(self._buf)
-        self._buf.clear()
-        self._zstd.close()
-        frame_length = self._file.tell() - HEADER.size
-        self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
+        try:
+            self._record(END, arg=self.records)
+            self._zstd.write(self._buf)
+            self._buf.clear()
+            self._zstd.close()
+            frame_length = self._file.tell() - HEADER.size
+            self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
+            self._output.commit()
+        except BaseException:
+            self.discard()
+            raise
+        self._file.close()
+
+    def discard(self) -> None:
+        """Drop what was written: an existing file at ``path`` stays as it was."""
+        self._output.discard()
         self._file.close()
 
     def __enter__(self) -> BinaryTraceWriter:
@@ -218,7 +234,33 @@ class BinaryTraceWriter:
         if exc_type is None:
             self.close()
         else:
-            self._file.close()
+            self.discard()
+
+
+class _TailKeeper:
+    """The file as zstd reads it, remembering how many bytes went by and the last 16.
+
+    The trailer sits after the zstd frame; zstd may already have read past the
+    frame's end, so instead of seeking (impossible on a pipe) the reader
+    drains what is left through here and checks the last bytes and the length.
+    """
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self.count = 0
+        self.tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        self.count += len(data)
+        self.tail = (self.tail + data[-TRAILER.size:])[-TRAILER.size:]
+        return data
+
+    def drain(self) -> tuple[int, bytes]:
+        """Read to the end of the file; (bytes read in all, the last TRAILER.size)."""
+        while self.read(CHUNK):
+            pass
+        return self.count, self.tail
 
 
 class BinaryTraceReader:
@@ -229,19 +271,20 @@ class BinaryTraceReader:
 
     format = "binary"
 
-    def __init__(self, path: str | os.PathLike, *, page_size: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, *, page_size: int | None = None,
+                 stream=None) -> None:
+        """``stream``: the trace already open (binary, at its start); ``path`` then names it."""
         self.path = os.fspath(path)
         self._last = 0
-        try:
-            self._file = open(self.path, "rb")
-        except OSError as exc:
-            raise TraceFormatError(self.path, 0, f"cannot open trace: {exc.strerror}") from None
+        self._file = open_trace_file(self.path, stream)
         try:
             self._read_header(page_size)
         except BaseException:
             self._file.close()
             raise
-        self._stream = zstandard.ZstdDecompressor().stream_reader(self._file, closefd=False)
+        self._source = _TailKeeper(self._file)
+        self._stream = zstandard.ZstdDecompressor().stream_reader(self._source, read_size=CHUNK,
+                                                                  closefd=False)
 
     def _read_header(self, wanted: int | None) -> None:
         raw = self._file.read(HEADER.size)
@@ -260,6 +303,9 @@ class BinaryTraceReader:
             raise TraceFormatError(self.path, 0, problem)
         if window > DEFAULT_DICT_BYTES * 16 // page_size:
             raise TraceFormatError(self.path, 0, f"reference window of {window} pages is too large")
+        if window & (window - 1):
+            raise TraceFormatError(self.path, 0, f"reference window of {window} pages is not"
+                                                 " a power of two (damaged header)")
         if wanted is not None and wanted != page_size:
             raise TraceFormatError(self.path, 0,
                                    f"trace page_size {page_size} differs from requested {wanted}")
@@ -337,12 +383,13 @@ class BinaryTraceReader:
             elif kind == RD:
                 event = new(PageEvent, (READ, values[0], None))
             elif kind == SIZE:
-                if values[1] < 1:
-                    raise TraceFormatError(path, record, "compressed size 0")
+                if not 1 <= values[1] <= page_size:
+                    raise TraceFormatError(path, record, size_problem(values[1], page_size))
                 event = new(PageEvent, (WRITE, values[0], values[1]))
             elif kind == DISC:
-                if values[1] < 1:
-                    raise TraceFormatError(path, record, "discard of 0 pages")
+                problem = discard_problem(values[0], values[1])
+                if problem:
+                    raise TraceFormatError(path, record, problem)
                 event = new(PageEvent, (DISCARD, values[0], values[1]))
             elif kind == COMP:
                 event = new(PageEvent, (COMPACT, 0, None))
@@ -359,8 +406,8 @@ class BinaryTraceReader:
                                    f"end record counts {count} records, found {record - 1}")
         if rest or self._read(record):
             raise TraceFormatError(self.path, record, "data after the end record")
-        size = os.fstat(self._file.fileno()).st_size
-        trailer = os.pread(self._file.fileno(), TRAILER.size, max(0, size - TRAILER.size))
+        size, trailer = self._source.drain()
+        size += HEADER.size
         if len(trailer) < TRAILER.size:
             raise TraceFormatError(self.path, record, "truncated: the trailer is missing")
         magic, length, frame_length = TRAILER.unpack(trailer)
@@ -372,9 +419,8 @@ class BinaryTraceReader:
                                    f" {HEADER.size + frame_length + TRAILER.size}")
 
     def close(self) -> None:
-        """Close the trace file."""
-        if hasattr(self, "_stream"):
-            self._stream.close()
+        """Close the trace file (a reader exists only once its header was read)."""
+        self._stream.close()
         self._file.close()
 
     def __enter__(self) -> BinaryTraceReader:

@@ -35,7 +35,6 @@ from workloads.errors import CaptureError
 from workloads.events import WRITE, PageEvent
 
 PRESENT = 1 << 63
-SWAPPED = 1 << 62
 INCLUDE_CHOICES = ("private", "anonymous", "all")
 _UNREADABLE = ("[vvar]", "[vvar_vclock]", "[vsyscall]", "[uprobes]")
 _PAGEMAP_CHUNK = 1 << 16          # entries read per pagemap call (512 KiB)

@@ -19,9 +19,7 @@ Exact byte definitions (``P`` is the page size; see docs/trace-format.md):
   8192..8999 followed by 3288 zero bytes.
 - ``size:<n>``: no bytes at all, the int ``n >= 1``.
 
-Same-filled means what zram means (spec 2.4): every aligned 8-byte word equals
-the first one, so a page of ``ab`` repeated is same-filled (word
-``0x6261626162616261``) while a page of ``abc`` repeated is not.
+Same-filled means what zram means (``workloads.events.same_filled_word``).
 """
 
 from __future__ import annotations
@@ -29,15 +27,16 @@ from __future__ import annotations
 import os
 import random
 import re
+import stat
 from collections import OrderedDict
+
+from workloads.events import MAX_U64, WORD
 
 DEFAULT_PAGE_SIZE = 4096
 MIN_PAGE_SIZE = 4096
 # The largest base page Linux supports (hexagon, powerpc 256K configs); bigger
 # values would only let a malformed trace ask for absurd allocations.
 MAX_PAGE_SIZE = 256 * 1024
-WORD = 8
-MAX_U64 = (1 << 64) - 1
 
 _DECIMAL = re.compile(r"[0-9]{1,20}", re.ASCII)    # what parse_u64 accepts
 _HEX = re.compile(r"(?:0[xX])?([0-9a-fA-F]{1,16})", re.ASCII)
@@ -69,6 +68,17 @@ def parse_u64(text: str, what: str) -> int:
     return value
 
 
+def size_problem(size: int, page_size: int) -> str:
+    """Why ``size:<size>`` is no compressed length of a ``page_size`` page.
+
+    Anything at or above the huge threshold is stored as the raw page, so a
+    size above the page itself can only be a mistake.
+    """
+    if size < 1:
+        return "bad size 0: a compressed size is at least 1"
+    return f"bad size {size}: larger than the {page_size}-byte page"
+
+
 def parse_fill_word(text: str) -> int:
     """The word of ``fill:<text>``: 1 to 16 hex digits, optional ``0x``."""
     match = _HEX.fullmatch(text)
@@ -91,14 +101,6 @@ def fill_page(word: int, page_size: int) -> bytes:
 def random_page(seed: int, page_size: int) -> bytes:
     """The incompressible page of ``random:<seed>``."""
     return random.Random(seed).randbytes(page_size)
-
-
-def same_filled_word(page: bytes) -> int | None:
-    """The repeated little-endian 8-byte word of a same-filled page, else None."""
-    first = page[:WORD]
-    if len(first) < WORD or first * (len(page) // WORD) != page:
-        return None
-    return int.from_bytes(first, "little")
 
 
 def fill_word_text(word: int) -> str:
@@ -124,6 +126,7 @@ class PageFiles:
         self.max_open = max_open
         self._real_base = os.path.realpath(self.base_dir)
         self._open: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self.refused: set[str] = set()   # real paths a command is writing: never read them
 
     def resolve(self, name: str) -> str:
         """The absolute path ``name`` stands for, or ContentError if refused."""
@@ -149,16 +152,27 @@ class PageFiles:
             self._open.move_to_end(name)
             return entry
         full = self.resolve(name)
+        if os.path.realpath(full) in self.refused:
+            raise ContentError(f"file {name!r} is also this command's output: write to"
+                               " another name")
         try:
-            handle = open(full, "rb")
+            # stat first: opening a FIFO would wait for a writer, a device may act
+            _require_regular(name, os.stat(full).st_mode)
+            fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ContentError(f"cannot open file {name!r}: {reason}") from None
+        handle = os.fdopen(fd, "rb")
         try:
-            size = os.fstat(handle.fileno()).st_size
+            info = os.fstat(fd)
+            _require_regular(name, info.st_mode)    # swapped in after the stat
+            size = info.st_size
         except OSError as exc:
             handle.close()
             raise ContentError(f"cannot read file {name!r}: {exc.strerror}") from None
+        except ContentError:
+            handle.close()
+            raise
         self._open[name] = (handle, size)
         if len(self._open) > self.max_open:
             _, (oldest, _) = self._open.popitem(last=False)
@@ -184,6 +198,19 @@ class PageFiles:
         while self._open:
             _, (handle, _) = self._open.popitem()
             handle.close()
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"))
+
+
+def _require_regular(name: str, mode: int) -> None:
+    """ContentError unless ``mode`` is a regular file's: pages come from files only."""
+    if stat.S_ISREG(mode):
+        return
+    kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
+    raise ContentError(f"file {name!r} is {kind}, not a regular file")
 
 
 class ContentDecoder:
@@ -227,12 +254,21 @@ class ContentDecoder:
 
     def _size(self, rest: str) -> int:
         size = parse_u64(rest, "size")
-        if size < 1:
-            raise ContentError("bad size 0: a compressed size is at least 1")
+        if not 1 <= size <= self.page_size:
+            raise ContentError(size_problem(size, self.page_size))
         return size
 
 
 def fraction_read(file) -> float:
-    """Share of an open file consumed so far, 0.0 to 1.0: what a progress bar shows."""
-    size = os.fstat(file.fileno()).st_size
-    return min(file.tell() / size, 1.0) if size else 1.0
+    """Share of an open file consumed so far, 0.0 to 1.0: what a progress bar shows.
+
+    A pipe has no size to measure against: 0.0 until its end is known.
+    """
+    try:
+        info = os.fstat(file.fileno())
+        position = file.tell()
+    except (OSError, ValueError):       # io.UnsupportedOperation is both
+        return 0.0
+    if not stat.S_ISREG(info.st_mode):
+        return 0.0
+    return min(position / info.st_size, 1.0) if info.st_size else 1.0

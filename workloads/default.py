@@ -32,6 +32,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from workloads.errors import BadOption
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
 from workloads.generators import PAGE_SIZE
 from workloads.mixes import MixSampler
@@ -60,7 +61,7 @@ def default_workload(seed: int = DEFAULT_SEED, pages: int = DEFAULT_PAGES,
     Phase 3 is one compaction, then a read of every 64th slot.
     """
     if pages < 1:
-        raise ValueError("the default workload needs at least one page")
+        raise BadOption("the default workload needs at least one page")
     rng = random.Random(seed)
     sampler = MixSampler(DEFAULT_MIX, page_size)
     for slot in range(pages):
@@ -79,3 +80,42 @@ def default_workload(seed: int = DEFAULT_SEED, pages: int = DEFAULT_PAGES,
     yield PageEvent(COMPACT, 0, None)
     for slot in range(0, pages, 64):
         yield PageEvent(READ, slot, None)
+
+
+class DefaultWorkload:
+    """The default workload with a trace reader's face, so a command treats both alike.
+
+    Like a reader it has a ``page_size``, says where it is (``location()``:
+    ``<default workload>:N``, the N-th event) and how much it has given
+    (``fraction_read()``), and is a context manager. 4096 pages give
+    4096 + 409 + 204 + 40 + 1 + 64 = 4,814 events.
+    """
+
+    format = "default"
+
+    def __init__(self, seed: int = DEFAULT_SEED, pages: int = DEFAULT_PAGES,
+                 page_size: int = PAGE_SIZE) -> None:
+        self.seed, self.pages, self.page_size = seed, pages, page_size
+        self.total = (pages + pages // 10 + pages // 20 + max(1, pages // 100) + 1
+                      + -(-pages // 64))
+        self.given = 0
+
+    def __iter__(self) -> Iterator[PageEvent]:
+        for event in default_workload(self.seed, self.pages, self.page_size):
+            self.given += 1
+            yield event
+
+    def location(self) -> str:
+        return f"<default workload>:{self.given}"
+
+    def fraction_read(self) -> float:
+        return self.given / self.total
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> DefaultWorkload:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass

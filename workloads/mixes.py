@@ -7,9 +7,10 @@ to 1); ``mix_page`` draws a kind by weight, then a page of that kind.
 To say how compressible a set of pages is, we measure it the way zram's
 ``mm_stat`` would: ``orig_data_size`` counts every page, ``compr_data_size``
 counts nothing for a same-filled page, the lz4 length for an ordinary page, and
-a whole page for a huge one (lz4 length >= ``HUGE_THRESHOLD``, the zsmalloc
-``huge_class_size`` at the default chain size 8). Worked example: 100 pages of
-which 10 are zero, 5 random (huge) and 85 compress to 1200 bytes each give
+a whole page for a huge one (lz4 length >= ``huge_threshold``: the device's
+``huge_class_size``, 3625 for 4 KiB pages at chain size 8; workloads know no
+geometry, so the caller passes it in). Worked example: 100 pages of which 10
+are zero, 5 random (huge) and 85 compress to 1200 bytes each give
 ``orig_data_size = 409600``, ``compr_data_size = 5*4096 + 85*1200 = 122480`` and
 a ratio of 3.34.
 
@@ -29,10 +30,10 @@ from itertools import accumulate
 
 import lz4.frame
 
-from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.errors import BadOption
+from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent, same_filled_word
 from workloads.generators import KINDS, PAGE_SIZE, as_rng
 
-HUGE_THRESHOLD = 3625     # zsmalloc huge_class_size with 4 KiB pages and chain size 8
 _RAW_BLOCK = 0x8000_0000  # lz4 frame block-size flag: the block is stored uncompressed
 
 
@@ -43,11 +44,6 @@ def lz4_size(page: bytes) -> int:
                                content_checksum=False, store_size=False)
     size = int.from_bytes(frame[7:11], "little")
     return len(page) if size & _RAW_BLOCK else size
-
-
-def same_filled(page: bytes) -> bool:
-    """True if the page is one 8-byte word repeated (zram's same-filled test)."""
-    return page == page[:8] * (len(page) // 8)
 
 
 @dataclass(frozen=True)
@@ -77,14 +73,17 @@ class Profile:
         return self.huge_pages / self.pages if self.pages else 0.0
 
 
-def profile(pages: Iterable[bytes], huge_threshold: int = HUGE_THRESHOLD) -> Profile:
-    """Measure a set of pages: counts, zram-style sizes and lz4 length deciles."""
+def profile(pages: Iterable[bytes], huge_threshold: int) -> Profile:
+    """Measure a set of pages: counts, zram-style sizes and lz4 length deciles.
+
+    ``huge_threshold`` is the device's ``huge_class_size`` (its geometry's).
+    """
     n = same = huge = orig = compr = 0
     sizes = []
     for page in pages:
         n += 1
         orig += len(page)
-        if same_filled(page):
+        if same_filled_word(page) is not None:
             same += 1
             continue
         size = lz4_size(page)
@@ -101,9 +100,28 @@ def profile(pages: Iterable[bytes], huge_threshold: int = HUGE_THRESHOLD) -> Pro
 def _check_mix(mix: Mapping[str, float]) -> None:
     unknown = sorted(set(mix) - set(KINDS))
     if unknown:
-        raise ValueError(f"unknown content kind(s) {unknown}; known: {sorted(KINDS)}")
+        raise BadOption(f"unknown content kind {', '.join(unknown)}; known: {', '.join(KINDS)}")
     if not mix or min(mix.values()) < 0 or sum(mix.values()) <= 0:
-        raise ValueError("a mix needs non-negative weights with a positive sum")
+        raise BadOption("a mix needs non-negative weights with a positive sum")
+
+
+def parse_mix(text: str) -> str | dict[str, float]:
+    """A kind or a mix as a user writes it: ``heap`` -> ``"heap"``, and
+    ``heap=0.7,zero=0.3`` -> ``{"heap": 0.7, "zero": 0.3}``; BadOption names
+    what is wrong (an unknown kind, a weight that is not a number)."""
+    if "=" not in text:
+        _check_mix({text.strip(): 1.0})
+        return text.strip()
+    mix: dict[str, float] = {}
+    for part in text.split(","):
+        kind, sep, weight = part.partition("=")
+        try:
+            mix[kind.strip()] = float(weight)
+        except ValueError:
+            raise BadOption(f"{part!r} is not kind=weight (a mix is e.g. heap=0.7,zero=0.3)"
+                            ) from None
+    _check_mix(mix)
+    return mix
 
 
 class MixSampler:
@@ -135,8 +153,9 @@ def mix_page(mix: Mapping[str, float] | str, rng: random.Random | int,
     return MixSampler(mix, page_size)(as_rng(rng))
 
 
-def mix_for_ratio(target: float, base: Mapping[str, float], *, samples: int = 400,
-                  seed: int = 0, page_size: int = PAGE_SIZE) -> dict[str, float]:
+def mix_for_ratio(target: float, base: Mapping[str, float], *, huge_threshold: int,
+                  samples: int = 400, seed: int = 0,
+                  page_size: int = PAGE_SIZE) -> dict[str, float]:
     """A copy of ``base`` with random or zero pages added so that its expected
     zram ratio (orig_data_size / compr_data_size) is ``target``.
 
@@ -148,10 +167,10 @@ def mix_for_ratio(target: float, base: Mapping[str, float], *, samples: int = 40
     = 0.27 of random pages per unit of base weight.
     """
     if target < 1:
-        raise ValueError("a zram compression ratio can not be below 1")
+        raise BadOption("a zram compression ratio can not be below 1")
     _check_mix(base)
     sampler, rng = MixSampler(base, page_size), random.Random(seed)
-    p = profile(sampler(rng) for _ in range(samples))
+    p = profile((sampler(rng) for _ in range(samples)), huge_threshold)
     mean = p.compr_data_size / p.pages
     total = sum(base.values())
     mix = {k: v / total for k, v in base.items()}

@@ -27,7 +27,9 @@ class RawImageReader:
 
     format = "raw"
 
-    def __init__(self, path: str | os.PathLike, *, page_size: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, *, page_size: int | None = None,
+                 stream=None) -> None:
+        """``stream``: the image already open (binary, at its start); ``path`` then names it."""
         page_size = DEFAULT_PAGE_SIZE if page_size is None else page_size
         problem = page_size_problem(page_size)
         if problem:
@@ -35,6 +37,9 @@ class RawImageReader:
         self.path = os.fspath(path)
         self.page_size = page_size
         self._last = 0
+        if stream is not None:
+            self._file = stream
+            return
         try:
             self._file = open(self.path, "rb")
         except OSError as exc:
@@ -56,8 +61,12 @@ class RawImageReader:
             page = read(page_size)
             if not page:
                 return
-            if len(page) < page_size:
-                page += bytes(page_size - len(page))
+            while len(page) < page_size:      # a pipe may hand over less: read on
+                more = read(page_size - len(page))
+                if not more:
+                    page += bytes(page_size - len(page))
+                    break
+                page += more
             self._last = index + 1
             yield PageEvent(WRITE, index, page)
             index += 1

@@ -14,6 +14,12 @@ A text trace is one operation per line, after a magic line::
     D 0 2                   # discard slots 0 and 1
     C                       # compact
 
+Version 2 (``zramsim-trace 2``) adds two operations; version 1 lines mean the
+same in both::
+
+    S writeback type=huge_idle   # echo 'type=huge_idle' > /sys/block/zram0/writeback
+    T 3600                       # 3600 simulated seconds pass (a decimal: T 0.25)
+
 The reader streams: it holds one line at a time, reads the header (magic and
 ``page_size``) in its constructor, and yields ``PageEvent`` records.  Every
 malformed line raises ``TraceFormatError(path, line, reason)``.  Contents are
@@ -33,7 +39,6 @@ import os
 
 from workloads.contents import (
     DEFAULT_PAGE_SIZE,
-    MAX_U64,
     ContentDecoder,
     ContentError,
     PageFiles,
@@ -41,36 +46,47 @@ from workloads.contents import (
     fraction_read,
     page_size_problem,
     parse_u64,
-    same_filled_word,
+    size_problem,
 )
-from workloads.errors import TraceFormatError
-from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from workloads.errors import OutputError, TraceFormatError, open_trace_file
+from workloads.events import (COMPACT, DISCARD, READ, SET, TIME, WRITE, PageEvent,
+                              discard_problem, event_problem, same_filled_word)
+from workloads.output_file import OutputFile
 
 _new = tuple.__new__             # PageEvent without its Python-level __new__ (~0.2 us)
 MAGIC = "zramsim-trace"
 VERSION = "1"
+VERSIONS = ("1", "2")       # 2 = 1 plus S (attribute write) and T (clock)
+NS_PER_SECOND = 10 ** 9
 SIDE_SUFFIX = ".pages"
 # Digests of side-file pages remembered for sharing; past this the map restarts.
 SIDE_DEDUP_ENTRIES = 1 << 16
+# The longest line accepted, in bytes: a real line is under 4200 (a file: path
+# of PATH_MAX), so a longer one is a damaged or hostile file, refused before it
+# is held in memory.
+MAX_LINE = 1 << 16
+BOM = b"\xef\xbb\xbf"
 
 
 class TextTraceReader:
-    """Streams the ``PageEvent`` records of a version 1 text trace (single pass)."""
+    """Streams the ``PageEvent`` records of a version 1 or 2 text trace (single pass)."""
 
     format = "text"
 
     def __init__(self, path: str | os.PathLike, *, allow_outside: bool = False,
-                 page_size: int | None = None) -> None:
+                 page_size: int | None = None, stream=None, folder: str | None = None) -> None:
+        """``stream``: the trace already open (binary, at its start), ``path`` then names
+        it; ``folder``: where ``file:`` paths start (default: the trace's folder)."""
         self.path = os.fspath(path)
         self.page_size = DEFAULT_PAGE_SIZE
+        self.version = VERSION
         self._line = 0
         self._last = 0
         self._pending: list[str] | None = None
+        self._file = open_trace_file(self.path, stream)
         try:
-            self._file = open(self.path, "rb")
-        except OSError as exc:
-            raise TraceFormatError(self.path, 0, f"cannot open trace: {exc.strerror}") from None
-        try:
+            if self._file.peek(len(BOM))[:len(BOM)] == BOM:
+                self._file.read(len(BOM))         # a UTF-8 byte order mark is tolerated
             self._read_header()
             if page_size is not None and page_size != self.page_size:
                 raise TraceFormatError(
@@ -79,14 +95,22 @@ class TextTraceReader:
         except BaseException:
             self._file.close()
             raise
-        folder = os.path.dirname(os.path.abspath(self.path))
+        if folder is None:
+            folder = os.path.dirname(os.path.abspath(self.path))
         self._files = PageFiles(folder, self.page_size, allow_outside=allow_outside)
         self._decoder = ContentDecoder(self.page_size, self._files)
 
     def _next_tokens(self) -> list[str] | None:
         """The tokens of the next line that is not blank or a comment; None at EOF."""
-        for raw in self._file:
+        readline = self._file.readline
+        while True:
+            raw = readline(MAX_LINE + 1)
+            if not raw:
+                return None
             self._line += 1
+            if len(raw) > MAX_LINE:
+                raise TraceFormatError(self.path, self._line,
+                                       f"line longer than {MAX_LINE} bytes")
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -94,7 +118,6 @@ class TextTraceReader:
             tokens = text.split("#", 1)[0].split()
             if tokens:
                 return tokens
-        return None
 
     def _fail(self, reason: str) -> TraceFormatError:
         return TraceFormatError(self.path, self._line, reason)
@@ -108,10 +131,13 @@ class TextTraceReader:
             raise self._fail(f"missing magic line '{MAGIC} {VERSION}' (found {tokens[0]!r})")
         if len(tokens) < 2:
             raise self._fail(f"missing version after '{MAGIC}'")
-        if tokens[1] != VERSION:
-            raise self._fail(f"unsupported version {tokens[1]!r} (this reader knows {VERSION})")
+        if tokens[1] not in VERSIONS:
+            raise self._fail(f"unsupported version {tokens[1]!r} (this reader knows "
+                             f"{' and '.join(VERSIONS)})")
         if len(tokens) > 2:
-            raise self._fail(f"extra tokens after '{MAGIC} {VERSION}': {' '.join(tokens[2:])!r}")
+            raise self._fail(f"extra tokens after '{MAGIC} {tokens[1]}': "
+                             f"{' '.join(tokens[2:])!r}")
+        self.version = tokens[1]
         self._magic_line = self._line
         self._page_size_line = self._line       # where the page size was decided
         tokens = self._next_tokens()
@@ -134,6 +160,10 @@ class TextTraceReader:
         if problem:
             raise self._fail(f"{problem} (must be a power of two >= 4096)")
         return value
+
+    def refuse_reading(self, paths) -> None:
+        """Make ``file:`` contents naming any of ``paths`` an error (they are being written)."""
+        self._files.refused.update(os.path.realpath(p) for p in paths)
 
     def location(self) -> str:
         """``path:line`` of the last record yielded (line 0 before the first)."""
@@ -170,8 +200,9 @@ class TextTraceReader:
                 count = parse_u64(tokens[2], "count") if len(tokens) == 3 else 1
                 if count < 1:
                     raise self._fail("bad count 0: a discard covers at least 1 page")
-                if index + count - 1 > MAX_U64:
-                    raise self._fail(f"discard of {count} pages from {index} passes 2**64")
+                problem = discard_problem(index, count)
+                if problem:
+                    raise self._fail(problem)
                 return PageEvent(DISCARD, index, count)
             if op == COMPACT:
                 self._arity(tokens, 1, "C")
@@ -180,7 +211,32 @@ class TextTraceReader:
             raise self._fail(str(exc)) from None
         if op == "page_size":
             raise self._fail("page_size must come before the first operation")
+        if op in (SET, TIME):
+            return self._parse_v2(tokens)
         raise self._fail(f"unknown operation {op!r} (expected W, R, D or C)")
+
+    def _parse_v2(self, tokens: list[str]) -> PageEvent:
+        """``S <attribute> <value...>`` and ``T <seconds>``, only in version 2."""
+        if self.version == "1":
+            raise self._fail(f"operation {tokens[0]!r} needs '{MAGIC} 2' (this trace is "
+                             f"version 1)")
+        if tokens[0] == SET:
+            if len(tokens) < 3:
+                raise self._fail("expected 'S <attribute> <value>'" + _extra(tokens, 3))
+            return PageEvent(SET, 0, (tokens[1], " ".join(tokens[2:])))
+        self._arity(tokens, 2, "T <seconds>")
+        return PageEvent(TIME, 0, self._seconds(tokens[1]))
+
+    def _seconds(self, text: str) -> int:
+        """Nanoseconds from a non-negative decimal: ``1.5`` -> 1500000000."""
+        whole, dot, fraction = text.partition(".")
+        if not (whole.isascii() and whole.isdigit()) or (
+                dot and not (fraction.isascii() and fraction.isdigit())):
+            raise self._fail(f"bad seconds {text!r}: expected a non-negative decimal "
+                             f"such as 60 or 0.25")
+        if len(fraction) > 9:
+            raise self._fail(f"bad seconds {text!r}: finer than a nanosecond")
+        return int(whole) * NS_PER_SECOND + int(fraction.ljust(9, "0") or 0)
 
     def _arity(self, tokens: list[str], count: int, form: str) -> None:
         if len(tokens) != count:
@@ -209,14 +265,20 @@ def _extra(tokens: list[str], allowed: int) -> str:
 
 
 class TextTraceWriter:
-    """Writes ``PageEvent`` records as a version 1 text trace.
+    """Writes ``PageEvent`` records as a text trace (version 1, or 2 for S and T).
 
     Pages that are not same-filled go to the side file ``<path>.pages`` (created
     only when needed) and are referenced by ``file:`` with the side file's name,
     which sits in the same folder as the trace, so the pair can be moved together.
+    Both are written to temporary files and put in place by ``close``; if the
+    ``with`` block raises they are discarded and existing targets stay as they were.
     """
 
-    def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE,
+                 version: str = VERSION) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"no text trace version {version!r}")
+        self.version = version
         problem = page_size_problem(page_size)
         if problem:
             raise ValueError(problem)
@@ -230,28 +292,40 @@ class TextTraceWriter:
         self._side = None
         self._side_pages = 0
         self._seen: dict[bytes, int] = {}
-        self._out = open(self.path, "w", encoding="utf-8", newline="\n")
-        self._out.write(f"{MAGIC} {VERSION}\npage_size {page_size}\n")
+        self._side_output: OutputFile | None = None
+        self._output = OutputFile(self.path)     # temporary files until close()
+        try:
+            self._out = self._output.open(text=True)
+            self._out.write(f"{MAGIC} {version}\npage_size {page_size}\n")
+        except BaseException:                    # Ctrl-C, say: no temporary file left
+            self._output.discard()
+            raise
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
+        problem = event_problem(event, self.page_size)
         op, index, arg = event
+        if not problem and op == WRITE and type(arg) is int and arg > self.page_size:
+            problem = size_problem(arg, self.page_size)
+        if problem:
+            raise ValueError(problem)
         if op == WRITE:
             self._out.write(f"W {index} {self._content(arg)}\n")
         elif op == READ:
             self._out.write(f"R {index}\n")
         elif op == DISCARD:
             self._out.write(f"D {index}\n" if arg == 1 else f"D {index} {arg}\n")
-        elif op == COMPACT:
-            self._out.write("C\n")
+        elif op in (SET, TIME):
+            if self.version == VERSION:
+                raise ValueError(f"operation {op!r} needs a version 2 text trace")
+            self._out.write(f"S {arg[0]} {arg[1]}\n" if op == SET else
+                            f"T {arg // NS_PER_SECOND}.{arg % NS_PER_SECOND:09d}\n")
         else:
-            raise ValueError(f"unknown operation {op!r}")
+            self._out.write("C\n")
 
     def _content(self, arg: bytes | int) -> str:
-        if isinstance(arg, int):
+        if type(arg) is int:
             return f"size:{arg}"
-        if len(arg) != self.page_size:
-            raise ValueError(f"page of {len(arg)} bytes in a trace of {self.page_size}-byte pages")
         word = same_filled_word(arg)
         if word is not None:
             return fill_word_text(word)
@@ -262,7 +336,12 @@ class TextTraceWriter:
         number = self._seen.get(digest)
         if number is None:
             if self._side is None:
-                self._side = open(self.side_path, "wb")
+                if self._output.in_place:       # standard output, /dev/null, a FIFO
+                    where = "standard output" if self._output.is_stdout else self.path
+                    raise OutputError(where, "page bytes go to a side file beside a text"
+                                      f" trace: write a binary trace to {where}")
+                self._side_output = OutputFile(self.side_path)
+                self._side = self._side_output.open()
             self._side.write(page)
             number = self._side_pages
             self._side_pages += 1
@@ -272,7 +351,27 @@ class TextTraceWriter:
         return number
 
     def close(self) -> None:
-        """Flush and close the trace and its side file."""
+        """Put the side file, then the trace, in place of their targets."""
+        if self._out.closed:
+            return
+        outputs = [out for out in (self._side_output, self._output) if out is not None]
+        try:
+            for output in outputs:              # every byte written before either is put
+                output.finish()                 # in place: never a side file alone
+            for output in outputs:
+                output.commit()
+        except BaseException:
+            self.discard()
+            raise
+        if self._side is not None:
+            self._side.close()
+        self._out.close()
+
+    def discard(self) -> None:
+        """Drop what was written: existing files at the targets stay as they were."""
+        for output in (self._side_output, self._output):
+            if output is not None:
+                output.discard()
         self._out.close()
         if self._side is not None:
             self._side.close()
@@ -280,5 +379,8 @@ class TextTraceWriter:
     def __enter__(self) -> TextTraceWriter:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()

@@ -5,14 +5,8 @@ compressed *length* (to pick a size class, or to store the page raw when the
 length reaches the huge threshold). So what matters most for fidelity is that
 our lengths are the kernel's lengths.
 
-lz4: the kernel's ``lib/lz4`` is LZ4 1.7.3-era ``LZ4_compress_fast`` with
-acceleration 1. python-lz4's ``lz4.block.compress`` takes another internal path
-and disagrees on most pages; the single block inside
-``lz4.frame.compress(..., compression_level=0, block_linked=False)`` is the same
-algorithm of LZ4 1.9 and matched the kernel on 98.4% of 31,069 real pages (0 to
-6 bytes shorter otherwise, never longer, identical huge-page count). The frame is
-``magic(4) FLG BD HC`` then a 4-byte little-endian block length (bit 31 set:
-stored raw) and the block; we return just the block.
+lz4: ``zramsim.lz4_block`` (python-lz4's LZ4 1.9, the kernel's length on
+96-98% of real pages) and ``zramsim.lz4_kernel`` (exact on every page).
 
 zstd: level 3 and optional dictionary, like zram's ``algorithm_params``; the
 kernel frame keeps the content size and the dictionary id and has no checksum,
@@ -24,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-import lz4.block
-import lz4.frame
 import zstandard
 
 from zramsim.errors import ConfigError
+from zramsim.lz4_block import Lz4
+from zramsim.lz4_kernel import Lz4Kernel
 
-_frame_compress = lz4.frame.compress
+__all__ = ["Backend", "COMPRESSORS", "Compressor", "Lz4", "Lz4Kernel", "Zstd", "make_compressor"]
 
 
 class Compressor(Protocol):
@@ -43,42 +37,6 @@ class Compressor(Protocol):
     def decompress(self, data: bytes, page_size: int) -> bytes: ...
 
     def params(self) -> dict: ...
-
-
-_FRAME_HEADER = 7           # magic, FLG, BD, HC: no content size, no dictionary id
-_BLOCK_START = _FRAME_HEADER + 4    # after the 4-byte block length
-_END_MARK = 4               # a zero block length closes the frame; no checksum follows
-
-
-class Lz4:
-    """lz4 with the kernel's block output; ``acceleration`` as zram's ``level=``."""
-
-    name = "lz4"
-
-    def __init__(self, acceleration: int = 1) -> None:
-        if acceleration < 1:
-            raise ConfigError(f"lz4 acceleration must be >= 1, not {acceleration}")
-        self.acceleration = acceleration
-        self._level = 1 - acceleration   # lz4frame: level -n means acceleration n + 1
-
-    def compress(self, page: bytes) -> bytes:
-        frame = _frame_compress(page, compression_level=self._level, block_linked=False,
-                                content_checksum=False, store_size=False)
-        # One block: the frame stores it raw (bit 31 of its length) exactly when lz4's
-        # output would not be shorter than the page, which the frame's length shows too.
-        if len(frame) - _BLOCK_START - _END_MARK >= len(page):
-            return page
-        return frame[_BLOCK_START:-_END_MARK]
-
-    def decompress(self, data: bytes, page_size: int) -> bytes:
-        return lz4.block.decompress(data, uncompressed_size=page_size)
-
-    def params(self) -> dict:
-        return {"acceleration": self.acceleration}
-
-    def clone(self) -> Lz4:
-        """An independent instance for another thread."""
-        return Lz4(self.acceleration)
 
 
 class Zstd:
@@ -128,29 +86,64 @@ class Zstd:
 
 @dataclass(frozen=True)
 class Backend:
-    """A registry entry: how to build the compressor and what its knobs mean."""
+    """A registry entry: how to build the compressor, what its knobs mean, how exact it is.
+
+    ``fidelity`` is one of FIDELITY: ``exact`` (every compressed length equal
+    to the kernel's, checked on a real device), ``close`` (checked on a real
+    device; ``note`` gives the measured difference), ``not checked`` (no
+    kernel with this backend was measured; ``note`` says what is known).
+    """
 
     factory: Callable[..., Compressor]
-    level_name: str              # what --level sets
-    default_level: int
+    level_name: str | None       # what --level sets; None: no parameter
+    default_level: int | None
     takes_dictionary: bool
     note: str = field(default="")
+    kernel_name: str = ""        # the name zram's comp_algorithm takes
+    fidelity: str = "not checked"
 
+
+FIDELITY = ("exact", "close", "not checked")
 
 COMPRESSORS: dict[str, Backend] = {
     "lz4": Backend(lambda level, dictionary: Lz4(level), "acceleration", 1, False,
-                   "kernel-identical on 96-98% of real pages; else 0-6 bytes shorter"),
-    "lz4-kernel": Backend(lambda level, dictionary: _lz4_kernel(level), "acceleration", 1,
-                          False, "the kernel's exact lz4 lengths on every page; ~0.8 ms/page"),
+                   "kernel-identical on 96-98% of real pages; else 0-6 bytes shorter",
+                   "lz4", "close"),
+    "lz4-kernel": Backend(lambda level, dictionary: Lz4Kernel(level), "acceleration", 1,
+                          False, "the kernel's exact lz4 lengths on every page; ~0.8 ms/page",
+                          "lz4", "exact"),
+    "lzo": Backend(lambda level, dictionary: _lzo("lzo"), None, None, False,
+                   "kernel lengths on 29,189/29,189 pages; liblzo2 if installed, "
+                   "else pure Python (~0.5 ms/page)", "lzo", "exact"),
+    "lzo-rle": Backend(lambda level, dictionary: _lzo("lzo-rle"), None, None, False,
+                       "the kernel's default; kernel lengths on 29,189/29,189 pages; "
+                       "pure Python (~0.5 ms/page)", "lzo-rle", "exact"),
+    "lz4hc": Backend(lambda level, dictionary: _library("lz4hc", level), "level", 9, False,
+                     "python-lz4 HC (LZ4 1.9); the kernel's is LZ4 1.7.3 HC, no kernel "
+                     "here to measure", "lz4hc"),
     "zstd": Backend(lambda level, dictionary: Zstd(level, dictionary), "level", 3, True,
-                    "python-zstandard; the kernel's zstd build may differ by a few bytes"),
+                    "python-zstandard; the kernel's zstd build may differ by a few bytes",
+                    "zstd"),
+    "deflate": Backend(lambda level, dictionary: _library("deflate", level), "level", -1,
+                       False, "Python's zlib as raw deflate, window bits -11, memLevel 9; "
+                       "the kernel's zlib is older, unmeasured", "deflate"),
+}
+
+# zram algorithms we do not simulate, and why.
+NOT_AVAILABLE: dict[str, str] = {
+    "842": "no sound implementation outside the kernel's lib/842 (and IBM's NX "
+           "hardware); a port has not been written",
 }
 
 
-def _lz4_kernel(acceleration: int) -> Compressor:
-    from zramsim.lz4_kernel import Lz4Kernel   # it builds on Lz4, defined here
-    return Lz4Kernel(acceleration)
+def _lzo(name: str) -> Compressor:
+    from zramsim.lzo_backend import Lzo, LzoRle
+    return LzoRle() if name == "lzo-rle" else Lzo()
 
+
+def _library(name: str, level: int) -> Compressor:
+    from zramsim.library_backends import Deflate, Lz4hc
+    return Lz4hc(level) if name == "lz4hc" else Deflate(level)
 
 def make_compressor(name: str, level: int | None = None,
                     dictionary: bytes | None = None) -> Compressor:
@@ -162,4 +155,6 @@ def make_compressor(name: str, level: int | None = None,
                           f"choose from {', '.join(COMPRESSORS)}") from None
     if dictionary and not backend.takes_dictionary:
         raise ConfigError(f"{name} takes no dictionary")
+    if level is not None and backend.level_name is None:
+        raise ConfigError(f"{name} takes no level")
     return backend.factory(backend.default_level if level is None else level, dictionary)

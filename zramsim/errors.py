@@ -19,6 +19,10 @@ class BadRequest(DeviceError, ValueError):
     """A request the block layer would never send: wrong page length, misaligned range."""
 
 
+class DeviceInvariantError(DeviceError, AssertionError):
+    """check() found the slot table, the pool and the counters in disagreement (a bug)."""
+
+
 class ReadFailed(DeviceError):
     """A stored object did not decompress: counted in failed_reads, as the kernel does."""
 

@@ -44,12 +44,14 @@ import mmap
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from array import array
 from collections import deque
+from contextlib import contextmanager
 from typing import Callable, Sequence
 
 from zramsim.compressors import Compressor
@@ -167,6 +169,17 @@ class HelperFailed(DeviceError):
     """A compressing helper process stopped answering (killed, or out of memory)."""
 
 
+# A helper answers a batch once it finishes the one page it is compressing when
+# this process has stolen the rest (~10 us for lz4, ~1 ms for lz4-kernel). One
+# that has not answered after this many seconds is stuck (stopped with SIGSTOP,
+# say): it is killed and this process compresses its pages itself.
+ANSWER_TIMEOUT = 10.0
+
+
+class HelperStuck(HelperFailed):
+    """A helper process did not answer within ANSWER_TIMEOUT seconds."""
+
+
 def _memory_file() -> int:
     """A descriptor of a nameless file: a memfd on Linux, an unlinked temporary file elsewhere."""
     if hasattr(os, "memfd_create"):
@@ -174,6 +187,19 @@ def _memory_file() -> int:
     fd, path = tempfile.mkstemp(prefix="zramsim-compress-")
     os.unlink(path)
     return fd
+
+
+@contextmanager
+def _ctrl_c_deferred():
+    """Hold SIGINT (Ctrl-C) back until the block ends, where it is delivered."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 class _Helper:
@@ -190,21 +216,30 @@ class _Helper:
         size = 2 * _Buffer.size(per, page_size)
         fd = _memory_file()
         self.lock_fd = os.dup(fd)       # kept: closing any descriptor of the file drops locks
+        self.process: subprocess.Popen | None = None
         try:
             os.ftruncate(fd, size)
             self.area = mmap.mmap(fd, size)
             self.buffers = _buffers(memoryview(self.area), per, page_size, self.lock_fd)
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(fd,),
-                start_new_session=True)      # Ctrl-C is the parent's to handle
+            with _ctrl_c_deferred():         # a Ctrl-C now finds self.process set
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(fd,),
+                    start_new_session=True)  # Ctrl-C is the parent's to handle
+            # No waiting for the helper to start: it says when it is ready, and
+            # until then this process compresses every page itself.
+            self.ready = self.failed = False
+            self.owed: deque[int] = deque()      # buffers sent and not yet answered
+            self._send(pickle.dumps(sys.path) +
+                       pickle.dumps((fd, size, per, page_size, compressor)))
+        except BaseException:                    # Ctrl-C, say: leave no helper behind
+            if self.process is not None:
+                self.process.kill()
+                self.process.wait()
+            os.close(self.lock_fd)
+            raise
         finally:
             os.close(fd)
-        # No waiting for the helper to start: it says when it is ready, and
-        # until then this process compresses every page itself.
-        self.ready = self.failed = False
-        self.owed: deque[int] = deque()          # buffers sent and not yet answered
-        self._send(pickle.dumps(sys.path) + pickle.dumps((fd, size, per, page_size, compressor)))
 
     def _send(self, message: bytes) -> None:
         try:
@@ -222,12 +257,20 @@ class _Helper:
         """
         if not self.ready and not self.failed and \
                 select.select([self.process.stdout], [], [], 0)[0]:
-            self.ready = len(self.process.stdout.read(4)) == 4
+            self.ready = len(self._read4()) == 4
             self.failed = not self.ready
         return self.ready
 
+    def _read4(self) -> bytes:
+        """Four bytes of the answer, straight from the pipe: nothing waits in a
+        buffer where ``select`` cannot see it."""
+        return os.read(self.process.stdout.fileno(), 4)
+
     def _answer(self) -> None:
-        if len(self.process.stdout.read(4)) != 4:
+        if not select.select([self.process.stdout], [], [], ANSWER_TIMEOUT)[0]:
+            raise HelperStuck(f"a compressing helper process did not answer in "
+                              f"{ANSWER_TIMEOUT:g} s")
+        if len(self._read4()) != 4:
             raise HelperFailed(self._why())
 
     def go(self, which: int) -> None:
@@ -321,10 +364,10 @@ class ProcessCompressing:
         self._next ^= 1
         size = self.page_size
         chunks = []
-        ready = [helper for helper in self._helpers if helper.is_ready()]
+        ready = [helper for helper in list(self._helpers)   # _settled may drop one
+                 if helper.is_ready() and self._settled(helper, which)]
         for k, helper in enumerate(ready):
             chunk = pages[k * self.per:(k + 1) * self.per]
-            helper.settle(which)                  # done with this buffer's last batch
             buffer = helper.buffers[which]
             _fill(buffer, chunk, size)
             buffer.control[STARTED] = 0
@@ -336,15 +379,21 @@ class ProcessCompressing:
 
     def _finish(self, which: int, helpers: list[_Helper], chunks: list[list],
                 rest: list) -> list:
-        mine = [self._steal(helper.buffers[which], chunk)
-                for helper, chunk in zip(helpers, chunks)]
+        alive = [helper in self._helpers for helper in helpers]   # not given up since
+        mine = [self._steal(helper.buffers[which], chunk) if ok else []
+                for helper, chunk, ok in zip(helpers, chunks, alive)]
         out: list = []
-        for helper, chunk, stolen in zip(helpers, chunks, mine):
+        for helper, chunk, stolen, ok in zip(helpers, chunks, mine, alive):
+            if not ok:
+                out.extend(compress_each(self.compress, chunk))
+                continue
             buffer = helper.buffers[which]
             lengths, pages_out = buffer.lengths, buffer.pages_out
             done = len(chunk) - len(stolen)
-            if done:
-                helper.settle(which)              # its pages are all written
+            if done and not self._settled(helper, which):   # stuck: its pages are done here
+                out.extend(compress_each(self.compress, chunk[:done]))
+                out.extend(reversed(stolen))
+                continue
             at = 0
             for i in range(done):
                 n = lengths[i]
@@ -353,6 +402,18 @@ class ProcessCompressing:
             out.extend(reversed(stolen))
         out.extend(compress_each(self.compress, rest))
         return out
+
+    def _settled(self, helper: _Helper, which: int) -> bool:
+        """Wait until ``helper`` is done with buffer ``which``; False if it was stuck
+        (it is then stopped and given no more work)."""
+        try:
+            helper.settle(which)
+            return True
+        except HelperStuck:
+            helper.process.kill()
+            helper.close()
+            self._helpers.remove(helper)
+            return False
 
     def _steal(self, buffer: _Buffer, chunk: list) -> list:
         """Compress ``chunk`` from the back until the helper's front; last page first."""

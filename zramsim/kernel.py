@@ -35,12 +35,15 @@ import errno
 import fcntl
 import mmap
 import os
+import shutil
 import stat
 import struct
+import subprocess
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from workloads.events import COMPACT, DISCARD, READ, WRITE, PageEvent
+from zramsim.errors import DeviceError
 
 PAGE_SIZE = 4096
 BLKDISCARD = 0x1277  # _IO(0x12, 119): discard a (start, length) byte range
@@ -56,7 +59,7 @@ SAME = "same"  # per-page mode: the page was same-filled, nothing was compressed
 HUGE = "huge"  # per-page mode: stored raw; compressed length >= huge_class_size
 
 
-class KernelDeviceError(Exception):
+class KernelDeviceError(DeviceError):
     """The real zram device cannot be used, or refused an operation."""
 
 
@@ -232,6 +235,25 @@ class KernelZram:
         """The 4 ``io_stat`` integers, see IO_STAT_FIELDS."""
         return parse_io_stat(self.io_stat_text())
 
+    def zramctl(self, *options: str, program: str | None = None) -> str | None:
+        """What the system's ``zramctl`` prints for this device; None if it is not installed.
+
+        ``program`` defaults to ``zramctl`` on the PATH (or /usr/sbin/zramctl).
+        Its output goes to a pipe, so it is zramctl's non-terminal layout.
+        """
+        program = program or shutil.which("zramctl") or shutil.which("zramctl", path="/usr/sbin")
+        if program is None:
+            return None
+        try:
+            done = subprocess.run([program, *options, self.device], capture_output=True,
+                                  text=True, timeout=30, env={**os.environ, "LC_ALL": "C"})
+        except OSError as exc:
+            raise KernelDeviceError(f"{program}: {exc.strerror}") from exc
+        if done.returncode:
+            raise KernelDeviceError(f"{program} {' '.join(options)} failed "
+                                    f"({done.returncode}): {done.stderr.strip()}")
+        return done.stdout
+
     def selected_algorithm(self) -> str:
         """The bracketed name in ``comp_algorithm``."""
         text = self._read_attr("comp_algorithm")
@@ -261,6 +283,10 @@ def check_replayable(events: Iterable[PageEvent]) -> list[PageEvent]:
     """The events as a list; KernelDeviceError if a write carries no page bytes."""
     events = list(events)
     for number, (op, index, arg) in enumerate(events, 1):
+        if op not in (WRITE, READ, DISCARD, COMPACT):
+            raise KernelDeviceError(
+                f"operation {number} ({op}) is not W, R, D or C: the attribute writes and "
+                f"clock of a version 2 trace cannot be replayed on a kernel")
         if op == WRITE and not isinstance(arg, (bytes, bytearray, memoryview)):
             raise KernelDeviceError(
                 f"operation {number} (W {index}) is a sizes-only write: a real kernel "

@@ -16,21 +16,33 @@ one page short of compaction.
 The trace itself is read by the caller (``workloads.open_trace``), so this
 module sees only events; ``fixture_config`` reads the ``# config`` comment of
 a fixture trace to build a device with the kernel's settings.
+
+A live run also asks the system's ``zramctl`` about the real device before it
+is reset (``--output-all --raw``, with and without ``--bytes``) and compares
+it cell by cell with what ``zramsim.zramctl`` prints for the simulated one:
+``ZramctlCell('DATA', False, '7M', '7M')`` is a cell that agrees. NAME is the
+real device's path on both sides; STREAMS is empty on Linux 6.15+ and
+MOUNTPOINT on an unmounted device, as ours always are.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import asdict, astuple, dataclass
 
-from workloads.events import PageEvent
+from workloads.events import PageEvent, same_filled_word
+from zramsim import zramctl
+from zramsim.algorithms import kernel_twins
 from zramsim.device import ZramDevice
+from zramsim.disksize import disksize_for
 from zramsim.replay import Replay
+from zramsim.sysfs import sysfs_texts
 from zramsim.kernel import (
-    HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot,
-    check_replayable, parse_io_stat, parse_mm_stat, replay_on_kernel,
+    HUGE, IO_STAT_FIELDS, MM_STAT_FIELDS, SAME, KernelDeviceError, KernelSnapshot, KernelZram,
+    check_replayable, kernel_page_sizes, parse_io_stat, parse_mm_stat, replay_on_kernel,
 )
 
 FIELDS = MM_STAT_FIELDS + IO_STAT_FIELDS
@@ -109,7 +121,37 @@ def diff_rows(trace_events: Iterable[PageEvent], kernel: Sequence[KernelSnapshot
 
 # -- one run: a trace on both, side by side ------------------------------------
 
-KERNEL_ALGORITHM = {"lz4": "lz4", "lz4-kernel": "lz4"}   # ours -> the kernel's name
+KERNEL_ALGORITHM = kernel_twins()   # ours -> the kernel's name: lz4-kernel -> lz4, ...
+
+
+ZRAMCTL_VIEWS = {False: ("--output-all", "--raw"), True: ("--output-all", "--raw", "--bytes")}
+
+
+@dataclass(frozen=True)
+class ZramctlCell:
+    """One zramctl column, human-readable or ``--bytes``, as each side printed it."""
+
+    column: str
+    in_bytes: bool
+    simulator: str
+    kernel: str
+
+    @property
+    def same(self) -> bool:
+        return self.simulator == self.kernel
+
+
+def zramctl_cells(ours: dict[bool, str], theirs: dict[bool, str]) -> list[ZramctlCell]:
+    """Cells of ``--output-all --raw`` outputs (keyed by ``--bytes``), side by side."""
+    cells = []
+    for in_bytes in ZRAMCTL_VIEWS:
+        our_lines, their_lines = ours[in_bytes].splitlines(), theirs[in_bytes].splitlines()
+        if len(our_lines) != 2 or len(their_lines) != 2 or our_lines[0] != their_lines[0]:
+            raise KernelDeviceError(f"zramctl printed {theirs[in_bytes]!r}, "
+                                    f"expected a header and one row like {ours[in_bytes]!r}")
+        cells += [ZramctlCell(column, in_bytes, a, b) for column, a, b in
+                  zip(our_lines[0].split(" "), our_lines[1].split(" "), their_lines[1].split(" "))]
+    return cells
 
 
 @dataclass(frozen=True)
@@ -120,6 +162,7 @@ class KernelDiff:
     rows: list                           # (op, field, simulator, kernel, difference), all fields
     final_simulator: tuple[int, ...]
     final_kernel: tuple[int, ...]
+    zramctl: list | None = None          # ZramctlCells at the end; None: no zramctl installed
 
     @property
     def differing(self) -> list:
@@ -128,23 +171,34 @@ class KernelDiff:
 
 
 def run_kernel_diff(events: list[PageEvent], kernel, algorithm: str, *, disksize: int,
-                    mem_limit: int = 0, every: int = 1) -> KernelDiff:
+                    mem_limit: int = 0, every: int = 1, zramctl_program: str | None = None,
+                    ) -> KernelDiff:
     """Replay ``events`` on the real ``kernel`` and on a new simulated device.
 
     The kernel is configured and always reset afterwards, whatever happens.
+    The system's zramctl (``zramctl_program``, default: found on the PATH) is
+    asked about the kernel's device at the end, before the reset.
     """
     if algorithm not in KERNEL_ALGORITHM:
-        raise KernelDeviceError(f"the kernel side needs lz4; {algorithm!r} has no kernel twin "
-                                f"here (choose from {', '.join(KERNEL_ALGORITHM)})")
+        raise KernelDeviceError(f"{algorithm!r} was never checked on a kernel; "
+                                f"choose from {', '.join(KERNEL_ALGORITHM)}")
     events = check_replayable(events)
     with kernel:
         kernel.configure(KERNEL_ALGORITHM[algorithm], disksize, mem_limit)
         snapshots = replay_on_kernel(events, kernel, every)
+        theirs = {b: kernel.zramctl(*options, program=zramctl_program)
+                  for b, options in ZRAMCTL_VIEWS.items()}
     device = ZramDevice(disksize, algorithm, mem_limit=mem_limit)
     rows = diff_rows(events, snapshots, device, all_fields=True)
+    cells = None
+    if None not in theirs.values():
+        files = sysfs_texts(device)
+        ours = {b: zramctl.render(files, kernel.device, zramctl.ALL_COLUMNS, in_bytes=b, raw=True)
+                for b in ZRAMCTL_VIEWS}
+        cells = zramctl_cells(ours, theirs)
     width = len(FIELDS)
     return KernelDiff(len(snapshots), rows, tuple(r[2] for r in rows[-width:]),
-                      tuple(r[3] for r in rows[-width:]))
+                      tuple(r[3] for r in rows[-width:]), cells)
 
 
 @dataclass(frozen=True)
@@ -183,10 +237,24 @@ def page_agreement(kernel_sizes: Sequence, our_sizes: Sequence[int],
                          huge_agree)
 
 
+def per_page_agreement(pages: Sequence[bytes], kernel, algorithm: str) -> dict:
+    """Each of our algorithms that stands for ``algorithm``'s kernel twin, page by page.
+
+    The kernel measures every page once with that algorithm (lz4 for lz4 and
+    lz4-kernel); the device is left reset.
+    """
+    twin = KERNEL_ALGORITHM[algorithm]
+    with kernel:
+        theirs = kernel_page_sizes(pages, kernel, twin)
+    huge = ZramDevice().huge_class_size
+    return {name: page_agreement(theirs, our_page_lengths(pages, name), huge)
+            for name, other in KERNEL_ALGORITHM.items() if other == twin}
+
+
 def our_page_lengths(pages: Sequence[bytes], algorithm: str) -> list[int]:
     """Our compressed length of each page, 0 for a same-filled one (nothing compressed)."""
     compressor = ZramDevice(algorithm=algorithm).compressor
-    return [0 if page == page[:8] * (len(page) // 8) else len(compressor.compress(page))
+    return [0 if same_filled_word(page) is not None else len(compressor.compress(page))
             for page in pages]
 
 
@@ -198,12 +266,14 @@ def render_agreement(results: dict[str, PageAgreement]) -> str:
 
 
 def diff_as_dict(diff: KernelDiff) -> dict:
-    """JSON-ready: the final values side by side and every differing value."""
+    """JSON-ready: the final values side by side, every differing value, zramctl's cells."""
     return {"snapshots": diff.snapshots,
             "final": {f: {"simulator": s, "kernel": k}
                       for f, s, k in zip(FIELDS, diff.final_simulator, diff.final_kernel)},
             "differences": [dict(zip(("op", "field", "simulator", "kernel", "difference"), r))
-                            for r in diff.differing]}
+                            for r in diff.differing],
+            "zramctl": None if diff.zramctl is None else
+            [{**asdict(c), "same": c.same} for c in diff.zramctl]}
 
 
 def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
@@ -214,4 +284,38 @@ def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
     lines.append(f"{len(diff.differing)} differing values over all compared points")
     lines.extend(f"  after op {op}: {field} simulator {s} kernel {k} ({d:+d})"
                  for op, field, s, k, d in diff.differing[:shown])
+    if diff.zramctl is None:
+        lines.append("zramctl: not installed, not compared")
+        return "\n".join(lines) + "\n"
+    lines.append(f"zramctl --output-all, at the end: {sum(not c.same for c in diff.zramctl)} "
+                 f"differing cells")
+    lines.append(f"{'column':<12}{'simulator':>12}{'kernel':>12}{'bytes':>14}{'kernel':>14}")
+    human = {c.column: c for c in diff.zramctl if not c.in_bytes}
+    for c in (c for c in diff.zramctl if c.in_bytes):
+        h = human[c.column]
+        mark = "" if c.same and h.same else "  <- differs"
+        lines.append(f"{c.column:<12}{h.simulator:>12}{h.kernel:>12}{c.simulator:>14}"
+                     f"{c.kernel:>14}{mark}")
     return "\n".join(lines) + "\n"
+
+
+def report(events: list[PageEvent], kernel: KernelZram, trace: str, *, algorithm: str = "lz4",
+           disksize: int | None = None, mem_limit: int = 0, every: int = 1,
+           per_page: bool = False, fmt: str = "table") -> str:
+    """What ``zramsim kernel-diff`` prints: the counters of both devices side by side
+    (or, ``per_page``, how often the lengths of each of ours that stands for the
+    same kernel algorithm agree with the kernel's), as a table or JSON."""
+    if per_page:
+        pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
+        results = per_page_agreement(pages, kernel, algorithm)
+        return json.dumps({k: asdict(v) for k, v in results.items()}, indent=2) \
+            if fmt == "json" else render_agreement(results)
+    size = disksize or disksize_for(events, 4096)
+    diff = run_kernel_diff(events, kernel, algorithm, disksize=size, mem_limit=mem_limit,
+                           every=every)
+    if fmt == "json":
+        return json.dumps({"trace": trace, "algorithm": algorithm, "disksize": size,
+                           **diff_as_dict(diff)}, indent=2)
+    count = len(events)
+    return render_diff(diff, f"{trace}: {count} operation{'' if count == 1 else 's'}, "
+                             f"compared at {diff.snapshots} points")

@@ -52,6 +52,7 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
+from zramsim.parallel import cores_available
 from zramsim.read_ahead_helper import LENGTH, SHARE, framed, next_share, rebuild_exception
 
 AUTO_BYTES = 512 << 10
@@ -71,21 +72,13 @@ _BOOT = ("import os, sys, types; root = sys.argv[1]; sys.path.insert(0, root)\n"
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def idle_cores() -> float:
-    """Cores not kept busy by other work: ``cores()`` less the 1-minute load average
-    (``cores()`` where the system does not tell)."""
+    """Cores not kept busy by other work: the cores available less the 1-minute load
+    average (all of them where the system does not tell)."""
     try:
-        return cores() - os.getloadavg()[0]
+        return cores_available() - os.getloadavg()[0]
     except (AttributeError, OSError):
-        return float(cores())
+        return float(cores_available())
 
 
 def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
@@ -101,7 +94,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
         regular = False          # version 2 (attribute writes, time): read here, in order
     if workers is None:
         big = regular and os.path.getsize(path) >= AUTO_BYTES
-        workers = cores() if big and idle_cores() >= IDLE_NEEDED else 1
+        workers = cores_available() if big and idle_cores() >= IDLE_NEEDED else 1
     if workers < 2 or not regular or not _startable():
         return reader, workers
     compressor = device.compressor

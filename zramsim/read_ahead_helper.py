@@ -56,6 +56,8 @@ import sys
 from array import array
 from itertools import islice
 
+from workloads.events import same_filled_word
+
 PREPARED = "P"
 LENGTH = struct.Struct("<Q")
 PLAIN_OPS = ("W", "R", "D", "C")    # after any other event (an attribute write) pages go raw
@@ -167,13 +169,12 @@ class _Preparer:
     def prepare(self, events: list, pages: list[int]) -> None:
         """Replace the writes at ``pages`` (indexes into ``events``) by ``P`` records:
         the same-filled ones all, the others up to the share."""
-        words = self.page_size // 8
         raw = []
         for at in pages:
             _, index, page = events[at]
-            first = page[:8]
-            if page[-8:] == first and first * words == page:
-                events[at] = (PREPARED, index, int.from_bytes(first, "little"))
+            word = same_filled_word(page)
+            if word is not None:
+                events[at] = (PREPARED, index, word)
             else:
                 raw.append(at)
         compress, huge = self.compress, self.huge

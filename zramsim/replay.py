@@ -17,26 +17,34 @@ processes for lz4) is ``zramsim.parallel``'s business.
 from __future__ import annotations
 
 from itertools import islice
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from workloads.events import COMPACT, DISCARD, READ, WRITE
+from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE
+from zramsim.attributes import AttributeRefused, AttributeResult, Sysfs
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
+from zramsim.parallel import Pending, compressing
 from zramsim.read_ahead_helper import PREPARED
-
-if TYPE_CHECKING:
-    from zramsim.parallel import Pending
 
 
 class Replay:
     """Apply events to ``device``; ``progress(applied)`` is called every ``every`` events.
 
     ``workers`` > 1 compresses pages on that many threads, ``batch`` events at a
-    time; the results are the same as with one worker.
+    time; the results are the same as with one worker. Failed writes are the
+    device's to count (``device.io_stat().failed_writes``); ``applied`` counts
+    the events applied, whoever applied them (``run``, or a caller such as the
+    narration that applies each event itself and takes them from ``counted``).
+
+    Attribute writes (``S``, trace version 2) go through ``sysfs``; each result
+    is passed to ``on_attribute``, and with ``strict`` one the kernel refuses
+    (or that fails after partial work) raises ``AttributeRefused``.
     """
 
     def __init__(self, device: ZramDevice, progress: Callable[[int], None] | None = None,
-                 every: int = 8192, *, workers: int = 1, batch: int = 1024) -> None:
+                 every: int = 8192, *, workers: int = 1, batch: int = 1024,
+                 on_attribute: Callable[[AttributeResult], None] | None = None,
+                 strict: bool = False, locate: Callable[[], str] | None = None) -> None:
         if workers < 1 or batch < 1:
             raise ConfigError(f"workers and batch must be >= 1, not {workers} and {batch}")
         self.device = device
@@ -45,144 +53,167 @@ class Replay:
         self.workers = workers
         self.batch = batch
         self.applied = 0
-        self.failed_writes = 0
+        self.sysfs = Sysfs(device)
+        self.on_attribute = on_attribute
+        self.strict = strict
+        # ``locate()`` says where the reader is (``trace:line``). Reading runs a
+        # batch ahead of applying with workers > 1, so the place of each event is
+        # noted as it is read, and ``failed_at`` keeps the one that failed.
+        self.locate = locate
+        self.failed_at: str | None = None
 
     def run(self, events: Iterable[tuple]) -> int:
         """Apply every event; returns the number applied (also kept in ``applied``).
 
         ``events`` may be a ``zramsim.read_ahead.ReadAhead``: its batches come
-        read and compressed by a helper process, and are applied here in order.
+        read, examined and compressed by a helper process (``P`` records), and
+        are applied here in order like any other.
         """
         batches = getattr(events, "batches", None)
         if batches is not None:
-            return self._apply_batches(batches(lambda: self.applied))
-        if self.workers > 1:
-            return self._run_parallel(events)
+            return self._apply((batch, None, None) for batch in batches(lambda: self.applied))
+        if self.workers == 1:     # the whole stream is one batch, compressed as it is applied
+            return self._apply([(events, None, None)])
         dev = self.device
-        write, write_size, read = dev.write, dev.write_size, dev.read
+        with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead:
+            return self._apply(_compressed_ahead(events, ahead, self.batch, self.locate))
+
+    def counted(self, events: Iterable[tuple]) -> Iterator[tuple]:
+        """``events``, each counted in ``applied`` once the caller asks for the next.
+
+        For a caller that applies the events itself (the narration): an event
+        whose application raised is never asked past, so it is not counted, as
+        with ``run``. ``narrate(device, replay.counted(events))`` leaves
+        ``replay.applied`` equal to the events narrated.
+        """
         progress, every = self.progress, self.every
-        applied, failed = self.applied, 0
+        for event in events:
+            yield event
+            self.applied += 1
+            if progress is not None and self.applied % every == 0:
+                progress(self.applied)
+
+    def _apply(self, batches: Iterable[tuple[Iterable[tuple], list | None, list | None]]
+               ) -> int:
+        """The one event loop: each batch comes with its pages' compressions (None:
+        the device compresses each page as it writes it) and its events' places."""
+        dev = self.device
+        write, write_compressed, write_size, read = (dev.write, dev.write_compressed,
+                                                     dev.write_size, dev.read)
+        write_prepared = dev.write_prepared
+        primary = dev.compressor      # the one pages are compressed ahead with
+        progress, every = self.progress, self.every
+        applied = self.applied
         try:
-            for op, index, arg in events:
-                if op == WRITE:
-                    if not (write_size(index, arg) if type(arg) is int else write(index, arg)):
-                        failed += 1
-                elif op == READ:
-                    read(index)
-                else:
-                    self._other(op, index, arg)
-                applied += 1
-                if progress is not None and applied % every == 0:
-                    progress(applied)
+            for batch, compressed, places in batches:
+                n, first = 0, applied
+                try:
+                    for op, index, arg in batch:
+                        if op == WRITE:
+                            if type(arg) is int:
+                                write_size(index, arg)
+                            elif compressed is None:
+                                write(index, arg)
+                            else:     # compressed ahead with the compressor of the time
+                                write_compressed(index, arg, compressed[n]
+                                                 if dev.compressor is primary else None)
+                                n += 1
+                        elif op == PREPARED:      # examined by the reader helper
+                            write_prepared(index, arg)
+                        elif op == READ:
+                            read(index)
+                        else:
+                            self._other(op, index, arg)
+                        applied += 1
+                        if progress is not None and applied % every == 0:
+                            progress(applied)
+                except Exception:
+                    if places:
+                        self.failed_at = places[applied - first]
+                    raise
         finally:
             self.applied = applied
-            self.failed_writes += failed
         return applied
 
     def _other(self, op: str, index: int, arg) -> None:
         if op == DISCARD:
             self.device.discard(index, arg)
         elif op == COMPACT:
+            self.sysfs.started = True
             self.device.compact()
+        elif op == SET:
+            self.apply_attribute(*arg)
+        elif op == TIME:
+            self.device.clock.advance(arg)
         else:
             raise BadRequest(f"unknown operation {op!r}")
 
-    def _apply_batches(self, batches: Iterable[Iterable[tuple]]) -> int:
-        """Apply batches of events, ``P`` records (pages prepared ahead) among them."""
-        dev = self.device
-        write, write_prepared, write_size, read = (dev.write, dev.write_prepared,
-                                                   dev.write_size, dev.read)
-        progress, every = self.progress, self.every
-        applied, failed = self.applied, 0
+    def apply_attribute(self, name: str, value: str) -> AttributeResult:
+        """One ``S`` event: write it, report it, and in strict mode stop at a failure."""
+        result = self.sysfs.write(name, value)
+        if self.on_attribute is not None:
+            self.on_attribute(result)
+        if self.strict and not result.ok:
+            raise AttributeRefused(result)
+        return result
+
+
+def _compressed_ahead(events: Iterable[tuple], ahead, size: int,
+                      locate: Callable[[], str] | None = None
+                      ) -> Iterator[tuple[list[tuple], list, list]]:
+    """(batch, compressed pages of its writes, places): batch i+1 is compressing
+    while batch i is applied. If reading the events fails, the batch read before
+    the failure is still yielded first, then the error is raised."""
+
+    def start(read: tuple[list, list] | None) -> tuple[list, list, Pending] | None:
+        if read is None:
+            return None
+        batch, places = read
+        pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
+        return batch, places, ahead.start(pages)
+
+    failure: Exception | None = None
+    batches = _batches(events, size, locate=locate)
+    current = start(next(batches, None))
+    while current is not None:
+        batch, places, pending = current
         try:
-            for batch in batches:
-                for op, index, arg in batch:
-                    if op == PREPARED:
-                        ok = write_prepared(index, arg)
-                    elif op == WRITE:
-                        ok = write_size(index, arg) if type(arg) is int else write(index, arg)
-                    else:
-                        ok = True
-                        if op == READ:
-                            read(index)
-                        else:
-                            self._other(op, index, arg)
-                    if not ok:
-                        failed += 1
-                    applied += 1
-                    if progress is not None and applied % every == 0:
-                        progress(applied)
-        finally:
-            self.applied = applied
-            self.failed_writes += failed
-        return applied
-
-    def _run_parallel(self, events: Iterable[tuple]) -> int:
-        dev = self.device
-        write_size, read = dev.write_size, dev.read
-        write_compressed = dev.write_compressed
-        progress, every = self.progress, self.every
-        failure: Exception | None = None     # from the events, raised after what came before
-        from zramsim.parallel import compressing   # imported when needed: ~12 ms at start
-        with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead_of_us:
-
-            def start(batch: list[tuple] | None) -> tuple[list[tuple], Pending] | None:
-                if batch is None:
-                    return None
-                pages = [arg for op, _, arg in batch if op == WRITE and type(arg) is not int]
-                return batch, ahead_of_us.start(pages)
-
-            batches = _batches(events, self.batch)
-            ahead = start(next(batches, None))
-            while ahead is not None:
-                batch, pending = ahead
-                try:
-                    ahead = start(next(batches, None))
-                except Exception as exc:
-                    failure, ahead = exc, None
-                compressed = pending()
-                n = 0
-                for op, index, arg in batch:
-                    if op == WRITE:
-                        if type(arg) is int:
-                            ok = write_size(index, arg)
-                        else:
-                            ok = write_compressed(index, arg, compressed[n])
-                            n += 1
-                        if not ok:
-                            self.failed_writes += 1
-                    elif op == READ:
-                        read(index)
-                    else:
-                        self._other(op, index, arg)
-                    self.applied += 1
-                    if progress is not None and self.applied % every == 0:
-                        progress(self.applied)
-        if failure is not None:
-            raise failure
-        return self.applied
+            current = start(next(batches, None))
+        except Exception as exc:
+            failure, current = exc, None
+        yield batch, pending(), places
+    if failure is not None:
+        raise failure
 
 
-def _batches(events: Iterable[tuple], size: int, first: int = 64) -> Iterator[list[tuple]]:
-    """Lists of events, ``first`` long and doubling up to ``size``: 64, 128, ..., size.
+def _batches(events: Iterable[tuple], size: int, first: int = 64,
+             locate: Callable[[], str] | None = None) -> Iterator[tuple[list, list]]:
+    """(events, their places) lists, ``first`` long and doubling up to ``size``: 64, ..., size.
 
     Short batches at the start let a helper process that is still starting
     (~0.2 s) take part early: a batch is shared only with helpers ready when it
-    starts. If reading fails, the events read so far come first.
+    starts. If reading fails, the events read so far come first. The places
+    (``locate()`` after each event is read) are empty without ``locate``.
     """
     iterator = iter(events)
     length = min(first, size)
     while True:
         batch: list[tuple] = []
+        places: list[str] = []
         try:
-            batch.extend(islice(iterator, length))
+            if locate is None:
+                batch.extend(islice(iterator, length))
+            else:
+                for event in islice(iterator, length):
+                    batch.append(event)
+                    places.append(locate())
         except Exception:
             if batch:
-                yield batch
+                yield batch, places
             raise
         if not batch:
             return
-        yield batch
+        yield batch, places
         length = min(2 * length, size)
 
 

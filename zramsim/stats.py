@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from allocator import Fragmentation
+from zramsim.backing_dev import BdStat
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class DeviceStats:
     reads: int
     writes: int
     spanning_reads: int     # reads that gathered an object from two page frames
+    bd_stat: BdStat = BdStat(0, 0, 0)     # writeback: blocks used, pages read, written
 
     @property
     def compression_ratio(self) -> float:
@@ -109,7 +111,7 @@ class DeviceStats:
         return {
             "disksize": self.disksize, "page_size": self.page_size,
             "mm_stat": asdict(self.mm_stat), "io_stat": asdict(self.io_stat),
-            "debug_stat": asdict(self.debug_stat),
+            "debug_stat": asdict(self.debug_stat), "bd_stat": asdict(self.bd_stat),
             "pages": {"stored": self.pages_stored, "same_filled": self.mm_stat.same_pages,
                       "huge": self.mm_stat.huge_pages, "normal": self.normal_pages},
             "fragmentation": {**asdict(self.fragmentation), "total": self.fragmentation.total},

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from zramsim.errors import ConfigError
 from zramsim.pressure.model import MemoryModel, PressureConfig
 from zramsim.pressure.results import PressureResult, Summary, SweepResult
 
@@ -51,9 +52,9 @@ def resolve_ram(size: str | int, pages: int) -> int:
     try:
         frames = round(pages * float(text[:-1]) / 100) if text.endswith("%") else int(text)
     except ValueError:
-        raise ValueError(f"a RAM size is a number of pages or a percentage, not {size!r}") from None
+        raise ConfigError(f"a RAM size is a number of pages or a percentage, not {size!r}") from None
     if frames < 1:
-        raise ValueError(f"RAM size {size!r} is less than one page")
+        raise ConfigError(f"RAM size {size!r} is less than one page")
     return frames
 
 
@@ -70,20 +71,26 @@ def sweep(workload, ram_sizes: Iterable[int], *,
           algorithms: Sequence[str] = ("lz4", "zstd"), baselines: Sequence[str] = BASELINES,
           base: PressureConfig | None = None,
           clock: Callable[[], int] = time.perf_counter_ns,
-          progress: Callable[[Summary], None] | None = None) -> SweepResult:
-    """Every RAM size x (each zram algorithm, then each baseline).
+          progress: Callable[[Summary], None] | None = None,
+          tiers: Sequence[str] = ("none",),
+          per_ram: Callable[[int], dict] | None = None) -> SweepResult:
+    """Every RAM size x (each zram algorithm x each tier, then each baseline).
 
     ``base`` supplies every other knob (policy, limits, latencies); its
     ``ram_pages``, ``swap`` and ``algorithm`` are replaced per run.
+    ``per_ram(ram_pages)`` may replace more of it for each RAM size (a
+    zram-generator configuration sizes the device from the machine's RAM).
     ``progress`` is called with each summary as it is made.
     """
     sizes = sorted(set(ram_sizes))
     base = base or PressureConfig(ram_pages=1)
-    setups = [("zram", a) for a in algorithms] + [(b, base.algorithm) for b in baselines]
+    setups = [("zram", a, t) for a in algorithms for t in tiers] + [
+        (b, base.algorithm, "none") for b in baselines]
     summaries = []
     for ram in sizes:
-        for swap, algorithm in setups:
-            config = replace(base, ram_pages=ram, swap=swap, algorithm=algorithm)
+        sized = replace(base, **per_ram(ram)) if per_ram else base
+        for swap, algorithm, tier in setups:
+            config = replace(sized, ram_pages=ram, swap=swap, algorithm=algorithm, tier=tier)
             summary = run_pressure(workload, config, clock=clock).summary
             summaries.append(summary)
             if progress is not None:

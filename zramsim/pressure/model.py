@@ -79,8 +79,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from zramsim.device import ZramDevice
+from zramsim.errors import ConfigError
 from zramsim.pressure.policies import make_policy
 from zramsim.pressure.results import PressureResult, Sample, Summary
+from zramsim.pressure.tiers import TIERS, Tier
 
 UNTOUCHED, RESIDENT, IN_ZRAM, ON_DISK = 0, 1, 2, 3
 SWAPS = ("zram", "disk", "none")
@@ -109,22 +111,32 @@ class PressureConfig:
     reserve: int | None = None      # frames a swap-out may borrow; None: no bound
     shrinker: bool = True           # compact zsmalloc once per reclaim round and before OOM
     seed: int = 0                   # drives the write mutations
+    tier: str = "none"              # behind zram: none, writeback (to flash) or recompress
+    tier_period: int = 10_000       # accesses between the tier's jobs ("a day")
+    flash_pages: int | None = None  # flash for writeback; None: the address space
+    flash_budget: int = 0           # pages written back per job (writeback_limit); 0: no limit
+    flash_read_ns: int = 100_000    # a fault on a written-back page reads flash
+    recomp_algorithm: str = "zstd"
 
     def __post_init__(self) -> None:
         if self.ram_pages < 1:
-            raise ValueError(f"ram_pages must be >= 1, not {self.ram_pages}")
+            raise ConfigError(f"ram_pages must be >= 1, not {self.ram_pages}")
         if self.swap not in SWAPS:
-            raise ValueError(f"swap must be one of {', '.join(SWAPS)}, not {self.swap!r}")
+            raise ConfigError(f"swap must be one of {', '.join(SWAPS)}, not {self.swap!r}")
         if self.on_full not in ON_FULL:
-            raise ValueError(f"on_full must be one of {', '.join(ON_FULL)}, "
+            raise ConfigError(f"on_full must be one of {', '.join(ON_FULL)}, "
                              f"not {self.on_full!r}")
-        if self.disk_latency_ns < 0 or self.ram_access_ns < 0:
-            raise ValueError("latencies can not be negative")
+        if self.disk_latency_ns < 0 or self.ram_access_ns < 0 or self.flash_read_ns < 0:
+            raise ConfigError("latencies can not be negative")
+        if self.tier not in TIERS or (self.tier != "none" and self.swap != "zram"):
+            raise ConfigError(f"tier must be one of {', '.join(TIERS)}, and behind zram")
 
     @property
     def label(self) -> str:
         """``zram-<algorithm>``, ``disk`` or ``none``: how results name the run."""
-        return f"zram-{self.algorithm}" if self.swap == "zram" else self.swap
+        if self.swap != "zram":
+            return self.swap
+        return f"zram-{self.algorithm}" + ("" if self.tier == "none" else f"+{self.tier}")
 
 
 class MemoryModel:
@@ -138,7 +150,7 @@ class MemoryModel:
     def __init__(self, config: PressureConfig, contents: Sequence[bytes | int], *,
                  clock: Callable[[], int] = time.perf_counter_ns) -> None:
         if not contents:
-            raise ValueError("the workload has no pages")
+            raise ConfigError("the workload has no pages")
         self.config = config
         self.ram_pages = config.ram_pages
         self.pages = len(contents)
@@ -156,8 +168,14 @@ class MemoryModel:
             self.device = ZramDevice(disksize, config.algorithm, level=config.level,
                                      page_size=config.page_size, chain_size=config.chain_size,
                                      mem_limit=config.mem_limit)
-            self._free_slots = list(range(self.device.slots))   # sorted: already a heap
+            # sorted: already a heap. No more slots than pages are ever in use at
+            # once, so a huge --disksize costs no more than the address space.
+            self._free_slots = list(range(self._usable_slots()))
             self._limit_pages = self.device.limit_pages
+        self.tier = None if config.tier == "none" else Tier(
+            config.tier, self.device, period=config.tier_period,
+            flash_pages=config.flash_pages or self.pages, budget=config.flash_budget,
+            recomp_algorithm=config.recomp_algorithm, after_job=self._after_job)
         self.reserve = config.reserve
         self.accesses = self.first_touches = 0
         self.zram_ins = self.zram_outs = self.disk_reads = self.disk_writes = 0
@@ -178,6 +196,10 @@ class MemoryModel:
     def zram_frames(self) -> int:
         """Frames zsmalloc holds: ceil(mem_used_total / page size)."""
         return self.device.pool.total_pages if self.device is not None else 0
+
+    def _usable_slots(self) -> int:
+        """Swap slots the model hands out: the device's, but never more than the pages."""
+        return min(self.device.slots, self.pages)
 
     def zram_pages(self) -> int:
         """Pages held in zram, same-filled ones included (pages_stored)."""
@@ -204,6 +226,8 @@ class MemoryModel:
     def run(self, accesses: Iterable[tuple[int, bool | bytes]], every: int = 0) -> PressureResult:
         """Serve every access (stopping at OOM); a timeline sample every ``every``
         accesses (none if 0) and one at the end."""
+        if self.tier is not None:
+            accesses = self.tier.interleave(accesses, self.accesses)
         state, touch, fault, resident = self._state, self.policy.touch, self._fault, RESIDENT
         timeline: list[Sample] = []
         mark = self.accesses + every if every > 0 else -1
@@ -272,6 +296,14 @@ class MemoryModel:
                 return False
         return True
 
+    def _after_job(self, served: int) -> bool:
+        """After a tier's job (which may grow the pool): reclaim as a fault would; if
+        even that cannot balance the books, the run is out of memory after ``served``."""
+        if self._make_room():
+            return True
+        self.oom_at = served
+        return False
+
     def _shrink(self) -> int:
         """zsmalloc's shrinker: compact the pool; frames freed."""
         self._shrink_due = 0
@@ -298,20 +330,26 @@ class MemoryModel:
             return False
         dev = self.device
         limit = self._limit_pages
+        lowered = None
         if self.reserve is not None:
             room = self.ram_pages + self.reserve - len(self.policy)   # frames zram may reach
             if room < 1:
                 return False
-            dev.limit_pages = room if not limit or room < limit else limit
+            lowered = room if not limit or room < limit else limit
         slot = heapq.heappop(self._free_slots)
         data = self._content[page]
         t0 = self.clock()
-        if type(data) is int:
-            ok = dev.write_size(slot, data)
-        else:
-            ok = dev.write(slot, data)
+        if lowered is not None:
+            dev.set_mem_limit(lowered * dev.page_size)
+        try:
+            if type(data) is int:
+                ok = dev.write_size(slot, data)
+            else:
+                ok = dev.write(slot, data)
+        finally:
+            if lowered is not None:
+                dev.set_mem_limit(limit * dev.page_size)
         self.compress_ns += self.clock() - t0
-        dev.limit_pages = limit
         if not ok:
             heapq.heappush(self._free_slots, slot)
             return False
@@ -380,7 +418,11 @@ class MemoryModel:
             mem_used_total=s.mem_used_total, orig_data_size=s.orig_data_size,
             compr_data_size=s.compr_data_size, compress_ns=self.compress_ns,
             decompress_ns=self.decompress_ns, disk_latency_ns=cfg.disk_latency_ns,
-            ram_access_ns=cfg.ram_access_ns)
+            ram_access_ns=cfg.ram_access_ns,
+            flash_reads=dev.bd_stat().bd_reads if dev else 0,
+            flash_writes=dev.bd_stat().bd_writes if dev else 0,
+            recompressed=self.tier.recompressed if self.tier else 0,
+            flash_read_ns=cfg.flash_read_ns if self.tier else 0)
 
     def peek(self, page: int) -> bytes | int:
         """Page p's current contents wherever it is (a zram read, for checks and tests)."""
@@ -409,7 +451,7 @@ class MemoryModel:
         if counts[IN_ZRAM] != self.zram_pages() or counts[ON_DISK] != self.disk_pages:
             raise AssertionError("zram or disk page counts disagree with page states")
         if self.device is not None:
-            if len(self._free_slots) + counts[IN_ZRAM] != self.device.slots:
+            if len(self._free_slots) + counts[IN_ZRAM] != self._usable_slots():
                 raise AssertionError("free slots + used slots != device slots")
             if deep:
                 self.device.check()

@@ -8,19 +8,22 @@ A sweep plot has two panels over RAM size (frames): the fault rate (swap-ins
 per access, linear scale) and the estimated time per access (log scale), one
 line per setup, the knee of each zram setup circled and runs that ran out of
 memory left out. A timeline plot shows resident pages, pages held in zram and
-zram's frames against accesses.
+zram's frames against accesses. Each function returns the file's bytes and
+writes nothing: the command line puts them in place whole (never half a file).
 """
 
 from __future__ import annotations
 
+import io
 import os
 
+from zramsim.errors import ConfigError
 from zramsim.pressure.results import PressureResult, SweepResult
 
 FORMATS = (".png", ".svg")
 
 
-class PlotUnavailable(RuntimeError):
+class PlotUnavailable(ConfigError):
     """matplotlib is not installed, or the file name has no supported suffix."""
 
 
@@ -37,13 +40,24 @@ def _pyplot(path: str):
     return plt
 
 
-def _save(fig, path: str) -> None:
+def check_plot(path: str) -> None:
+    """PlotUnavailable now, before a long run, if a plot to ``path`` cannot be made."""
+    _pyplot(path)
+
+
+def _save(fig, path: str) -> bytes:
+    """The figure as the bytes of a .png or .svg file (the caller writes them); an SVG
+    gets no date and fixed element ids, so the same plot is the same bytes."""
+    import matplotlib
     fig.tight_layout()
-    svg = path.lower().endswith(".svg")
-    fig.savefig(path, metadata={"Date": None} if svg else None)   # no date: same file
+    fmt = os.path.splitext(path)[1].lower()[1:]
+    out = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "zramsim"}):
+        fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return out.getvalue()
 
 
-def plot_sweep(result: SweepResult, path: str, title: str = "") -> None:
+def plot_sweep(result: SweepResult, path: str, title: str = "") -> bytes:
     """Fault rate and time per access against RAM size; see the module docstring."""
     plt = _pyplot(path)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
@@ -67,11 +81,12 @@ def plot_sweep(result: SweepResult, path: str, title: str = "") -> None:
     bottom.set_yscale("log")
     bottom.set_ylabel("estimated time per access (µs)")
     bottom.set_xlabel("RAM (frames of 4 KiB)")
-    _save(fig, path)
+    data = _save(fig, path)
     plt.close(fig)
+    return data
 
 
-def plot_timeline(result: PressureResult, path: str, title: str = "") -> None:
+def plot_timeline(result: PressureResult, path: str, title: str = "") -> bytes:
     """Resident pages, pages held in zram and zram's frames against accesses."""
     plt = _pyplot(path)
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -86,5 +101,6 @@ def plot_timeline(result: PressureResult, path: str, title: str = "") -> None:
     ax.legend(fontsize="small")
     s = result.summary
     ax.set_title(title or f"{s.label}, {s.policy}, {s.ram_pages} frames")
-    _save(fig, path)
+    data = _save(fig, path)
     plt.close(fig)
+    return data

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Protocol
 
+from zramsim.errors import ConfigError
 
 class Policy(Protocol):
     """What the memory model needs from a reclaim policy."""
@@ -193,5 +194,5 @@ def make_policy(name: str) -> Policy:
     try:
         return POLICIES[name]()
     except KeyError:
-        raise ValueError(f"unknown reclaim policy {name!r}; "
+        raise ConfigError(f"unknown reclaim policy {name!r}; "
                          f"choose from {', '.join(POLICIES)}") from None

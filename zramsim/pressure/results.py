@@ -77,6 +77,10 @@ class Summary:
     decompress_ns: int          # measured time in the device's read path on swap-in
     disk_latency_ns: int
     ram_access_ns: int
+    flash_reads: int = 0        # faults served from the writeback tier's flash (bd_reads)
+    flash_writes: int = 0       # pages the writeback tier wrote to flash (bd_writes)
+    recompressed: int = 0       # pages the recompression tier re-packed
+    flash_read_ns: int = 0
 
     @property
     def swap_ins(self) -> int:
@@ -111,11 +115,18 @@ class Summary:
     @property
     def est_ns_per_access(self) -> float:
         """ram_access_ns + (compress_ns + decompress_ns
-        + (disk_reads + disk_writes) * disk_latency_ns) / accesses."""
+        + (disk_reads + disk_writes) * disk_latency_ns
+        + flash_reads * flash_read_ns) / accesses."""
         if not self.accesses:
             return 0.0
         disk = (self.disk_reads + self.disk_writes) * self.disk_latency_ns
+        disk += self.flash_reads * self.flash_read_ns
         return self.ram_access_ns + (self.compress_ns + self.decompress_ns + disk) / self.accesses
+
+    @property
+    def flash_writes_per_access(self) -> float:
+        """flash_writes / accesses: the flash wear writeback costs per access."""
+        return self.flash_writes / self.accesses if self.accesses else 0.0
 
     def counts(self) -> dict:
         """Every field except the measured times: equal for equal seeds."""
@@ -133,7 +144,7 @@ class PressureResult:
 
 
 _SUMMARY_DERIVED = ("swap_ins", "swap_outs", "faults", "fault_rate", "effective_memory",
-                    "compr_ratio", "est_ns_per_access")
+                    "compr_ratio", "est_ns_per_access", "flash_writes_per_access")
 _SAMPLE_DERIVED = ("compr_ratio",)
 
 
@@ -238,10 +249,11 @@ def _table(header: list[str], rows: list[list]) -> str:
 def sweep_table(result: SweepResult) -> str:
     """A plain-text table of a sweep, then one line per label: knee, fit, gain."""
     header = ["setup", "ram", "oom_at", "faults", "swap_ins", "swap_outs", "fault_rate",
-              "ratio", "zram_max", "eff_mem", "ns/access"]
+              "ratio", "zram_max", "eff_mem", "ns/access", "flash_w/access"]
     rows = [[s.label, s.ram_pages, s.oom_at, s.faults, s.swap_ins, s.swap_outs,
              s.fault_rate, s.compr_ratio, s.zram_frames_max, s.effective_memory,
-             round(s.est_ns_per_access)] for s in result.summaries]
+             round(s.est_ns_per_access), s.flash_writes_per_access]
+            for s in result.summaries]
     lines = [_table(header, rows), "\n"]
     for label in result.labels():
         lines.append(f"{label}: knee {_or_dash(result.knee[label], '{} frames')}, smallest "
@@ -263,3 +275,12 @@ def timeline_table(result: PressureResult) -> str:
 
 def _or_dash(value, fmt: str = "{}") -> str:
     return "-" if value is None else fmt.format(value)
+
+
+def render(result: PressureResult | SweepResult, fmt: str) -> str:
+    """A sweep or a timeline run as ``table``, ``json`` or ``csv`` text."""
+    if fmt == "json":
+        return to_json(result)
+    if isinstance(result, PressureResult):
+        return timeline_table(result) if fmt == "table" else timeline_csv(result.timeline)
+    return sweep_table(result) if fmt == "table" else summaries_csv(list(result.summaries))

@@ -75,7 +75,7 @@ def object_ops(events: Iterable[tuple], page_size: int = 4096,
                compressor: Compressor | None = None,
                huge_class_size: int | None = None) -> list[tuple[str, int, int]]:
     """The trace as object operations: (store, slot, size), (same, slot, 0),
-    (free, slot, 0) per discarded slot, (compact, 0, 0). Reads vanish."""
+    (free, first slot, count) per discard, (compact, 0, 0). Reads vanish."""
     comp = compressor or make_compressor("lz4")
     huge = huge_class_size or Geometry(page_size).huge_class_size
     ops: list[tuple[str, int, int]] = []
@@ -91,7 +91,7 @@ def object_ops(events: Iterable[tuple], page_size: int = 4096,
                 size = len(comp.compress(arg))
             ops.append((STORE, index, page_size if size >= huge else size))
         elif op == DISCARD:
-            ops += [(FREE, i, 0) for i in range(index, index + arg)]
+            ops.append((FREE, index, arg))
         elif op == COMPACT:
             ops.append((COMPACT_ALL, 0, 0))
     return ops
@@ -117,10 +117,14 @@ def run_allocator(name: str, ops: list[tuple[str, int, int]], page_size: int = 4
             if old:
                 alloc.free(old)
             slots[index] = handle
-        elif op in (FREE, SAME):
+        elif op == SAME:
             old = slots.pop(index, None)
             if old:
                 alloc.free(old)
+        elif op == FREE:
+            for old in _pop_range(slots, index, size):
+                if old:
+                    alloc.free(old)
         else:
             alloc.compact()
         if check_every and step % check_every == 0:
@@ -128,6 +132,19 @@ def run_allocator(name: str, ops: list[tuple[str, int, int]], page_size: int = 4
     live = sum(1 for h in slots.values() if h)
     return CompareRow(name, alloc.total_pages, peak, live, len(slots) - live,
                       alloc.fragmentation())
+
+
+def _pop_range(slots: dict[int, int], first: int, count: int) -> list[int]:
+    """Remove slots first .. first+count-1 from ``slots``; their handles, in slot order.
+
+    Walks the range or the dict, whichever is shorter: a discard of 2**64 - 1
+    slots costs what is stored, not the range.
+    """
+    if count <= len(slots):
+        found = [i for i in range(first, first + count) if i in slots]
+    else:
+        found = sorted(i for i in slots if first <= i < first + count)
+    return [slots.pop(i) for i in found]
 
 
 def compare(events: Iterable[tuple], page_size: int = 4096, compressor: Compressor | None = None,

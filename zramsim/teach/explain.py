@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 
 from allocator import HANDLE_SIZE, Geometry, ObjectSizeError, class_index
 from allocator.single_page import SinglePageAllocator
+from zramsim.sizes import human_size
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,9 @@ def explain(size: int, geometry: Geometry | None = None, count: int = 1000) -> E
     )
 
 
-def _kib(n: int) -> str:
-    return f"{n / 1024:g} KiB"
+def _n(count: int, noun: str) -> str:
+    """``1 page``, ``5 pages``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def render_text(e: Explanation) -> str:
@@ -151,8 +153,8 @@ def render_text(e: Explanation) -> str:
         why = "the least tail waste, shorter chain on ties"
     else:
         why = "the highest integer percent used, shorter chain on ties"
-    lines.append(f"  {e.pages_per_zspage} pages per zspage ({why}), "
-                 f"{e.objs_per_zspage} objects per zspage")
+    lines.append(f"  {_n(e.pages_per_zspage, 'page')} per zspage ({why}), "
+                 f"{_n(e.objs_per_zspage, 'object')} per zspage")
     header = 0 if e.huge else HANDLE_SIZE
     lines.append(f"  each object: {e.size} data + {header} header + {e.rounding} rounding "
                  f"= {e.class_size} bytes; each zspage loses {e.tail_waste} bytes of tail")
@@ -161,9 +163,9 @@ def render_text(e: Explanation) -> str:
                      f"each; zram stores such a page raw, {e.page_size} bytes)")
     else:
         lines.append(f"  huge: no (huge from {e.huge_class_size} bytes)")
-    lines.append(f"  {e.count} such objects: {e.zspages} zspages = {e.pages} pages "
-                 f"({_kib(e.bytes_used)})")
+    lines.append(f"  {_n(e.count, 'such object')}: {_n(e.zspages, 'zspage')} = "
+                 f"{_n(e.pages, 'page')} ({human_size(e.bytes_used)})")
     lines.append(f"  without spanning (single 0-order pages): {e.single_objs_per_page} per "
-                 f"page in class {e.single_class_size} -> {e.single_pages} pages "
-                 f"({_kib(e.single_bytes_used)})")
+                 f"page in class {e.single_class_size} -> {_n(e.single_pages, 'page')} "
+                 f"({human_size(e.single_bytes_used)})")
     return "\n".join(lines) + "\n"

@@ -21,15 +21,22 @@ group holds, as it holds every ratio from 10 to 19.) Compaction lists every
 object it moved, from which zspage and slot to which, found by comparing every
 live handle's location before and after.
 
+Trace version 2 adds attribute writes and the clock: ``S writeback huge`` is
+told with its outcome (or the errno it fails with) and one indented line per
+decision, e.g. ``slot 19 (huge, 4096 bytes, bucket 64) -> block 1`` or
+``slot 3 (huge, 4096 bytes, class 254): zstd (priority 1) 2100 bytes, class 130
+< 254: recompressed``; ``T 60`` tells the new time.
+
 The narration only reads the device; numbers it prints are the device's own.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from allocator import GROUP_LABELS, HANDLE_SIZE, fullness_group
-from workloads.events import COMPACT, DISCARD, READ, WRITE
+from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE
+from zramsim.attributes import AttributeResult, Sysfs
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest
 
@@ -91,6 +98,8 @@ def _describe_slot(device: ZramDevice, index: int, snap: _Snapshot) -> str:
         return "empty"
     if kind == "same":
         return "same-filled"
+    if kind == "writeback":
+        return f"written back to block {device.block_of(index)}"
     zid, slot = snap.where[device.handle_of(index)]
     return f"{kind} object of {size} bytes in zspage {zid} slot {slot}"
 
@@ -157,6 +166,10 @@ def _read(device: ZramDevice, index: int) -> list[str]:
         return [f"R slot {index}: never written (or discarded): reads as zeros"]
     if kind == "same":
         return [f"R slot {index}: same-filled: the page is refilled from its 8-byte word"]
+    if kind == "writeback":
+        return [f"R slot {index}: written back: the page is read from block "
+                f"{device.block_of(index)} of the backing device (bd_reads "
+                f"{device.backing.bd_reads}); it stays there"]
     handle = device.handle_of(index)
     zid, slot = snap.where[handle]
     cls = device.geometry.class_for_request(size)
@@ -174,15 +187,24 @@ def _read(device: ZramDevice, index: int) -> list[str]:
     return [text]
 
 
+# A discard of more slots than this names only the ones holding data.
+LISTED_SLOTS = 64
+
+
 def _discard(device: ZramDevice, index: int, count: int) -> list[str]:
     before = _Snapshot(device)
-    held = [(i, _describe_slot(device, i, before)) for i in range(index, index + count)]
+    end = index + count
+    slots = range(index, end) if count <= LISTED_SLOTS else \
+        [i for i in device.stored_slots() if index <= i < end]
+    held = [(i, _describe_slot(device, i, before)) for i in slots]
     device.discard(index, count)
     after = _Snapshot(device)
     last = index + count - 1
     span = f"slot {index}" if count == 1 else f"slots {index}-{last}"
     parts = [f"slot {i}: {what} " + ("(nothing to free)" if what == "empty" else "freed")
              for i, what in held]
+    if count > LISTED_SLOTS:                # only the slots holding data are named
+        parts.append(f"{count - len(held)} empty slots (nothing to free)")
     parts.append(f"notify_free -> {device.notify_free}")
     parts += _moves(before, after)
     mem = _mem(before, after, device.page_size)
@@ -195,7 +217,7 @@ def _compact(device: ZramDevice) -> list[str]:
     before = _Snapshot(device)
     freed = device.compact()
     after = _Snapshot(device)
-    owner = {device.handle_of(i): i for i in range(device.slots) if device.handle_of(i)}
+    owner = {device.handle_of(i): i for i in device.stored_slots() if device.handle_of(i)}
     lines = [f"C compact: {freed} pages freed (pages_compacted "
              f"{device.pool.pages_compacted})"
              + (f"; {_mem(before, after, device.page_size)}" if freed else
@@ -211,12 +233,32 @@ def _compact(device: ZramDevice) -> list[str]:
     return lines
 
 
-def narrate(device: ZramDevice, events: Iterable[tuple]) -> Iterator[str]:
+def _attribute(device: ZramDevice, result: AttributeResult) -> list[str]:
+    m = device.mm_stat()
+    if result.ok:
+        head = f"S {result.describe()}"
+    else:
+        head = f"S {result.describe()} (the replay goes on)"
+    lines = [head]
+    if result.decisions:
+        b = device.bd_stat()
+        lines += [f"  {d}" for d in result.decisions]
+        lines.append(f"  now: orig_data_size {m.orig_data_size}, compr_data_size "
+                     f"{m.compr_data_size}, mem_used_total {m.mem_used_total}, huge_pages "
+                     f"{m.huge_pages}; bd_count {b.bd_count}, bd_writes {b.bd_writes}")
+    return lines
+
+
+def narrate(device: ZramDevice, events: Iterable[tuple],
+            attribute: Callable[[str, str], AttributeResult] | None = None) -> Iterator[str]:
     """Apply ``events`` to ``device`` one by one, yielding lines that explain each.
 
     Every event yields one line starting with its operation; compaction adds one
-    indented line per moved object and per zspage released.
+    indented line per moved object and per zspage released, writeback and
+    recompression one per slot decided. ``attribute`` applies an ``S`` event
+    (default: a ``Sysfs`` of the device).
     """
+    attribute = attribute or Sysfs(device).write
     for op, index, arg in events:
         if op == WRITE:
             yield from _write(device, index, arg)
@@ -226,5 +268,18 @@ def narrate(device: ZramDevice, events: Iterable[tuple]) -> Iterator[str]:
             yield from _discard(device, index, arg)
         elif op == COMPACT:
             yield from _compact(device)
+        elif op == SET:
+            yield from _attribute(device, attribute(*arg))
+        elif op == TIME:
+            device.clock.advance(arg)
+            yield f"T +{arg / 1e9:g} s: the clock reads {device.clock.seconds():.6f} s"
         else:
             raise BadRequest(f"unknown operation {op!r}")
+
+
+def narrate_replay(replay, events: Iterable[tuple]) -> Iterator[str]:
+    """``narrate`` on ``replay.device``, counting each event told in ``replay.applied``
+    (so an interrupted narration reports how far it got, as a replay does)."""
+    for event in events:
+        yield from narrate(replay.device, (event,), replay.apply_attribute)
+        replay.applied += 1

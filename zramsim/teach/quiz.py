@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from allocator import Geometry, Pool
 from workloads.events import COMPACT, DISCARD, WRITE, PageEvent
 from zramsim.device import ZramDevice
+from zramsim.errors import ConfigError
 from zramsim.teach.explain import explain
 
 KINDS = ("class", "pages", "mm_stat", "compact")
@@ -162,7 +163,7 @@ def make_quiz(seed: int, count: int = 4, kinds: tuple[str, ...] = KINDS,
     geo = geometry or Geometry()
     unknown = [k for k in kinds if k not in _MAKERS]
     if unknown or not kinds:
-        raise ValueError(f"quiz kinds are {', '.join(KINDS)}, not {', '.join(unknown)}")
+        raise ConfigError(f"quiz kinds are {', '.join(KINDS)}, not {', '.join(unknown)}")
     rng = random.Random(seed)
     questions = tuple(_MAKERS[kinds[i % len(kinds)]](rng, geo) for i in range(count))
     return Quiz(seed, geo.page_size, geo.chain_size, questions)

@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from allocator import GROUP_LABELS, Pool, fullness_group
+from allocator import GROUP_LABELS, Geometry, Pool, fullness_group
+from zramsim.errors import ConfigError
 
 SYMBOLS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 FREE, TAIL = ".", "-"
@@ -109,11 +110,47 @@ def zspage_views(pool: Pool, class_size: int | None = None,
 def device_views(device, class_size: int | None = None) -> list[ZspageView]:
     """Zspages of a ZramDevice's pool, each object labelled with its zram slot."""
     labels = {}
-    for index in range(device.slots):
+    for index in device.stored_slots():
         handle = device.handle_of(index)
         if handle:
             labels[handle] = f"zram slot {index}"
     return zspage_views(device.pool, class_size, labels)
+
+
+def object_views(size: int, count: int = 1, free: str = "", class_size: int | None = None,
+                 geometry: Geometry | None = None) -> list[ZspageView]:
+    """A fresh pool after allocating ``count`` objects of ``size`` bytes, then freeing
+    the objects numbered (from 0) in the comma-separated list ``free``.
+
+    ConfigError names what is wrong: a size outside 1 .. page size, a number
+    that is not one, or an object that does not exist (``free="7"`` of 3 objects).
+    """
+    geometry = geometry or Geometry()
+    if not 0 < size <= geometry.page_size:
+        raise ConfigError(f"an object is 1 to {geometry.page_size} bytes, not {size}")
+    numbers = []
+    for part in filter(None, (p.strip() for p in free.split(","))):
+        if not part.isascii() or not part.isdigit():
+            raise ConfigError(f"objects to free are numbers such as 0,3,5, not {part!r}")
+        if int(part) >= count:
+            raise ConfigError(f"there is no object {part} to free: {count} object"
+                              f"{'s are' if count != 1 else ' is'} numbered from 0")
+        numbers.append(int(part))
+    pool = Pool(geometry)
+    handles = [pool.malloc(size) for _ in range(count)]
+    for n in dict.fromkeys(numbers):                      # freeing twice is freeing once
+        pool.free(handles[n])
+    return zspage_views(pool, class_size)
+
+
+def views_as_dicts(views: list[ZspageView]) -> list[dict]:
+    """JSON-ready zspages: their fields, group and every slot (free slots have handle 0)."""
+    return [{"zspage": v.zid, "class_index": v.class_index, "class_size": v.class_size,
+             "pages": v.pages, "objs": v.objs, "inuse": v.inuse, "group": v.group_label,
+             "tail_waste": v.tail_waste,
+             "slots": [{"slot": s.slot, "handle": s.handle, "start": s.start,
+                        "spans": s.spans, "label": s.label} for s in v.slots]}
+            for v in views]
 
 
 def _frame_row(view: ZspageView, frame: int, width: int) -> str:

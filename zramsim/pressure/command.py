@@ -1,0 +1,71 @@
+"""What ``zramsim pressure`` runs, decided from its options in one place.
+
+The options interlock: several policies need the sweep engine's database (one
+sweep of the model compares one policy); a zram-generator configuration
+replaces ``--algo`` and sizes the device afresh at every RAM size (it is the
+MemTotal the configuration sees); tiers stand behind zram. The command line
+parses the options and prints; this module checks how they combine and runs
+the model, locally or on the sweep engine.
+
+Example: ``--ram 25%,50% --algo lz4,zstd --tiers none,writeback`` on 4,096
+pages runs 2 RAM sizes x (2 algorithms x 2 tiers + 2 baselines) = 12 runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from zramsim.errors import ConfigError
+from zramsim.pressure.experiment import BASELINES, resolve_rams, run_pressure, sweep
+from zramsim.pressure.model import PressureConfig
+
+
+@dataclass(frozen=True)
+class PressurePlan:
+    """The runs one ``pressure`` command makes."""
+
+    rams: list[int]
+    algorithms: list[str]
+    tiers: list[str]
+    baselines: tuple[str, ...]
+    base: PressureConfig
+    per_ram: Callable[[int], dict] | None
+
+    @property
+    def runs(self) -> int:
+        return len(self.rams) * (len(self.algorithms) * len(self.tiers) + len(self.baselines))
+
+
+def plan(workload, ram: str, algorithms: Sequence[str], policies: Sequence[str],
+         tiers: Sequence[str], *, baselines: bool = True, db: str | None = None,
+         timeline: int | None = None, configs: Sequence[str] = (), device: str = "zram0",
+         available: Sequence[str] = (), **knobs) -> PressurePlan:
+    """Check how the options combine, then the RAM sizes and the base configuration.
+
+    ``knobs`` are the remaining ``PressureConfig`` fields (level, limits, latencies).
+    """
+    if len(policies) > 1 and (not db or timeline):
+        raise ConfigError("several --policy values need --db (and no --timeline)")
+    if db and (configs or list(tiers) != ["none"]):
+        raise ConfigError("--db runs zram and the baselines: no --config or --tiers")
+    rams, per_ram, algorithms = resolve_rams(ram, workload.pages), None, list(algorithms)
+    if configs:
+        from zramsim.zram_generator import settings_by_ram
+        per_ram = settings_by_ram(list(configs), device, available)
+        algorithms = [per_ram(rams[0])["algorithm"]]
+    base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], policy=policies[0],
+                          tier=tiers[0], **knobs)
+    return PressurePlan(rams, algorithms, list(tiers), BASELINES if baselines else (), base,
+                        per_ram)
+
+
+def run(workload, plan: PressurePlan, *, timeline: int | None = None,
+        tick: Callable[[], None] | None = None):
+    """The model's result: one run sampled every ``timeline`` accesses, or the sweep
+    (``tick()`` after each run)."""
+    if timeline:
+        return run_pressure(workload, plan.base, every=timeline)
+    return sweep(workload, plan.rams, algorithms=plan.algorithms, base=plan.base,
+                 baselines=plan.baselines, tiers=plan.tiers, per_ram=plan.per_ram,
+                 progress=tick and (lambda _: tick()))
