@@ -338,6 +338,14 @@ def open_events(trace, seed, allow_outside, page_size):
     return reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
+def reopen(trace, allow_outside, page_size):
+    """What opens TRACE again as ``open_events`` did, in another process (it is pickled)."""
+    from workloads.open_trace import open_trace
+    return functools.partial(open_trace, trace, allow_outside=allow_outside, page_size=page_size,
+                             input_format=click.get_current_context().meta.get("input_format",
+                                                                               "auto"))
+
+
 def from_generator(device: dict, configs, ram, name) -> dict | None:
     """Set ``device``'s options from zram-generator.conf, except those given on the
     command line; returns what the configuration says, for the JSON."""
@@ -448,9 +456,10 @@ def emit(text: str) -> None:
 @click.option("--verify", is_flag=True, help="Check every read against the last write.")
 @click.option("--explain", is_flag=True,
               help="Narrate every step in words first (for small traces; --format table).")
-@click.option("--workers", type=click.IntRange(1), default=1,
-              help="Compress on N workers (at most the cores available): zstd threads, "
-                   "or for lz4 N-1 helper processes beside this one; results are identical.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="1: all in this process; N (at most the cores available): read and "
+                   "compress ahead on N cores (default: all, for a trace file of 512K or "
+                   "more, when a core is idle); results are identical.")
 @format_option(*replay_formats())
 @zramctl_options
 @click.option("--strict", is_flag=True, help="Exit 1 at an attribute write (S) that fails.")
@@ -466,15 +475,20 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zr
     """
     if explain and fmt != "table":
         raise click.UsageError("--explain narrates in words: use it with --format table")
-    workers, capped = usable_workers(workers)
+    workers, capped = usable_workers(workers) if workers else (None, None)
+    asked = workers                  # None: as many as pay, so the same for a file and a pipe
     if capped:
         note(capped)
     generator = from_generator(device, configs, ram, zram_device)
-    reader, source = open_events(trace, seed, allow_outside, device["page_size"])
+    page_size = device["page_size"]
+    reader, source = open_events(trace, seed, allow_outside, page_size)
     device = make_device(reader, device, verify)
-    replayer, message, code = run_replay(device, reader, workers, explain, strict)
+    if not explain:
+        from zramsim.read_ahead import plan
+        reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
+    replayer, message, code = run_replay(device, reader, workers or 1, explain, strict)
     warnings = replay_warnings(device.stats())
-    config = {**device.config(), **source, "verify": verify, "workers": workers,
+    config = {**device.config(), **source, "verify": verify, "workers": asked,
               **({"zram_generator": generator} if generator else {})}
     name = source["trace"] or f"default workload (seed {source['seed']})"
     click.echo(render_replay(fmt, device, replayer.applied, config,

@@ -67,6 +67,10 @@ class Zstd:
         """An independent instance for another thread (contexts are not shareable)."""
         return Zstd(self.level, self.dictionary)
 
+    def __reduce__(self):
+        """Pickled as its settings (its zstd contexts cannot be): for helper processes."""
+        return Zstd, (self.level, self.dictionary)
+
     def compress_many(self, pages: list[bytes], threads: int) -> list[bytes]:
         """``[compress(p) for p in pages]`` on ``threads`` threads inside zstd.
 

@@ -334,6 +334,37 @@ class ZramDevice(SlotFlags):
         """
         return self._write(index, page, data)
 
+    def write_prepared(self, index: int, prepared: bytes | int) -> bool:
+        """``write`` of a page examined elsewhere (``zramsim.read_ahead_helper``).
+
+        ``prepared`` is the 64-bit word of a same-filled page (an int), the page
+        itself where its compression reaches the huge class, or else its
+        compression by this device's compressor. The outcome is ``write``'s for
+        that page. Not in verify mode, which needs the page to digest.
+        """
+        if self.verify:
+            raise BadRequest("a prepared write has no page to verify")
+        row = index if 0 <= index < self._dense else self._slot(index)
+        self.writes += 1
+        if type(prepared) is int:
+            return self._store_same(row, prepared)
+        if len(prepared) < self.huge_class_size:
+            return self._store(row, len(prepared), prepared, 0)
+        if len(prepared) != self.page_size:
+            raise BadRequest(f"slot {index}: a huge page is {self.page_size} bytes, "
+                             f"not {len(prepared)}")
+        return self._store(row, self.page_size, prepared, HUGE)
+
+    def _store_same(self, row: int, word: int) -> bool:
+        """A same-filled page: its word in the slot, no memory."""
+        if self._flags[row] or self._handle[row]:
+            self._free_slot(row)
+        self._flags[row] = SAME
+        self._handle[row] = word
+        self._ac[row] = self.clock.ns
+        self.same_pages += 1
+        return True
+
     def _write(self, index: int, page: bytes, data: bytes | None) -> bool:
         row = index if 0 <= index < self._dense else self._slot(index)
         size = self.page_size
@@ -342,12 +373,7 @@ class ZramDevice(SlotFlags):
         self.writes += 1
         word = same_filled_word(page)
         if word is not None:
-            if self._flags[row] or self._handle[row]:
-                self._free_slot(row)
-            self._flags[row] = SAME
-            self._handle[row] = word
-            self._ac[row] = self.clock.ns
-            self.same_pages += 1
+            self._store_same(row, word)
             if self.verify:
                 self._expected[row * 16:row * 16 + 16] = _digest(page)
             return True

@@ -24,6 +24,7 @@ from zramsim.attributes import AttributeRefused, AttributeResult, Sysfs
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
 from zramsim.parallel import Pending, compressing
+from zramsim.read_ahead_helper import PREPARED
 
 
 class Replay:
@@ -62,7 +63,15 @@ class Replay:
         self.failed_at: str | None = None
 
     def run(self, events: Iterable[tuple]) -> int:
-        """Apply every event; returns the number applied (also kept in ``applied``)."""
+        """Apply every event; returns the number applied (also kept in ``applied``).
+
+        ``events`` may be a ``zramsim.read_ahead.ReadAhead``: its batches come
+        read, examined and compressed by a helper process (``P`` records), and
+        are applied here in order like any other.
+        """
+        batches = getattr(events, "batches", None)
+        if batches is not None:
+            return self._apply((batch, None, None) for batch in batches(lambda: self.applied))
         if self.workers == 1:     # the whole stream is one batch, compressed as it is applied
             return self._apply([(events, None, None)])
         dev = self.device
@@ -91,6 +100,7 @@ class Replay:
         dev = self.device
         write, write_compressed, write_size, read = (dev.write, dev.write_compressed,
                                                      dev.write_size, dev.read)
+        write_prepared = dev.write_prepared
         primary = dev.compressor      # the one pages are compressed ahead with
         progress, every = self.progress, self.every
         applied = self.applied
@@ -108,6 +118,8 @@ class Replay:
                                 write_compressed(index, arg, compressed[n]
                                                  if dev.compressor is primary else None)
                                 n += 1
+                        elif op == PREPARED:      # examined by the reader helper
+                            write_prepared(index, arg)
                         elif op == READ:
                             read(index)
                         else:

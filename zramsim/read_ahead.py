@@ -1,0 +1,368 @@
+"""Replaying a trace file with its reading done ahead, in a helper process.
+
+Why: end to end, a replay of real pages spends as long reading the trace and
+its ``file:`` pages and compressing them as applying them to the device. The
+first two are pure functions of the trace, so a helper process
+(``zramsim.read_ahead_helper``) opens the same file itself and sends ordered
+batches of examined pages; this process only applies them, strictly in event
+order. Allocation, accounting, mem_limit decisions and verify stay here, so
+statistics, contents and errors are those of a serial replay.
+
+``ReadAhead`` stands in for the reader: ``Replay`` takes its batches, and
+``location()`` (the ``file:line`` of the event being applied when something
+fails), ``fraction_read()`` and ``close()`` behave as the reader's do.
+
+A helper that dies, or stops (SIGSTOP, a debugger), cannot hang the replay:
+while waiting, this process looks every ``CHECK_SECONDS`` whether the helper
+is still running; if it is gone or stopped, it is killed and this process
+reads on from the first event it had not received, with its own reader
+(``fallback`` says why). A failure the trace itself causes (a malformed line)
+comes from the helper's reader after the events before it, exactly as the
+serial reader would raise it.
+
+When: ``plan`` decides. ``--workers 1`` never starts a helper. With no speed
+option, a regular trace file of at least ``AUTO_BYTES`` (512 KiB: ~20,000
+``file:`` lines or ~35,000 sizes-only ones) gets one when another core is
+free: at least two cores, and the 1-minute load average at least
+``IDLE_NEEDED`` below their number. (Measured: with one of two cores taken by
+another busy process, reading ahead was ~10% slower than reading here, its
+~20% more CPU time not bought back by a second core it did not get.) It then
+uses the cores there are; with more than two, the helper shares its
+compressing with ``workers - 2`` more processes (``zramsim.parallel``). A helper costs ~0.05 s of CPU to start, and this
+process reads the first events itself meanwhile (``batches``), so a shorter
+trace loses little. Pipes and standard input are read here, as before.
+
+Worked example (lz4, text trace of ``file:`` pages, CPU time per page from
+``benchmarks/e2e_costs.py``): reading 3.1 us, compressing 7.2, applying 2.9,
+passing a batch 0.5. One process: 13.2 us a page. Two idle cores, the
+compressing shared so both sides keep pace: (13.2 + 0.5) / 2 = 6.9 us.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+import time
+from array import array
+from itertools import islice
+from typing import Callable, Iterator
+
+from zramsim.device import ZramDevice
+from zramsim.parallel import cores_available
+from zramsim.read_ahead_helper import LENGTH, SHARE, framed, next_share, rebuild_exception
+
+AUTO_BYTES = 512 << 10
+IDLE_NEEDED = 0.25            # idle cores (cores less the load average) for reading ahead
+CHECK_SECONDS = 0.5
+OWN_CHUNK = 64                # events read here between looks for the helper's first batch
+WAIT_NOTICED = 50e-6          # seconds waited for a batch that count as waiting
+# The helper imports only the modules it needs: the packages' __init__ (the
+# device, the allocator, generators, capture...) would double its ~0.1 s start,
+# so they are stood in for by bare package objects. A compressor or reader
+# that needs them fails to load there, and this process then reads itself.
+_BOOT = ("import os, sys, types; root = sys.argv[1]; sys.path.insert(0, root)\n"
+         "for name in ('zramsim', 'workloads'):\n"
+         "    package = sys.modules[name] = types.ModuleType(name)\n"
+         "    package.__path__ = [os.path.join(root, name)]\n"
+         "from zramsim.read_ahead_helper import serve; serve()")
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def idle_cores() -> float:
+    """Cores not kept busy by other work: the cores available less the 1-minute load
+    average (all of them where the system does not tell)."""
+    try:
+        return cores_available() - os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return float(cores_available())
+
+
+def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
+    """``(reader, workers)`` to replay with: a ``ReadAhead`` in place of ``reader``
+    where a helper process pays (see the module docstring), else ``reader`` itself.
+
+    ``workers`` None means "as fast as this machine allows"; ``opener()`` must
+    open the same trace again (it is pickled to the helper).
+    """
+    path = getattr(reader, "path", None)
+    regular = opener is not None and path is not None and os.path.isfile(path)
+    if getattr(reader, "version", "1") != "1":
+        regular = False          # version 2 (attribute writes, time): read here, in order
+    if workers is None:
+        big = regular and os.path.getsize(path) >= AUTO_BYTES
+        workers = cores_available() if big and idle_cores() >= IDLE_NEEDED else 1
+    if workers < 2 or not regular or not _startable():
+        return reader, workers
+    compressor = device.compressor
+    try:
+        pickle.dumps((opener, compressor))
+    except Exception:
+        return reader, workers
+    return ReadAhead(reader, opener, device, workers), workers
+
+
+def _startable() -> bool:
+    return os.name == "posix" and bool(sys.executable)
+
+
+class HelperGone(Exception):
+    """The reader helper exited or stopped before the end of the trace."""
+
+
+class ReadAhead:
+    """The events of ``reader``'s trace, read and prepared by a helper process.
+
+    ``Replay.run`` takes its ``batches()``, whose pages come examined and mostly
+    compressed; it cannot be iterated as a reader can.
+    """
+
+    format = property(lambda self: self.reader.format)
+    page_size = property(lambda self: self.reader.page_size)
+    path = property(lambda self: self.reader.path)
+    version = property(lambda self: getattr(self.reader, "version", "1"))
+
+    def __init__(self, reader, opener: Callable, device: ZramDevice, workers: int = 2) -> None:
+        self.reader = reader
+        self.fallback: str | None = None     # why this process read on itself, if it did
+        self.received = 0                    # events handed to the replay so far
+        self._fraction = 0.0
+        self._marks = array("q")
+        self._base = 0                       # events before the current batch
+        self._buffer = bytearray(1 << 20)
+        self._waited = 0.0                   # seconds waited for the batch being received
+        self._own = iter(reader)             # this process's reading, while the helper starts
+        self._own_read = 0                   # events read by it
+        self._applied: Callable[[], int] = lambda: self.received
+        self.share = 0.5                     # of the compressing, done by the helper
+        setup = (opener, device.compressor, device.huge_class_size, not device.verify, workers)
+        self._setup = framed(pickle.dumps(sys.path)) + framed(pickle.dumps(setup))
+        self.process: subprocess.Popen | None = None
+        self._fd = -1
+
+    def start(self) -> None:
+        """Start the helper (``batches`` does, so that a Ctrl-C before the replay
+        finds none). Ctrl-C is held back while it starts: no helper is left unknown."""
+        if self.process is not None:
+            return
+        held = _hold_ctrl_c()
+        try:
+            self._fd, write_end = os.pipe()
+            try:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", _BOOT, _PACKAGE_ROOT, str(write_end)],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    pass_fds=(write_end,), start_new_session=True)   # Ctrl-C is ours
+            finally:
+                os.close(write_end)
+        finally:
+            _release_ctrl_c(held)
+        try:
+            self.process.stdin.write(self._setup)
+            self.process.stdin.flush()
+            os.set_blocking(self.process.stdin.fileno(), False)   # shares never wait
+        except OSError:
+            pass                             # it died at once: found out when reading
+
+    # -- what Replay and the command line use -----------------------------------
+
+    def batches(self, applied: Callable[[], int]) -> Iterator[list]:
+        """Lists of events in trace order, ``P`` records among them; ``applied()``
+        is how many events have been applied (for ``location``).
+
+        Until the helper's stream reaches past what is applied (it needs ~50 ms
+        to start), this process reads chunks itself rather than wait, and tells
+        the helper how far it got, so that the helper reads those events without
+        compressing or sending them; what still comes of them is dropped here.
+        """
+        self._applied = applied
+        try:
+            self.start()
+        except OSError as exc:               # no process to be had: read here
+            self.fallback = f"the reader helper process could not start ({exc})"
+            yield from self._read_on()
+            return
+        reading_here = True
+        while True:
+            if reading_here and not self._helper_spoke():
+                chunk, marks, failure = _read_some(self.reader, self._own, OWN_CHUNK)
+                self._own_read += len(chunk)
+                self._take(chunk, marks, self.reader.fraction_read())
+                self._tell(-float(self.received))          # "skip what I have read"
+                if chunk:
+                    yield chunk
+                if failure is not None:
+                    raise failure
+                if len(chunk) < OWN_CHUNK:
+                    return                   # the whole trace was read here
+                continue
+            try:
+                first, events, marks, fraction, end = pickle.loads(self._receive())
+            except HelperGone as gone:
+                self._give_up(str(gone))
+                yield from self._read_on()
+                return
+            drop = self.received - first     # events applied already, read here
+            if drop > 0:
+                events, marks = events[drop:], marks[8 * drop:]
+            if events or end is not None:
+                reading_here = False
+            self._take(events, marks, fraction)
+            if not reading_here:
+                self._steer()
+            if events:
+                yield events
+            if end is True:
+                return
+            if end is not None:
+                raise rebuild_exception(end)
+
+    def _helper_spoke(self) -> bool:
+        """Has the helper's first batch (or its end) come? Never waits."""
+        return bool(select.select([self._fd], [], [], 0)[0])
+
+    def _take(self, events: list, marks: bytes, fraction: float) -> None:
+        self._base = self.received
+        self.received += len(events)
+        self._marks = marks
+        self._fraction = fraction
+
+    def _steer(self) -> None:
+        """Send the helper its next share of the compressing (``next_share``)."""
+        self.share = next_share(self.share, self._waited > WAIT_NOTICED)
+        self._waited = 0.0
+        self._tell(self.share)
+
+    def _tell(self, value: float) -> None:
+        """One message to the helper: a share (0..1), or minus the events read here."""
+        try:           # 8 bytes: one atomic pipe write, or none if the pipe is full
+            os.write(self.process.stdin.fileno(), SHARE.pack(value))
+        except (OSError, ValueError):       # full (it is stopped) or gone: found out anyway
+            pass
+
+    def __iter__(self):
+        raise TypeError("a ReadAhead's batches hold prepared pages: replay it with "
+                        "Replay.run, which takes its batches()")
+
+    def location(self) -> str:
+        """``path:line`` (or record) of the event being applied."""
+        if self.fallback is not None:
+            return self.reader.location()
+        at = self._applied() - self._base
+        marks = self._marks
+        count = len(marks) // 8
+        mark = array("q", marks)[min(at, count - 1)] if count else 0
+        return f"{self.reader.path}:{mark}"
+
+    def fraction_read(self) -> float:
+        if self.fallback is not None:
+            return self.reader.fraction_read()
+        return self._fraction
+
+    def close(self) -> None:
+        """Stop the helper (it may be blocked writing) and close the trace."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self.reader.close()
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- the pipe ----------------------------------------------------------------
+
+    def _receive(self) -> memoryview:
+        """The next message, in a buffer reused from message to message (a fresh one
+        would cost a page fault per 4 KiB)."""
+        size = LENGTH.unpack(self._read_into(LENGTH.size))[0]
+        return self._read_into(size)
+
+    def _read_into(self, size: int) -> memoryview:
+        if len(self._buffer) < size:
+            self._buffer = bytearray(size)
+        view = memoryview(self._buffer)[:size]
+        got = 0
+        while got < size:
+            started = time.perf_counter()
+            ready = select.select([self._fd], [], [], CHECK_SECONDS)[0]
+            self._waited += time.perf_counter() - started
+            if not ready:
+                self._check_running()
+                continue
+            n = os.readv(self._fd, [view[got:]])
+            if n == 0:
+                code = self.process.wait()
+                raise HelperGone(f"the reader helper process exited (code {code})")
+            got += n
+        return view
+
+    def _check_running(self) -> None:
+        code = self.process.poll()
+        if code is not None:
+            raise HelperGone(f"the reader helper process exited (code {code})")
+        if _stopped(self.process.pid):
+            raise HelperGone("the reader helper process was stopped")
+
+    def _give_up(self, why: str) -> None:
+        self.fallback = why
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def _read_on(self) -> Iterator:
+        """This process's own reader, from the first event not received."""
+        yield islice(self._own, self.received - self._own_read, None)   # one lazy batch:
+        # the reader's location() is then the event being applied, as in a serial replay
+
+
+def _read_some(reader, events: Iterator, count: int) -> tuple[list, bytes, Exception | None]:
+    """Up to ``count`` of ``events`` (``reader``'s), their positions, and the error that
+    stopped the reading early, if one did (raised once those before it are applied)."""
+    chunk: list = []
+    marks = array("q")
+    try:
+        for event in islice(events, count):
+            chunk.append(event)
+            marks.append(reader._last)
+    except Exception as exc:
+        return chunk, marks.tobytes(), exc
+    return chunk, marks.tobytes(), None
+
+
+def _hold_ctrl_c():
+    """Block SIGINT in this thread; returns what to restore (None where it cannot)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_ctrl_c(held) -> None:
+    """Restore the mask ``_hold_ctrl_c`` changed: a Ctrl-C held back arrives now."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _stopped(pid: int) -> bool:
+    """Is process ``pid`` stopped (SIGSTOP, or stopped by a debugger)? Linux's /proc tells."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in (b"T", b"t")
+
+
