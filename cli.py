@@ -17,7 +17,6 @@ propagate: the group turns each into one line and its exit code.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import json
 import os
 import sys
@@ -36,7 +35,7 @@ from workloads.errors import BadOption
 from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
 from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
-from zramsim.kernel_diff import KERNEL_ALGORITHM
+from zramsim.algorithms import kernel_twins
 from zramsim.parallel import usable_workers
 from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.tiers import TIERS
@@ -45,7 +44,6 @@ from zramsim.progress import Progress
 from zramsim.report import (plural, render_class_table, render_replay, replay_document,
                             replay_formats, replay_warnings)
 from zramsim.size_parse import SizeError, parse_size
-from zramsim.sweep import SweepError, grid as sweep_grid
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
 from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
 
@@ -54,7 +52,7 @@ EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 # Anything else (a bare ValueError, OSError, a broken invariant) is a bug: a traceback.
 EXIT_CODES = ((VerifyMismatch, EXIT_VERIFY), (ConfigError, EXIT_USAGE), (BadOption, EXIT_USAGE),
               (ObjectSizeError, EXIT_USAGE), (WorkloadError, EXIT_DOMAIN),
-              (DeviceError, EXIT_DOMAIN), (SweepError, EXIT_DOMAIN))
+              (DeviceError, EXIT_DOMAIN))
 OUR_ERRORS = tuple(cls for cls, _ in EXIT_CODES)
 
 
@@ -121,16 +119,23 @@ def _stdout_gone() -> int:
     return 0
 
 
-def _version() -> str:
+def _version(ctx, param, value) -> None:
+    """--version, looked up only when asked (importlib.metadata is slow to import)."""
+    if not value or ctx.resilient_parsing:
+        return
+    import importlib.metadata
     try:
-        return importlib.metadata.version("zramsim")
+        version = importlib.metadata.version("zramsim")
     except importlib.metadata.PackageNotFoundError:
-        return "unknown (run from a checkout, not installed)"
+        version = "unknown (run from a checkout, not installed)"
+    click.echo(f"zramsim, version {version}")
+    ctx.exit()
 
 
 @click.group(cls=Zramsim, context_settings={"help_option_names": ["-h", "--help"],
                                              "show_default": True})
-@click.version_option(version=_version())
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and exit.")
 def main():
     """zramsim: a simulated Linux zram device on a faithful zsmalloc allocator.
 
@@ -523,11 +528,15 @@ def report(trace, seed, allow_outside, device, output, configs, ram, zram_device
     finish(message, code, replay_warnings(dev.stats()))
 
 
-def list_option(name: str, item, **options):
-    """A comma-separated list option, each item through ``item`` (a ValueError: exit 2)."""
+def list_option(name: str, item, *choices, **options):
+    """A comma-separated list option, each item through ``item``: a function, or the
+    name of the sweep grid's parser (with ``choices``: ``one_of`` them); ValueError: exit 2.
+    The grid is imported only when the option is used."""
     def parse(ctx, param, value):
+        from zramsim.sweep import grid
+        check = item if callable(item) else getattr(grid, item)
         try:
-            return value and sweep_grid.split_list(value, item)
+            return value and grid.split_list(value, check(*choices) if choices else check)
         except (ValueError, click.BadParameter) as exc:
             raise click.BadParameter(str(exc)) from None
     return click.option(name, callback=parse, metavar="LIST", **options)
@@ -535,11 +544,11 @@ def list_option(name: str, item, **options):
 
 @command()
 @click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
-@list_option("--algo", sweep_grid.algorithm, default="lz4",
+@list_option("--algo", "algorithm", default="lz4",
              help=f"From {', '.join(sorted(COMPRESSORS))}.")
-@list_option("--level", sweep_grid.level, help="Default: each algorithm's own.")
-@list_option("--chain-size", sweep_grid.chain_size, default="8")
-@list_option("--page-size", sweep_grid.page_size, help="Default: the trace's.")
+@list_option("--level", "level", help="Default: each algorithm's own.")
+@list_option("--chain-size", "chain_size", default="8")
+@list_option("--page-size", "page_size", help="Default: the trace's.")
 @list_option("--mem-limit", parse_size, default="0", help="Sizes such as 0,64M.")
 @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
 @click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
@@ -716,7 +725,7 @@ def capture(out, pid, path, include, out_fmt):
 @command("kernel-diff")
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--device", "device_path", default="/dev/zram0")
-@click.option("--algo", "algorithm", type=click.Choice(sorted(KERNEL_ALGORITHM)), default="lz4",
+@click.option("--algo", "algorithm", type=click.Choice(sorted(kernel_twins())), default="lz4",
               help="Our compressor; the kernel runs the one it stands for.")
 @click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
 @click.option("--mem-limit", type=SIZE, default=0)
@@ -887,14 +896,14 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--algo", "algorithms", default="lz4,zstd",
               callback=_algorithm_list, help="zram algorithms, comma-separated.")
 @click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@list_option("--policy", sweep_grid.one_of(*POLICIES), default="lru", help="Several need --db.")
+@list_option("--policy", "one_of", *POLICIES, default="lru", help="Several need --db.")
 @click.option("--on-full", type=click.Choice(ON_FULL), default="oom",
               help="When zram refuses a page: OOM, or spill to the disk swap.")
 @click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
 @click.option("--mem-limit", type=SIZE, default=0)
 @click.option("--disk-latency-us", type=click.FloatRange(0), default=100.0)
 @click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
-@list_option("--tiers", sweep_grid.one_of(*TIERS), default="none",
+@list_option("--tiers", "one_of", *TIERS, default="none",
              help="Behind zram: none, writeback (to flash), recompress.")
 @click.option("--tier-period", type=click.IntRange(1), default=10_000,
               help="Accesses between the tier's daily jobs (idle marking, then the work).")

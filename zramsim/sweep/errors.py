@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from zramsim.errors import DeviceError
 
-class SweepError(Exception):
-    """Base class of every sweep error."""
+
+class SweepError(DeviceError):
+    """Base class of every sweep error: a domain error (exit 1), like a device's."""
 
 
 class StoreError(SweepError):
