@@ -44,18 +44,17 @@ import mmap
 import os
 import pickle
 import select
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from array import array
 from collections import deque
-from contextlib import contextmanager
 from typing import Callable, Sequence
 
 from zramsim.compressors import Compressor
 from zramsim.errors import DeviceError
+from zramsim.helper_start import PACKAGE_ROOT, ctrl_c_held
 
 Pending = Callable[[], list]     # a started batch: call it for the compressed pages
 
@@ -162,7 +161,6 @@ def _claim_back(buffer: _Buffer, patience: float = 1.0) -> int:
 # spawn would, and fails on scripts without a ``__main__`` guard).
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
          "from zramsim.helper_processes import serve; serve()")
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class HelperFailed(DeviceError):
@@ -189,19 +187,6 @@ def _memory_file() -> int:
     return fd
 
 
-@contextmanager
-def _ctrl_c_deferred():
-    """Hold SIGINT (Ctrl-C) back until the block ends, where it is delivered."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
 class _Helper:
     """One helper process and the memory it shares with the parent.
 
@@ -221,9 +206,9 @@ class _Helper:
             os.ftruncate(fd, size)
             self.area = mmap.mmap(fd, size)
             self.buffers = _buffers(memoryview(self.area), per, page_size, self.lock_fd)
-            with _ctrl_c_deferred():         # a Ctrl-C now finds self.process set
+            with ctrl_c_held():         # a Ctrl-C now finds self.process set
                 self.process = subprocess.Popen(
-                    [sys.executable, "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
+                    [sys.executable, "-c", _BOOT, PACKAGE_ROOT], stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(fd,),
                     start_new_session=True)  # Ctrl-C is the parent's to handle
             # No waiting for the helper to start: it says when it is ready, and

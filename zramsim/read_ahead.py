@@ -43,7 +43,6 @@ from __future__ import annotations
 import os
 import pickle
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -52,6 +51,7 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
+from zramsim.helper_start import PACKAGE_ROOT, ctrl_c_held
 from zramsim.parallel import cores_available
 from zramsim.read_ahead_helper import LENGTH, SHARE, framed, next_share, rebuild_exception
 
@@ -69,7 +69,6 @@ _BOOT = ("import os, sys, types; root = sys.argv[1]; sys.path.insert(0, root)\n"
          "    package = sys.modules[name] = types.ModuleType(name)\n"
          "    package.__path__ = [os.path.join(root, name)]\n"
          "from zramsim.read_ahead_helper import serve; serve()")
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def idle_cores() -> float:
@@ -148,18 +147,15 @@ class ReadAhead:
         finds none). Ctrl-C is held back while it starts: no helper is left unknown."""
         if self.process is not None:
             return
-        held = _hold_ctrl_c()
-        try:
+        with ctrl_c_held():
             self._fd, write_end = os.pipe()
             try:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-c", _BOOT, _PACKAGE_ROOT, str(write_end)],
+                    [sys.executable, "-c", _BOOT, PACKAGE_ROOT, str(write_end)],
                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     pass_fds=(write_end,), start_new_session=True)   # Ctrl-C is ours
             finally:
                 os.close(write_end)
-        finally:
-            _release_ctrl_c(held)
         try:
             self.process.stdin.write(self._setup)
             self.process.stdin.flush()
@@ -341,19 +337,6 @@ def _read_some(reader, events: Iterator, count: int) -> tuple[list, bytes, Excep
     except Exception as exc:
         return chunk, marks.tobytes(), exc
     return chunk, marks.tobytes(), None
-
-
-def _hold_ctrl_c():
-    """Block SIGINT in this thread; returns what to restore (None where it cannot)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-
-
-def _release_ctrl_c(held) -> None:
-    """Restore the mask ``_hold_ctrl_c`` changed: a Ctrl-C held back arrives now."""
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _stopped(pid: int) -> bool:
