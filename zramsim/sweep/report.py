@@ -125,11 +125,6 @@ def render_summary(rows: list[dict], fmt: str) -> str:
             + _table(s["per_algorithm"], ALGO_TABLE).replace("compression_ratio", "compr.ratio"))
 
 
-def summarise(path: str, fmt: str) -> str:
-    """The summaries of the database at ``path`` in ``fmt``."""
-    return render_summary(load(path), fmt)
-
-
 def plot(rows: list[dict], path: str) -> bytes:
     """Bars of the mean effective ratio and mean seconds per algorithm: the bytes of a
     .png or .svg file (``path``'s suffix says which; the caller writes it)."""
