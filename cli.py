@@ -940,7 +940,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     from zramsim.pressure import command as pressure_command
     from zramsim.pressure.results import render as render_pressure
     if plot_path:
-        from zramsim.pressure.plot import check_plot, plot_sweep, plot_timeline
+        from zramsim.pressure.plot import check_plot
         check_plot(plot_path)                  # before the runs: the extra, the suffix
     refuse_overlap([path for path in (plot_path, html_path) if path], [trace] if trace else [])
     described = dict(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
@@ -955,24 +955,17 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
         disk_latency_ns=round(disk_latency_us * 1000), tier_period=tier_period,
         flash_budget=flash_budget, flash_read_ns=round(flash_latency_us * 1000))
     out = None
-    if db and not every:
+    if plan.on_engine:
         from zramsim.sweep import executor_factory
-        from zramsim.sweep.pressure import pressure_sweep
-        out = pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
-                             db, executor_factory(workers, scheduler), load_workload,
-                             policies=policy)
+        out = pressure_command.run_on_engine(described, plan, executor_factory(workers, scheduler),
+                                             load_workload)
         result = out.result
     else:
-        runs = 1 if every else plan.runs
-        with progress("run", total=runs, after=f" of {runs}") as shown:
-            result = pressure_command.run(workload, plan, timeline=every,
-                                          tick=lambda: shown(shown.count + 1))
-    if plot_path:
-        plot = (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
-        write_file(plot_path, plot, "plot")
-    if html_path:
-        from zramsim.html_report import pressure_page
-        write_file(html_path, pressure_page(result, workload.name).encode(), "report")
+        with progress("run", total=plan.runs, after=f" of {plan.runs}") as shown:
+            result = pressure_command.run(workload, plan, tick=lambda: shown(shown.count + 1))
+    for path, data, what in pressure_command.figures(result, workload.name, plan, plot_path,
+                                                     html_path):
+        write_file(path, data, what)
     emit(render_pressure(result, fmt))
     if out:
         finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)

@@ -13,7 +13,7 @@ pages runs 2 RAM sizes x (2 algorithms x 2 tiers + 2 baselines) = 12 runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from zramsim.errors import ConfigError
@@ -31,9 +31,19 @@ class PressurePlan:
     baselines: tuple[str, ...]
     base: PressureConfig
     per_ram: Callable[[int], dict] | None
+    policies: list[str]
+    timeline: int | None = None         # one run, sampled every so many accesses
+    db: str | None = None
+
+    @property
+    def on_engine(self) -> bool:
+        """Whether the runs go to the sweep engine (``--db``, no timeline)."""
+        return bool(self.db) and not self.timeline
 
     @property
     def runs(self) -> int:
+        if self.timeline:
+            return 1
         return len(self.rams) * (len(self.algorithms) * len(self.tiers) + len(self.baselines))
 
 
@@ -57,15 +67,36 @@ def plan(workload, ram: str, algorithms: Sequence[str], policies: Sequence[str],
     base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], policy=policies[0],
                           tier=tiers[0], **knobs)
     return PressurePlan(rams, algorithms, list(tiers), BASELINES if baselines else (), base,
-                        per_ram)
+                        per_ram, list(policies), timeline, db)
 
 
-def run(workload, plan: PressurePlan, *, timeline: int | None = None,
-        tick: Callable[[], None] | None = None):
-    """The model's result: one run sampled every ``timeline`` accesses, or the sweep
-    (``tick()`` after each run)."""
-    if timeline:
-        return run_pressure(workload, plan.base, every=timeline)
+def run(workload, plan: PressurePlan, tick: Callable[[], None] | None = None):
+    """The model's result: one run sampled every ``plan.timeline`` accesses, or the
+    sweep (``tick()`` after each run)."""
+    if plan.timeline:
+        return run_pressure(workload, plan.base, every=plan.timeline)
     return sweep(workload, plan.rams, algorithms=plan.algorithms, base=plan.base,
                  baselines=plan.baselines, tiers=plan.tiers, per_ram=plan.per_ram,
                  progress=tick and (lambda _: tick()))
+
+
+def run_on_engine(described: dict, plan: PressurePlan, make_executor, loader: Callable):
+    """The sweep on the sweep engine into ``plan.db`` (table ``pressure_runs``,
+    resumable): a ``PressureOutcome`` (the result, the counts, why it stopped early).
+    ``described`` is what ``loader`` turns into the workload on each worker."""
+    from zramsim.sweep.pressure import pressure_sweep
+    return pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
+                          plan.db, make_executor, loader, policies=plan.policies)
+
+
+def figures(result, title: str, plan: PressurePlan, plot_path: str | None = None,
+            html_path: str | None = None) -> Iterator[tuple[str, bytes, str]]:
+    """The files asked for beside the printed result, one at a time as
+    ``(path, bytes, what)``: the plot (the 'plot' extra) and the HTML report."""
+    if plot_path:
+        from zramsim.pressure.plot import plot_sweep, plot_timeline
+        plot = plot_timeline if plan.timeline else plot_sweep
+        yield plot_path, plot(result, plot_path, title=title), "plot"
+    if html_path:
+        from zramsim.html_report import pressure_page
+        yield html_path, pressure_page(result, title).encode(), "report"
