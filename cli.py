@@ -36,6 +36,7 @@ from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
 from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
 from zramsim.algorithms import kernel_twins
+from zramsim.device_options import DEVICE_OPTIONS, device_maker
 from zramsim.parallel import usable_workers
 from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.tiers import TIERS
@@ -238,10 +239,6 @@ class SizeType(click.ParamType):
 SIZE = SizeType()
 
 
-DEVICE_OPTIONS = ("algorithm", "level", "dictionary", "disksize", "mem_limit", "page_size",
-                  "chain_size", "chain_rule")
-
-
 def device_options(func):
     """The options of every command that builds a device, handed to it as one ``device``."""
     @functools.wraps(func)
@@ -351,39 +348,31 @@ def reopen(trace, allow_outside, page_size):
                                                                                "auto"))
 
 
-def from_generator(device: dict, configs, ram, name) -> dict | None:
-    """Set ``device``'s options from zram-generator.conf, except those given on the
-    command line; returns what the configuration says, for the JSON."""
+def from_generator(device: dict, configs, ram, name) -> tuple[dict, dict | None]:
+    """``device``'s options with zram-generator.conf's settings for those not given on
+    the command line, and what the configuration says (for the JSON)."""
     if not configs:
-        return None
+        return device, None
     from click.core import ParameterSource
-    from zramsim.zram_generator import device_settings, machine_ram, read_device
-    generated, warnings = read_device(list(configs), ram or machine_ram(), name)
-    settings = device_settings(generated, COMPRESSORS, device["page_size"] or 4096)
+    from zramsim.device_options import from_generator as merge
+    source = click.get_current_context().get_parameter_source
+    device, generated, warnings = merge(
+        device, configs, ram, name, lambda key: source(key) is ParameterSource.COMMANDLINE)
     for text in warnings:
         warn(text)
-    path = settings.pop("dict_path")
-    if path:
-        settings["dictionary"] = click.open_file(path, "rb")
-    given = click.get_current_context().get_parameter_source
-    device.update({key: value for key, value in settings.items()
-                   if given(key) is not ParameterSource.COMMANDLINE})
-    return generated.as_dict()
+    return device, generated
 
 
-def make_device(reader, options: dict, verify: bool = False, twin: bool = False):
-    """The device ``options`` describe, at the trace's page size unless one is given
-    (with ``twin``: and a function making an identical fresh one)."""
-    args = {"disksize": None, **options, "verify": verify}
-    dictionary = args.pop("dictionary", None)
-    args["dictionary"] = dictionary.read() if dictionary else None
-    args["page_size"] = args["page_size"] or reader.page_size
+def open_device(trace, seed, allow_outside, options: dict, verify: bool = False):
+    """TRACE's reader (or the built-in workload's), what it is, the device ``options``
+    describe at its page size, and what makes an identical fresh device."""
+    reader, source = open_events(trace, seed, allow_outside, options["page_size"])
     try:
-        device = ZramDevice(**args)
+        make = device_maker(options, reader.page_size, verify)
+        return reader, source, make(), make
     except BaseException:
         reader.close()
         raise
-    return (device, lambda: ZramDevice(**args)) if twin else device
 
 
 def run_replay(device, reader, workers: int = 1, explain: bool = False, strict: bool = False,
@@ -484,10 +473,9 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zr
     asked = workers                  # None: as many as pay, so the same for a file and a pipe
     if capped:
         note(capped)
-    generator = from_generator(device, configs, ram, zram_device)
+    device, generator = from_generator(device, configs, ram, zram_device)
     page_size = device["page_size"]
-    reader, source = open_events(trace, seed, allow_outside, page_size)
-    device = make_device(reader, device, verify)
+    reader, source, device, _ = open_device(trace, seed, allow_outside, device, verify)
     if not explain:
         from zramsim.read_ahead import plan
         reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
@@ -516,9 +504,8 @@ def report(trace, seed, allow_outside, device, output, configs, ram, zram_device
     from zramsim.html_report import ReplayRecorder, replay_page
     from workloads.output_file import refuse_overlap
     refuse_overlap([output], [trace] if trace else [])
-    generator = from_generator(device, configs, ram, zram_device)
-    reader, source = open_events(trace, seed, allow_outside, device["page_size"])
-    dev, twin = make_device(reader, device, twin=True)
+    device, generator = from_generator(device, configs, ram, zram_device)
+    reader, source, dev, twin = open_device(trace, seed, allow_outside, device)
     recorder = ReplayRecorder(dev, twin)
     replayer, message, code = run_replay(dev, reader, events=recorder.watch(reader))
     config = {**dev.config(), **source, **({"zram_generator": generator} if generator else {})}
@@ -606,8 +593,7 @@ def classes(trace, seed, allow_outside, device, fmt):
                                                     device["chain_size"], device["chain_rule"])),
                    nl=False)
         return
-    reader, _ = open_events(trace, seed, allow_outside, device["page_size"])
-    device = make_device(reader, device)
+    reader, _, device, _ = open_device(trace, seed, allow_outside, device)
     _, message, code = run_replay(device, reader)
     click.echo(render_class_table(fmt, rows=device.pool.class_stats()), nl=False)
     finish(message, code, replay_warnings(device.stats()))
@@ -851,9 +837,9 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
     if trace is None:
         views = object_views(size, count, free_list, class_size, geometry)
     else:
-        reader, _ = open_events(trace, None, allow_outside, page_size)
-        device = make_device(reader, {"algorithm": algorithm, "page_size": page_size,
-                                      "chain_size": chain_size, "chain_rule": chain_rule})
+        reader, _, device, _ = open_device(trace, None, allow_outside, {
+            "algorithm": algorithm, "page_size": page_size, "chain_size": chain_size,
+            "chain_rule": chain_rule})
         _, message, code = run_replay(device, reader)
         finish(message, code)
         views = device_views(device, class_size)
