@@ -42,8 +42,8 @@ from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.tiers import TIERS
 from zramsim.pressure.policies import POLICIES
 from zramsim.progress import Progress
-from zramsim.report import (plural, render_class_table, render_replay, replay_document,
-                            replay_formats, replay_warnings)
+from zramsim.report import (plural, render_class_table, render_replay, replay_config,
+                            replay_document, replay_formats, replay_warnings)
 from zramsim.size_parse import SizeError, parse_size
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
 from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
@@ -481,12 +481,9 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zr
         reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
     replayer, message, code = run_replay(device, reader, workers or 1, explain, strict)
     warnings = replay_warnings(device.stats())
-    config = {**device.config(), **source, "verify": verify, "workers": asked,
-              **({"zram_generator": generator} if generator else {})}
-    name = source["trace"] or f"default workload (seed {source['seed']})"
-    click.echo(render_replay(fmt, device, replayer.applied, config,
-                             f"{name}: {plural(replayer.applied, 'event')}", message, warnings,
-                             zramctl), nl=False)
+    config = replay_config(device, source, generator, verify=verify, workers=asked)
+    click.echo(render_replay(fmt, device, replayer.applied, config, message, warnings, zramctl),
+               nl=False)
     finish(message, code, warnings)
 
 
@@ -508,8 +505,7 @@ def report(trace, seed, allow_outside, device, output, configs, ram, zram_device
     reader, source, dev, twin = open_device(trace, seed, allow_outside, device)
     recorder = ReplayRecorder(dev, twin)
     replayer, message, code = run_replay(dev, reader, events=recorder.watch(reader))
-    config = {**dev.config(), **source, **({"zram_generator": generator} if generator else {})}
-    doc = replay_document(dev, replayer.applied, config, message)
+    doc = replay_document(dev, replayer.applied, replay_config(dev, source, generator), message)
     write_file(output, replay_page(dev, doc, source["trace"] or "default workload",
                                    recorder).encode(), "report")
     finish(message, code, replay_warnings(dev.stats()))
