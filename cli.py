@@ -552,11 +552,8 @@ def sweep(traces, db, workers, scheduler, report, plot, html_path, fmt, **grid):
     from zramsim.sweep import executor_factory, report as rep, sweep as run_sweep
     if report:
         rows = rep.load(db)
-        if plot:
-            write_file(plot, rep.plot(rows, plot), "plot")
-        if html_path:
-            from zramsim.html_report import sweep_page
-            write_file(html_path, sweep_page(rows, f"zramsim sweep: {db}").encode(), "report")
+        for path, data, what in rep.figures(rows, db, plot, html_path):
+            write_file(path, data, what)
         return emit(rep.render_summary(rows, fmt))
     if not traces:
         raise click.UsageError("give at least one TRACE, or --report")
