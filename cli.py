@@ -726,17 +726,11 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
     Example: sudo zramsim kernel-diff tests/data/traces/mixed.trace --every 100
     """
-    from zramsim.kernel import KernelZram, check_replayable
     from zramsim.kernel_diff import report
     reader, _ = open_events(trace, None, allow_outside, None)
     with reader:
-        events = list(reader) if per_page else check_replayable(reader)
-    try:
-        emit(report(events, KernelZram(device_path), trace, algorithm=algorithm,
-                    disksize=disksize, mem_limit=mem_limit, every=every, per_page=per_page,
-                    fmt=fmt))
-    except OSError as exc:                     # the device itself: permission, busy, gone
-        raise Failure(f"{device_path}: {exc.strerror or exc}") from None
+        emit(report(reader, device_path, trace, algorithm=algorithm, disksize=disksize,
+                    mem_limit=mem_limit, every=every, per_page=per_page, fmt=fmt))
 
 
 @command()
