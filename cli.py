@@ -17,7 +17,6 @@ propagate: the group turns each into one line and its exit code.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 
@@ -582,10 +581,8 @@ def classes(trace, seed, allow_outside, device, fmt):
     Example: zramsim classes --page-size 16384 --format json
     """
     if trace is None and seed is None:
-        click.echo(render_class_table(fmt, Geometry(device["page_size"] or 4096,
-                                                    device["chain_size"], device["chain_rule"])),
-                   nl=False)
-        return
+        return emit(render_class_table(fmt, Geometry(device["page_size"] or 4096,
+                                                     device["chain_size"], device["chain_rule"])))
     reader, _, device, _ = open_device(trace, seed, allow_outside, device)
     _, message, code = run_replay(device, reader)
     click.echo(render_class_table(fmt, rows=device.pool.class_stats()), nl=False)
@@ -600,8 +597,7 @@ def algorithms(fmt):
     Example: zramsim algorithms --format json
     """
     from zramsim.algorithms import algorithm_rows, render_algorithms
-    rows = algorithm_rows()
-    emit(json.dumps(rows, indent=2) if fmt == "json" else render_algorithms(rows))
+    emit(render_algorithms(algorithm_rows(), fmt))
 
 
 @command("config")
@@ -620,9 +616,7 @@ def config_command(paths, ram, fmt):
     from zramsim.zram_generator import machine_ram, read_devices
     from zramsim.zram_generator.render import render_devices
     devices, warnings = read_devices(list(paths), ram or machine_ram())
-    emit(json.dumps({"devices": [d.as_dict() for d in devices.values()],
-                     "warnings": warnings}, indent=2) if fmt == "json"
-         else render_devices(devices, warnings))
+    emit(render_devices(devices, warnings, fmt))
 
 
 def output_format_option(func):
@@ -747,9 +741,8 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
 
     Example: zramsim explain 1560
     """
-    from zramsim.teach.explain import explain as explain_size, render_text
-    result = explain_size(size, Geometry(page_size, chain_size, chain_rule), count)
-    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else render_text(result))
+    from zramsim.teach.explain import explain as explain_size, render
+    emit(render(explain_size(size, Geometry(page_size, chain_size, chain_rule), count), fmt))
 
 
 @command()
@@ -783,12 +776,12 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
     Example: zramsim compare tests/data/traces/mixed.trace --format json
     """
     from zramsim.compressors import make_compressor
-    from zramsim.teach.compare import compare as compare_trace, render_table as compare_table
+    from zramsim.teach.compare import compare as compare_trace, render
     reader, _ = open_events(trace, seed, allow_outside, None)
     with reader, progress("event", reader.fraction_read) as shown:
         result = compare_trace(shown.counting(reader), reader.page_size,
                                make_compressor(algorithm), names or None)
-    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else compare_table(result))
+    emit(render(result, fmt))
 
 
 @command()
@@ -816,17 +809,16 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
 
     Example: zramsim zspages --size 1560 --count 15 --free 3 --svg map.svg
     """
-    from zramsim.teach.zspage_map import device_views, object_views, render_svg, views_as_dicts
-    from zramsim.teach.zspage_map import render_text as map_text
+    from zramsim.teach.zspage_map import device_views, object_views, render, render_svg
     if (trace is None) == (size is None):
         raise click.UsageError("give a TRACE or --size")
     geometry = Geometry(page_size, chain_size, chain_rule)
     if trace is None:
         views = object_views(size, count, free_list, class_size, geometry)
     else:
-        reader, _, device, _ = open_device(trace, None, allow_outside, {
-            "algorithm": algorithm, "page_size": page_size, "chain_size": chain_size,
-            "chain_rule": chain_rule})
+        options = dict(algorithm=algorithm, page_size=page_size, chain_size=chain_size,
+                       chain_rule=chain_rule)
+        reader, _, device, _ = open_device(trace, None, allow_outside, options)
         _, message, code = run_replay(device, reader)
         finish(message, code)
         views = device_views(device, class_size)
@@ -834,9 +826,7 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
         from workloads.output_file import refuse_overlap
         refuse_overlap([svg_path], [trace] if trace else [])
         write_file(svg_path, render_svg(views).encode(), "SVG")
-    formats = {"json": lambda: json.dumps(views_as_dicts(views), indent=2),
-               "svg": lambda: render_svg(views), "table": lambda: map_text(views, width)}
-    emit(formats[fmt]())
+    emit(render(views, fmt, width))
 
 
 def _algorithm_list(ctx, param, value: str) -> list[str]:
