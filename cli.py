@@ -873,7 +873,7 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--flash-budget", type=click.IntRange(0), default=0,
               help="Pages written back per job (writeback_limit); 0 is unlimited.")
 @click.option("--flash-latency-us", type=click.FloatRange(0), default=100.0)
-@click.option("--timeline", "every", type=click.IntRange(1), default=None,
+@click.option("--timeline", type=click.IntRange(1), default=None,
               help="One run (first RAM size and algorithm) sampled every N accesses.")
 @format_option("table", "json", "csv")
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
@@ -887,9 +887,7 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--scheduler")
 @functools.partial(generator_options, with_ram=False)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
-             seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, tiers, tier_period, flash_budget, flash_latency_us,
-             every, fmt, plot_path, html_path, db, workers, scheduler, configs, zram_device):
+             seed, fmt, plot_path, html_path, workers, scheduler, **options):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -911,12 +909,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
                      populate=not no_populate, **({} if zipf_s is None else {"s": zipf_s}),
                      input_format=click.get_current_context().meta.get("input_format", "auto"))
     workload = load_workload(**described)
-    plan = pressure_command.plan(
-        workload, ram, algorithms, policy, tiers, baselines=not no_baselines, db=db,
-        timeline=every, configs=configs, device=zram_device, available=COMPRESSORS,
-        level=level, on_full=on_full, disksize=disksize, mem_limit=mem_limit,
-        disk_latency_ns=round(disk_latency_us * 1000), tier_period=tier_period,
-        flash_budget=flash_budget, flash_read_ns=round(flash_latency_us * 1000))
+    plan = pressure_command.plan(workload, **options)
     out = None
     if plan.on_engine:
         from zramsim.sweep import executor_factory

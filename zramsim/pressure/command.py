@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from zramsim.compressors import COMPRESSORS
 from zramsim.errors import ConfigError
 from zramsim.pressure.experiment import BASELINES, resolve_rams, run_pressure, sweep
 from zramsim.pressure.model import PressureConfig
@@ -47,14 +48,20 @@ class PressurePlan:
         return len(self.rams) * (len(self.algorithms) * len(self.tiers) + len(self.baselines))
 
 
-def plan(workload, ram: str, algorithms: Sequence[str], policies: Sequence[str],
-         tiers: Sequence[str], *, baselines: bool = True, db: str | None = None,
-         timeline: int | None = None, configs: Sequence[str] = (), device: str = "zram0",
-         available: Sequence[str] = (), **knobs) -> PressurePlan:
+def plan(workload, ram: str, algorithms: Sequence[str], policy: Sequence[str],
+         tiers: Sequence[str], *, no_baselines: bool = False, db: str | None = None,
+         timeline: int | None = None, configs: Sequence[str] = (), zram_device: str = "zram0",
+         disk_latency_us: float = 100.0, flash_latency_us: float = 100.0,
+         **knobs) -> PressurePlan:
     """Check how the options combine, then the RAM sizes and the base configuration.
 
-    ``knobs`` are the remaining ``PressureConfig`` fields (level, limits, latencies).
+    The arguments are the command's options by name (``policy``: the list of
+    ``--policy``; latencies in microseconds); ``knobs`` are the remaining
+    ``PressureConfig`` fields (level, on_full, limits, tier period and budget).
     """
+    policies = policy
+    knobs.update(disk_latency_ns=round(disk_latency_us * 1000),
+                 flash_read_ns=round(flash_latency_us * 1000))
     if len(policies) > 1 and (not db or timeline):
         raise ConfigError("several --policy values need --db (and no --timeline)")
     if db and (configs or list(tiers) != ["none"]):
@@ -62,11 +69,11 @@ def plan(workload, ram: str, algorithms: Sequence[str], policies: Sequence[str],
     rams, per_ram, algorithms = resolve_rams(ram, workload.pages), None, list(algorithms)
     if configs:
         from zramsim.zram_generator import settings_by_ram
-        per_ram = settings_by_ram(list(configs), device, available)
+        per_ram = settings_by_ram(list(configs), zram_device, COMPRESSORS)
         algorithms = [per_ram(rams[0])["algorithm"]]
     base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], policy=policies[0],
                           tier=tiers[0], **knobs)
-    return PressurePlan(rams, algorithms, list(tiers), BASELINES if baselines else (), base,
+    return PressurePlan(rams, algorithms, list(tiers), () if no_baselines else BASELINES, base,
                         per_ram, list(policies), timeline, db)
 
 
