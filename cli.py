@@ -33,7 +33,7 @@ from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, Default
 from workloads.errors import BadOption
 from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
-from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim import COMPRESSORS, ConfigError, DeviceError, VerifyMismatch
 from zramsim.algorithms import kernel_twins
 from zramsim.device_options import DEVICE_OPTIONS, device_maker
 from zramsim.parallel import usable_workers
@@ -376,36 +376,19 @@ def open_device(trace, seed, allow_outside, options: dict, verify: bool = False)
 
 def run_replay(device, reader, workers: int = 1, explain: bool = False, strict: bool = False,
                events=None):
-    """Replay; returns (replay, error message or None, exit code) and never raises ours.
-
-    An attribute write (``S``) the kernel would refuse is a warning naming its line,
-    or with ``strict`` the error that ends the replay."""
-    shown = progress("event", reader.fraction_read)
-    shown.write = None if explain else shown.write
-    if getattr(reader, "version", "1") != "1":
-        workers = 1                       # attribute warnings then name their own line
-    replayer = Replay(device, shown, workers=workers, locate=reader.location, strict=strict,
-                      on_attribute=lambda r: r.ok or strict or
-                      warn(f"{reader.location()}: {r.describe()}"))
-    message, code = None, 0
-    try:
-        with reader, shown:
-            if explain:
-                from zramsim.teach.narrate import narrate_replay
-                for line in narrate_replay(replayer, reader):
-                    click.echo(line)
-                click.echo("")
-            else:
-                replayer.run(reader if events is None else events)
-    except KeyboardInterrupt:
-        message, code = f"interrupted after {plural(replayer.applied, 'event')}", EXIT_INTERRUPTED
-    except WorkloadError as exc:
-        message, code = str(exc), exit_code(exc)
-    except OUR_ERRORS as exc:
-        if isinstance(exc, AssertionError):
-            raise
-        message, code = f"{replayer.failed_at or reader.location()}: {exc}", exit_code(exc)
-    return replayer, message, code
+    """Replay (zramsim.replay_run); returns (replay, error message or None, exit code)
+    and never raises ours."""
+    from zramsim.replay_run import replay_until_stopped
+    replayer, stop = replay_until_stopped(
+        device, reader, progress("event", reader.fraction_read), workers=workers, strict=strict,
+        events=events, warn=warn, say=click.echo if explain else None, stops=OUR_ERRORS)
+    if stop is None:
+        return replayer, None, 0
+    if isinstance(stop, KeyboardInterrupt):
+        return replayer, f"interrupted after {plural(replayer.applied, 'event')}", EXIT_INTERRUPTED
+    if isinstance(stop, WorkloadError):              # its message names the file and line
+        return replayer, str(stop), exit_code(stop)
+    return replayer, f"{replayer.failed_at or reader.location()}: {stop}", exit_code(stop)
 
 
 def finish(message: str | None, code: int, warnings=()) -> None:
