@@ -227,10 +227,8 @@ class SizeType(click.ParamType):
     name = "size"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
         try:
-            return parse_size(value)
+            return value if isinstance(value, int) else parse_size(value)
         except SizeError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -333,18 +331,16 @@ def open_events(trace, seed, allow_outside, page_size):
             "trace": None, "workload": "default", "seed": seed, "description": DESCRIPTION}
     if seed is not None:
         raise click.UsageError("--seed picks the built-in workload; it does not apply to a TRACE")
-    from workloads.open_trace import open_trace
-    reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size,
-                        input_format=click.get_current_context().meta.get("input_format", "auto"))
+    reader = reopen(trace, allow_outside, page_size)()
     return reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
 def reopen(trace, allow_outside, page_size):
-    """What opens TRACE again as ``open_events`` did, in another process (it is pickled)."""
+    """What opens TRACE as ``open_events`` does, also again in another process (it pickles)."""
     from workloads.open_trace import open_trace
+    input_format = click.get_current_context().meta.get("input_format", "auto")
     return functools.partial(open_trace, trace, allow_outside=allow_outside, page_size=page_size,
-                             input_format=click.get_current_context().meta.get("input_format",
-                                                                               "auto"))
+                             input_format=input_format)
 
 
 def from_generator(device: dict, configs, ram, name) -> tuple[dict, dict | None]:
