@@ -889,21 +889,18 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
                      input_format=click.get_current_context().meta.get("input_format", "auto"))
     workload = load_workload(**described)
     plan = pressure_command.plan(workload, **options)
-    out = None
     if plan.on_engine:
         from zramsim.sweep import executor_factory
         out = pressure_command.run_on_engine(described, plan, executor_factory(workers, scheduler),
                                              load_workload)
-        result = out.result
     else:
         with progress("run", total=plan.runs, after=f" of {plan.runs}") as shown:
-            result = pressure_command.run(workload, plan, tick=lambda: shown(shown.count + 1))
-    for path, data, what in pressure_command.figures(result, workload.name, plan, plot_path,
+            out = pressure_command.run(workload, plan, tick=lambda: shown(shown.count + 1))
+    for path, data, what in pressure_command.figures(out.result, workload.name, plan, plot_path,
                                                      html_path):
         write_file(path, data, what)
-    emit(render_pressure(result, fmt))
-    if out:
-        finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
+    emit(render_pressure(out.result, fmt))
+    finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
 
 # --- end of commands ---

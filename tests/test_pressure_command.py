@@ -48,7 +48,9 @@ def test_figures_are_made_one_at_a_time_only_when_asked(tmp_path):
     workload = mix_workload(64, accesses=200)
     plan = command.plan(workload, "50%", ["lz4"], ["lru"], ["none"])
     assert list(command.figures(None, "w", plan)) == []
-    result = command.run(workload, plan)
+    out = command.run(workload, plan)
+    assert (out.interrupted, out.message) == (False, None)     # here, never stopped early
+    result = out.result
     [(path, data, what)] = command.figures(result, "w", plan, html_path=str(tmp_path / "r.html"))
     assert (path, what) == (str(tmp_path / "r.html"), "report")
     assert data.startswith(b"<!DOCTYPE html>") and b"zram-lz4" in data

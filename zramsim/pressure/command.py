@@ -20,6 +20,7 @@ from zramsim.compressors import COMPRESSORS
 from zramsim.errors import ConfigError
 from zramsim.pressure.experiment import BASELINES, resolve_rams, run_pressure, sweep
 from zramsim.pressure.model import PressureConfig
+from zramsim.pressure.results import PressureResult, SweepResult
 
 
 @dataclass(frozen=True)
@@ -77,23 +78,34 @@ def plan(workload, ram: str, algorithms: Sequence[str], policy: Sequence[str],
                         per_ram, list(policies), timeline, db)
 
 
-def run(workload, plan: PressurePlan, tick: Callable[[], None] | None = None):
-    """The model's result: one run sampled every ``plan.timeline`` accesses, or the
-    sweep (``tick()`` after each run)."""
+@dataclass(frozen=True)
+class Outcome:
+    """The model's result, and why the runs stopped early (on the engine), if they did."""
+
+    result: PressureResult | SweepResult
+    interrupted: bool = False
+    message: str | None = None      # None: every run is ok
+
+
+def run(workload, plan: PressurePlan, tick: Callable[[], None] | None = None) -> Outcome:
+    """The model's result here: one run sampled every ``plan.timeline`` accesses, or
+    the sweep (``tick()`` after each run)."""
     if plan.timeline:
-        return run_pressure(workload, plan.base, every=plan.timeline)
-    return sweep(workload, plan.rams, algorithms=plan.algorithms, base=plan.base,
-                 baselines=plan.baselines, tiers=plan.tiers, per_ram=plan.per_ram,
-                 progress=tick and (lambda _: tick()))
+        return Outcome(run_pressure(workload, plan.base, every=plan.timeline))
+    return Outcome(sweep(workload, plan.rams, algorithms=plan.algorithms, base=plan.base,
+                         baselines=plan.baselines, tiers=plan.tiers, per_ram=plan.per_ram,
+                         progress=tick and (lambda _: tick())))
 
 
-def run_on_engine(described: dict, plan: PressurePlan, make_executor, loader: Callable):
+def run_on_engine(described: dict, plan: PressurePlan, make_executor,
+                  loader: Callable) -> Outcome:
     """The sweep on the sweep engine into ``plan.db`` (table ``pressure_runs``,
-    resumable): a ``PressureOutcome`` (the result, the counts, why it stopped early).
-    ``described`` is what ``loader`` turns into the workload on each worker."""
+    resumable), Ctrl-C and failed runs included in the outcome. ``described`` is
+    what ``loader`` turns into the workload on each worker."""
     from zramsim.sweep.pressure import pressure_sweep
-    return pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
-                          plan.db, make_executor, loader, policies=plan.policies)
+    out = pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
+                         plan.db, make_executor, loader, policies=plan.policies)
+    return Outcome(out.result, out.interrupted, out.message)
 
 
 def figures(result, title: str, plan: PressurePlan, plot_path: str | None = None,
