@@ -451,12 +451,12 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zr
     asked = workers                  # None: as many as pay, so the same for a file and a pipe
     if capped:
         note(capped)
-    device, generator = from_generator(device, configs, ram, zram_device)
-    page_size = device["page_size"]
-    reader, source, device, _ = open_device(trace, seed, allow_outside, device, verify)
+    options, generator = from_generator(device, configs, ram, zram_device)
+    reader, source, device, _ = open_device(trace, seed, allow_outside, options, verify)
     if not explain:
         from zramsim.read_ahead import plan
-        reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
+        reopen_trace = reopen(trace, allow_outside, options["page_size"])
+        reader, workers = plan(device, reader, workers, reopen_trace)
     replayer, message, code = run_replay(device, reader, workers or 1, explain, strict)
     warnings = replay_warnings(device.stats())
     config = replay_config(device, source, generator, verify=verify, workers=asked)
@@ -479,14 +479,15 @@ def report(trace, seed, allow_outside, device, output, configs, ram, zram_device
     from zramsim.html_report import ReplayRecorder, replay_page
     from workloads.output_file import refuse_overlap
     refuse_overlap([output], [trace] if trace else [])
-    device, generator = from_generator(device, configs, ram, zram_device)
-    reader, source, dev, twin = open_device(trace, seed, allow_outside, device)
-    recorder = ReplayRecorder(dev, twin)
-    replayer, message, code = run_replay(dev, reader, events=recorder.watch(reader))
-    doc = replay_document(dev, replayer.applied, replay_config(dev, source, generator), message)
-    write_file(output, replay_page(dev, doc, source["trace"] or "default workload",
+    options, generator = from_generator(device, configs, ram, zram_device)
+    reader, source, device, twin = open_device(trace, seed, allow_outside, options)
+    recorder = ReplayRecorder(device, twin)
+    replayer, message, code = run_replay(device, reader, events=recorder.watch(reader))
+    doc = replay_document(device, replayer.applied, replay_config(device, source, generator),
+                          message)
+    write_file(output, replay_page(device, doc, source["trace"] or "default workload",
                                    recorder).encode(), "report")
-    finish(message, code, replay_warnings(dev.stats()))
+    finish(message, code, replay_warnings(device.stats()))
 
 
 def list_option(name: str, item, *choices, **options):
