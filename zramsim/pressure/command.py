@@ -4,8 +4,8 @@ The options interlock: several policies need the sweep engine's database (one
 sweep of the model compares one policy); a zram-generator configuration
 replaces ``--algo`` and sizes the device afresh at every RAM size (it is the
 MemTotal the configuration sees); tiers stand behind zram. The command line
-parses the options and prints; this module checks how they combine and runs
-the model, locally or on the sweep engine.
+parses the options and prints; this module checks how they combine, runs the
+model (locally or on the sweep engine) and makes the plot and HTML report.
 
 Example: ``--ram 25%,50% --algo lz4,zstd --tiers none,writeback`` on 4,096
 pages runs 2 RAM sizes x (2 algorithms x 2 tiers + 2 baselines) = 12 runs.
@@ -60,10 +60,9 @@ def plan(workload, ram: str, algorithms: Sequence[str], policy: Sequence[str],
     ``--policy``; latencies in microseconds); ``knobs`` are the remaining
     ``PressureConfig`` fields (level, on_full, limits, tier period and budget).
     """
-    policies = policy
     knobs.update(disk_latency_ns=round(disk_latency_us * 1000),
                  flash_read_ns=round(flash_latency_us * 1000))
-    if len(policies) > 1 and (not db or timeline):
+    if len(policy) > 1 and (not db or timeline):
         raise ConfigError("several --policy values need --db (and no --timeline)")
     if db and (configs or list(tiers) != ["none"]):
         raise ConfigError("--db runs zram and the baselines: no --config or --tiers")
@@ -72,10 +71,10 @@ def plan(workload, ram: str, algorithms: Sequence[str], policy: Sequence[str],
         from zramsim.zram_generator import settings_by_ram
         per_ram = settings_by_ram(list(configs), zram_device, COMPRESSORS)
         algorithms = [per_ram(rams[0])["algorithm"]]
-    base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], policy=policies[0],
+    base = PressureConfig(ram_pages=rams[0], algorithm=algorithms[0], policy=policy[0],
                           tier=tiers[0], **knobs)
     return PressurePlan(rams, algorithms, list(tiers), () if no_baselines else BASELINES, base,
-                        per_ram, list(policies), timeline, db)
+                        per_ram, list(policy), timeline, db)
 
 
 @dataclass(frozen=True)
