@@ -17,7 +17,6 @@ propagate: the group turns each into one line and its exit code.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 
@@ -34,15 +33,16 @@ from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, Default
 from workloads.errors import BadOption
 from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
-from zramsim import COMPRESSORS, ConfigError, DeviceError, Replay, VerifyMismatch, ZramDevice
+from zramsim import COMPRESSORS, ConfigError, DeviceError, VerifyMismatch
 from zramsim.algorithms import kernel_twins
+from zramsim.device_options import DEVICE_OPTIONS, device_maker
 from zramsim.parallel import usable_workers
 from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.tiers import TIERS
 from zramsim.pressure.policies import POLICIES
 from zramsim.progress import Progress
-from zramsim.report import (plural, render_class_table, render_replay, replay_document,
-                            replay_formats, replay_warnings)
+from zramsim.report import (plural, render_class_table, render_replay, replay_config,
+                            replay_document, replay_formats, replay_warnings)
 from zramsim.size_parse import SizeError, parse_size
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
 from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
@@ -227,19 +227,13 @@ class SizeType(click.ParamType):
     name = "size"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
         try:
-            return parse_size(value)
+            return value if isinstance(value, int) else parse_size(value)
         except SizeError as exc:
             self.fail(str(exc), param, ctx)
 
 
 SIZE = SizeType()
-
-
-DEVICE_OPTIONS = ("algorithm", "level", "dictionary", "disksize", "mem_limit", "page_size",
-                  "chain_size", "chain_rule")
 
 
 def device_options(func):
@@ -337,87 +331,60 @@ def open_events(trace, seed, allow_outside, page_size):
             "trace": None, "workload": "default", "seed": seed, "description": DESCRIPTION}
     if seed is not None:
         raise click.UsageError("--seed picks the built-in workload; it does not apply to a TRACE")
-    from workloads.open_trace import open_trace
-    reader = open_trace(trace, allow_outside=allow_outside, page_size=page_size,
-                        input_format=click.get_current_context().meta.get("input_format", "auto"))
+    reader = reopen(trace, allow_outside, page_size)()
     return reader, {"trace": trace, "format": reader.format, "seed": None}
 
 
 def reopen(trace, allow_outside, page_size):
-    """What opens TRACE again as ``open_events`` did, in another process (it is pickled)."""
+    """What opens TRACE as ``open_events`` does, also again in another process (it pickles)."""
     from workloads.open_trace import open_trace
+    input_format = click.get_current_context().meta.get("input_format", "auto")
     return functools.partial(open_trace, trace, allow_outside=allow_outside, page_size=page_size,
-                             input_format=click.get_current_context().meta.get("input_format",
-                                                                               "auto"))
+                             input_format=input_format)
 
 
-def from_generator(device: dict, configs, ram, name) -> dict | None:
-    """Set ``device``'s options from zram-generator.conf, except those given on the
-    command line; returns what the configuration says, for the JSON."""
+def from_generator(device: dict, configs, ram, name) -> tuple[dict, dict | None]:
+    """``device``'s options with zram-generator.conf's settings for those not given on
+    the command line, and what the configuration says (for the JSON)."""
     if not configs:
-        return None
+        return device, None
     from click.core import ParameterSource
-    from zramsim.zram_generator import device_settings, machine_ram, read_device
-    generated, warnings = read_device(list(configs), ram or machine_ram(), name)
-    settings = device_settings(generated, COMPRESSORS, device["page_size"] or 4096)
+    from zramsim.device_options import from_generator as merge
+    source = click.get_current_context().get_parameter_source
+    device, generated, warnings = merge(
+        device, configs, ram, name, lambda key: source(key) is ParameterSource.COMMANDLINE)
     for text in warnings:
         warn(text)
-    path = settings.pop("dict_path")
-    if path:
-        settings["dictionary"] = click.open_file(path, "rb")
-    given = click.get_current_context().get_parameter_source
-    device.update({key: value for key, value in settings.items()
-                   if given(key) is not ParameterSource.COMMANDLINE})
-    return generated.as_dict()
+    return device, generated
 
 
-def make_device(reader, options: dict, verify: bool = False, twin: bool = False):
-    """The device ``options`` describe, at the trace's page size unless one is given
-    (with ``twin``: and a function making an identical fresh one)."""
-    args = {"disksize": None, **options, "verify": verify}
-    dictionary = args.pop("dictionary", None)
-    args["dictionary"] = dictionary.read() if dictionary else None
-    args["page_size"] = args["page_size"] or reader.page_size
+def open_device(trace, seed, allow_outside, options: dict, verify: bool = False):
+    """TRACE's reader (or the built-in workload's), what it is, the device ``options``
+    describe at its page size, and what makes an identical fresh device."""
+    reader, source = open_events(trace, seed, allow_outside, options["page_size"])
     try:
-        device = ZramDevice(**args)
+        make = device_maker(options, reader.page_size, verify)
+        return reader, source, make(), make
     except BaseException:
         reader.close()
         raise
-    return (device, lambda: ZramDevice(**args)) if twin else device
 
 
 def run_replay(device, reader, workers: int = 1, explain: bool = False, strict: bool = False,
                events=None):
-    """Replay; returns (replay, error message or None, exit code) and never raises ours.
-
-    An attribute write (``S``) the kernel would refuse is a warning naming its line,
-    or with ``strict`` the error that ends the replay."""
-    shown = progress("event", reader.fraction_read)
-    shown.write = None if explain else shown.write
-    if getattr(reader, "version", "1") != "1":
-        workers = 1                       # attribute warnings then name their own line
-    replayer = Replay(device, shown, workers=workers, locate=reader.location, strict=strict,
-                      on_attribute=lambda r: r.ok or strict or
-                      warn(f"{reader.location()}: {r.describe()}"))
-    message, code = None, 0
-    try:
-        with reader, shown:
-            if explain:
-                from zramsim.teach.narrate import narrate_replay
-                for line in narrate_replay(replayer, reader):
-                    click.echo(line)
-                click.echo("")
-            else:
-                replayer.run(reader if events is None else events)
-    except KeyboardInterrupt:
-        message, code = f"interrupted after {plural(replayer.applied, 'event')}", EXIT_INTERRUPTED
-    except WorkloadError as exc:
-        message, code = str(exc), exit_code(exc)
-    except OUR_ERRORS as exc:
-        if isinstance(exc, AssertionError):
-            raise
-        message, code = f"{replayer.failed_at or reader.location()}: {exc}", exit_code(exc)
-    return replayer, message, code
+    """Replay (zramsim.replay_run); returns (replay, error message or None, exit code)
+    and never raises ours."""
+    from zramsim.replay_run import replay_until_stopped
+    replayer, stop = replay_until_stopped(
+        device, reader, progress("event", reader.fraction_read), workers=workers, strict=strict,
+        events=events, warn=warn, say=click.echo if explain else None, stops=OUR_ERRORS)
+    if stop is None:
+        return replayer, None, 0
+    if isinstance(stop, KeyboardInterrupt):
+        return replayer, f"interrupted after {plural(replayer.applied, 'event')}", EXIT_INTERRUPTED
+    if isinstance(stop, WorkloadError):              # its message names the file and line
+        return replayer, str(stop), exit_code(stop)
+    return replayer, f"{replayer.failed_at or reader.location()}: {stop}", exit_code(stop)
 
 
 def finish(message: str | None, code: int, warnings=()) -> None:
@@ -484,21 +451,17 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zr
     asked = workers                  # None: as many as pay, so the same for a file and a pipe
     if capped:
         note(capped)
-    generator = from_generator(device, configs, ram, zram_device)
-    page_size = device["page_size"]
-    reader, source = open_events(trace, seed, allow_outside, page_size)
-    device = make_device(reader, device, verify)
+    options, generator = from_generator(device, configs, ram, zram_device)
+    reader, source, device, _ = open_device(trace, seed, allow_outside, options, verify)
     if not explain:
         from zramsim.read_ahead import plan
-        reader, workers = plan(device, reader, workers, reopen(trace, allow_outside, page_size))
+        reopen_trace = reopen(trace, allow_outside, options["page_size"])
+        reader, workers = plan(device, reader, workers, reopen_trace)
     replayer, message, code = run_replay(device, reader, workers or 1, explain, strict)
     warnings = replay_warnings(device.stats())
-    config = {**device.config(), **source, "verify": verify, "workers": asked,
-              **({"zram_generator": generator} if generator else {})}
-    name = source["trace"] or f"default workload (seed {source['seed']})"
-    click.echo(render_replay(fmt, device, replayer.applied, config,
-                             f"{name}: {plural(replayer.applied, 'event')}", message, warnings,
-                             zramctl), nl=False)
+    config = replay_config(device, source, generator, verify=verify, workers=asked)
+    click.echo(render_replay(fmt, device, replayer.applied, config, message, warnings, zramctl),
+               nl=False)
     finish(message, code, warnings)
 
 
@@ -516,16 +479,15 @@ def report(trace, seed, allow_outside, device, output, configs, ram, zram_device
     from zramsim.html_report import ReplayRecorder, replay_page
     from workloads.output_file import refuse_overlap
     refuse_overlap([output], [trace] if trace else [])
-    generator = from_generator(device, configs, ram, zram_device)
-    reader, source = open_events(trace, seed, allow_outside, device["page_size"])
-    dev, twin = make_device(reader, device, twin=True)
-    recorder = ReplayRecorder(dev, twin)
-    replayer, message, code = run_replay(dev, reader, events=recorder.watch(reader))
-    config = {**dev.config(), **source, **({"zram_generator": generator} if generator else {})}
-    doc = replay_document(dev, replayer.applied, config, message)
-    write_file(output, replay_page(dev, doc, source["trace"] or "default workload",
+    options, generator = from_generator(device, configs, ram, zram_device)
+    reader, source, device, twin = open_device(trace, seed, allow_outside, options)
+    recorder = ReplayRecorder(device, twin)
+    replayer, message, code = run_replay(device, reader, events=recorder.watch(reader))
+    doc = replay_document(device, replayer.applied, replay_config(device, source, generator),
+                          message)
+    write_file(output, replay_page(device, doc, source["trace"] or "default workload",
                                    recorder).encode(), "report")
-    finish(message, code, replay_warnings(dev.stats()))
+    finish(message, code, replay_warnings(device.stats()))
 
 
 def list_option(name: str, item, *choices, **options):
@@ -569,11 +531,8 @@ def sweep(traces, db, workers, scheduler, report, plot, html_path, fmt, **grid):
     from zramsim.sweep import executor_factory, report as rep, sweep as run_sweep
     if report:
         rows = rep.load(db)
-        if plot:
-            write_file(plot, rep.plot(rows, plot), "plot")
-        if html_path:
-            from zramsim.html_report import sweep_page
-            write_file(html_path, sweep_page(rows, f"zramsim sweep: {db}").encode(), "report")
+        for path, data, what in rep.figures(rows, db, plot, html_path):
+            write_file(path, data, what)
         return emit(rep.render_summary(rows, fmt))
     if not traces:
         raise click.UsageError("give at least one TRACE, or --report")
@@ -602,12 +561,9 @@ def classes(trace, seed, allow_outside, device, fmt):
     Example: zramsim classes --page-size 16384 --format json
     """
     if trace is None and seed is None:
-        click.echo(render_class_table(fmt, Geometry(device["page_size"] or 4096,
-                                                    device["chain_size"], device["chain_rule"])),
-                   nl=False)
-        return
-    reader, _ = open_events(trace, seed, allow_outside, device["page_size"])
-    device = make_device(reader, device)
+        return emit(render_class_table(fmt, Geometry(device["page_size"] or 4096,
+                                                     device["chain_size"], device["chain_rule"])))
+    reader, _, device, _ = open_device(trace, seed, allow_outside, device)
     _, message, code = run_replay(device, reader)
     click.echo(render_class_table(fmt, rows=device.pool.class_stats()), nl=False)
     finish(message, code, replay_warnings(device.stats()))
@@ -621,8 +577,7 @@ def algorithms(fmt):
     Example: zramsim algorithms --format json
     """
     from zramsim.algorithms import algorithm_rows, render_algorithms
-    rows = algorithm_rows()
-    emit(json.dumps(rows, indent=2) if fmt == "json" else render_algorithms(rows))
+    emit(render_algorithms(algorithm_rows(), fmt))
 
 
 @command("config")
@@ -641,9 +596,7 @@ def config_command(paths, ram, fmt):
     from zramsim.zram_generator import machine_ram, read_devices
     from zramsim.zram_generator.render import render_devices
     devices, warnings = read_devices(list(paths), ram or machine_ram())
-    emit(json.dumps({"devices": [d.as_dict() for d in devices.values()],
-                     "warnings": warnings}, indent=2) if fmt == "json"
-         else render_devices(devices, warnings))
+    emit(render_devices(devices, warnings, fmt))
 
 
 def output_format_option(func):
@@ -747,17 +700,11 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
     Example: sudo zramsim kernel-diff tests/data/traces/mixed.trace --every 100
     """
-    from zramsim.kernel import KernelZram, check_replayable
     from zramsim.kernel_diff import report
     reader, _ = open_events(trace, None, allow_outside, None)
     with reader:
-        events = list(reader) if per_page else check_replayable(reader)
-    try:
-        emit(report(events, KernelZram(device_path), trace, algorithm=algorithm,
-                    disksize=disksize, mem_limit=mem_limit, every=every, per_page=per_page,
-                    fmt=fmt))
-    except OSError as exc:                     # the device itself: permission, busy, gone
-        raise Failure(f"{device_path}: {exc.strerror or exc}") from None
+        emit(report(reader, device_path, trace, algorithm=algorithm, disksize=disksize,
+                    mem_limit=mem_limit, every=every, per_page=per_page, fmt=fmt))
 
 
 @command()
@@ -774,9 +721,8 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
 
     Example: zramsim explain 1560
     """
-    from zramsim.teach.explain import explain as explain_size, render_text
-    result = explain_size(size, Geometry(page_size, chain_size, chain_rule), count)
-    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else render_text(result))
+    from zramsim.teach.explain import explain as explain_size, render
+    emit(render(explain_size(size, Geometry(page_size, chain_size, chain_rule), count), fmt))
 
 
 @command()
@@ -810,12 +756,12 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
     Example: zramsim compare tests/data/traces/mixed.trace --format json
     """
     from zramsim.compressors import make_compressor
-    from zramsim.teach.compare import compare as compare_trace, render_table as compare_table
+    from zramsim.teach.compare import compare as compare_trace, render
     reader, _ = open_events(trace, seed, allow_outside, None)
     with reader, progress("event", reader.fraction_read) as shown:
         result = compare_trace(shown.counting(reader), reader.page_size,
                                make_compressor(algorithm), names or None)
-    emit(json.dumps(result.as_dict(), indent=2) if fmt == "json" else compare_table(result))
+    emit(render(result, fmt))
 
 
 @command()
@@ -843,17 +789,16 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
 
     Example: zramsim zspages --size 1560 --count 15 --free 3 --svg map.svg
     """
-    from zramsim.teach.zspage_map import device_views, object_views, render_svg, views_as_dicts
-    from zramsim.teach.zspage_map import render_text as map_text
+    from zramsim.teach.zspage_map import device_views, object_views, render, render_svg
     if (trace is None) == (size is None):
         raise click.UsageError("give a TRACE or --size")
     geometry = Geometry(page_size, chain_size, chain_rule)
     if trace is None:
         views = object_views(size, count, free_list, class_size, geometry)
     else:
-        reader, _ = open_events(trace, None, allow_outside, page_size)
-        device = make_device(reader, {"algorithm": algorithm, "page_size": page_size,
-                                      "chain_size": chain_size, "chain_rule": chain_rule})
+        options = dict(algorithm=algorithm, page_size=page_size, chain_size=chain_size,
+                       chain_rule=chain_rule)
+        reader, _, device, _ = open_device(trace, None, allow_outside, options)
         _, message, code = run_replay(device, reader)
         finish(message, code)
         views = device_views(device, class_size)
@@ -861,9 +806,7 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
         from workloads.output_file import refuse_overlap
         refuse_overlap([svg_path], [trace] if trace else [])
         write_file(svg_path, render_svg(views).encode(), "SVG")
-    formats = {"json": lambda: json.dumps(views_as_dicts(views), indent=2),
-               "svg": lambda: render_svg(views), "table": lambda: map_text(views, width)}
-    emit(formats[fmt]())
+    emit(render(views, fmt, width))
 
 
 def _algorithm_list(ctx, param, value: str) -> list[str]:
@@ -910,7 +853,7 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--flash-budget", type=click.IntRange(0), default=0,
               help="Pages written back per job (writeback_limit); 0 is unlimited.")
 @click.option("--flash-latency-us", type=click.FloatRange(0), default=100.0)
-@click.option("--timeline", "every", type=click.IntRange(1), default=None,
+@click.option("--timeline", type=click.IntRange(1), default=None,
               help="One run (first RAM size and algorithm) sampled every N accesses.")
 @format_option("table", "json", "csv")
 @click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
@@ -924,9 +867,7 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
 @click.option("--scheduler")
 @functools.partial(generator_options, with_ram=False)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
-             seed, ram, algorithms, level, policy, on_full, disksize, mem_limit,
-             disk_latency_us, no_baselines, tiers, tier_period, flash_budget, flash_latency_us,
-             every, fmt, plot_path, html_path, db, workers, scheduler, configs, zram_device):
+             seed, fmt, plot_path, html_path, workers, scheduler, **options):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
 
     Sweeps RAM sizes x zram algorithms (plus disk-only and no-swap baselines) and
@@ -940,7 +881,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     from zramsim.pressure import command as pressure_command
     from zramsim.pressure.results import render as render_pressure
     if plot_path:
-        from zramsim.pressure.plot import check_plot, plot_sweep, plot_timeline
+        from zramsim.pressure.plot import check_plot
         check_plot(plot_path)                  # before the runs: the extra, the suffix
     refuse_overlap([path for path in (plot_path, html_path) if path], [trace] if trace else [])
     described = dict(trace=trace, pid=pid, pages=pages, mix=mix, pattern=pattern,
@@ -948,34 +889,19 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
                      populate=not no_populate, **({} if zipf_s is None else {"s": zipf_s}),
                      input_format=click.get_current_context().meta.get("input_format", "auto"))
     workload = load_workload(**described)
-    plan = pressure_command.plan(
-        workload, ram, algorithms, policy, tiers, baselines=not no_baselines, db=db,
-        timeline=every, configs=configs, device=zram_device, available=COMPRESSORS,
-        level=level, on_full=on_full, disksize=disksize, mem_limit=mem_limit,
-        disk_latency_ns=round(disk_latency_us * 1000), tier_period=tier_period,
-        flash_budget=flash_budget, flash_read_ns=round(flash_latency_us * 1000))
-    out = None
-    if db and not every:
+    plan = pressure_command.plan(workload, **options)
+    if plan.on_engine:
         from zramsim.sweep import executor_factory
-        from zramsim.sweep.pressure import pressure_sweep
-        out = pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
-                             db, executor_factory(workers, scheduler), load_workload,
-                             policies=policy)
-        result = out.result
+        out = pressure_command.run_on_engine(described, plan, executor_factory(workers, scheduler),
+                                             load_workload)
     else:
-        runs = 1 if every else plan.runs
-        with progress("run", total=runs, after=f" of {runs}") as shown:
-            result = pressure_command.run(workload, plan, timeline=every,
-                                          tick=lambda: shown(shown.count + 1))
-    if plot_path:
-        plot = (plot_timeline if every else plot_sweep)(result, plot_path, title=workload.name)
-        write_file(plot_path, plot, "plot")
-    if html_path:
-        from zramsim.html_report import pressure_page
-        write_file(html_path, pressure_page(result, workload.name).encode(), "report")
-    emit(render_pressure(result, fmt))
-    if out:
-        finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
+        with progress("run", total=plan.runs, after=f" of {plan.runs}") as shown:
+            out = pressure_command.run(workload, plan, tick=lambda: shown(shown.count + 1))
+    for path, data, what in pressure_command.figures(out.result, workload.name, plan, plot_path,
+                                                     html_path):
+        write_file(path, data, what)
+    emit(render_pressure(out.result, fmt))
+    finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
 
 
 # --- end of commands ---

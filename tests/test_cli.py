@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import cli
 from by_hand import expected_counters
 from cli import main
 from workloads.default import DEFAULT_PAGES, default_workload
+from zramsim import ZramDevice
 
 KERNEL = Path(__file__).parent / "data" / "kernel"
 
@@ -123,14 +123,14 @@ def test_verify_mismatch_exits_3(tmp_path, monkeypatch):
 
 
 def test_interrupt_still_prints_statistics(monkeypatch):
-    real_write = cli.ZramDevice.write
+    real_write = ZramDevice.write
 
     def write_then_interrupt(self, index, page):
         if self.writes == 100:
             raise KeyboardInterrupt
         return real_write(self, index, page)
 
-    monkeypatch.setattr(cli.ZramDevice, "write", write_then_interrupt)
+    monkeypatch.setattr(ZramDevice, "write", write_then_interrupt)
     result = run("replay", "-q", "--format", "json")
     assert result.exit_code == 130
     doc = json.loads(result.stdout)

@@ -227,3 +227,12 @@ def test_a_100000_page_report_stays_far_under_2_mb():
     for c in doc["classes"]:
         objs = c["objs_per_zspage"]
         assert slots[c["index"]] <= max(256, objs) + objs - 1
+
+
+def test_sweep_report_files_come_one_at_a_time_only_when_asked(tmp_path):
+    from zramsim.sweep.report import figures
+    rows = [{"trace": "t", "algorithm": "lz4", "seconds": 1.0}]
+    assert list(figures(rows, "s.db")) == []
+    [(path, data, what)] = figures(rows, "s.db", html_path=str(tmp_path / "s.html"))
+    assert (path, what) == (str(tmp_path / "s.html"), "report")
+    assert page_data(data.decode())["title"] == "zramsim sweep: s.db"

@@ -9,6 +9,8 @@ renders them as a table. Example row: ``lzo-rle`` is the kernel's
 
 from __future__ import annotations
 
+import json
+
 from zramsim.compressors import COMPRESSORS, NOT_AVAILABLE
 
 
@@ -35,8 +37,11 @@ def algorithm_rows() -> list[dict]:
     return rows
 
 
-def render_algorithms(rows: list[dict]) -> str:
-    """A fixed-width table: algorithm, kernel name, parameters, fidelity, then the note."""
+def render_algorithms(rows: list[dict], fmt: str = "table") -> str:
+    """A fixed-width table: algorithm, kernel name, parameters, fidelity, then the note;
+    or the rows as JSON."""
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
     head = f"{'algorithm':<11}{'kernel':<9}{'parameters':<22}{'fidelity':<14}note\n"
     return head + "".join(f"{r['name']:<11}{r['kernel']:<9}{r['parameters'] or '-':<22}"
                           f"{r['fidelity']:<14}{r['note']}\n" for r in rows)

@@ -299,12 +299,25 @@ def render_diff(diff: KernelDiff, title: str, shown: int = 20) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report(events: list[PageEvent], kernel: KernelZram, trace: str, *, algorithm: str = "lz4",
+def report(events: Iterable[PageEvent], device: str, trace: str, *, algorithm: str = "lz4",
            disksize: int | None = None, mem_limit: int = 0, every: int = 1,
            per_page: bool = False, fmt: str = "table") -> str:
-    """What ``zramsim kernel-diff`` prints: the counters of both devices side by side
-    (or, ``per_page``, how often the lengths of each of ours that stands for the
-    same kernel algorithm agree with the kernel's), as a table or JSON."""
+    """What ``zramsim kernel-diff`` prints: the counters of the real ``device`` (a path)
+    and ours side by side (or, ``per_page``, how often the lengths of each of ours that
+    stands for the same kernel algorithm agree with the kernel's), as a table or JSON.
+
+    Raises KernelDeviceError before touching the device for a trace it cannot
+    replay, and for the device itself refusing (permission, busy, gone)."""
+    events = list(events) if per_page else check_replayable(events)
+    try:
+        return _report(events, KernelZram(device), trace, algorithm, disksize, mem_limit,
+                       every, per_page, fmt)
+    except OSError as exc:
+        raise KernelDeviceError(f"{device}: {exc.strerror or exc}") from None
+
+
+def _report(events: list[PageEvent], kernel: KernelZram, trace: str, algorithm: str,
+            disksize: int | None, mem_limit: int, every: int, per_page: bool, fmt: str) -> str:
     if per_page:
         pages = [e[2] for e in events if e[0] == "W" and not isinstance(e[2], int)]
         results = per_page_agreement(pages, kernel, algorithm)

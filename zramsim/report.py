@@ -180,17 +180,28 @@ def replay_warnings(stats: DeviceStats) -> list[str]:
     return [f"{plural(failed, 'write')} refused by the device{at} (io_stat failed_writes)"]
 
 
-def render_replay(fmt: str, device, events: int, config: dict, title: str,
-                  error: str | None = None, warnings: list[str] | tuple = (),
+def replay_config(device, source: dict, generator: dict | None = None, **settings) -> dict:
+    """The report's ``config``: the device's, where the events came from (``source``:
+    ``trace``, ``seed``, ...), the command's own ``settings`` and, from a
+    zram-generator configuration, what it says (``generator``)."""
+    return {**device.config(), **source, **settings,
+            **({"zram_generator": generator} if generator else {})}
+
+
+def render_replay(fmt: str, device, events: int, config: dict, error: str | None = None,
+                  warnings: list[str] | tuple = (),
                   zramctl_options: zramctl.ZramctlOptions = zramctl.ZramctlOptions()) -> str:
-    """A replay's report as ``table``, ``json``, ``csv``, zramctl's output or one kernel file."""
+    """A replay's report as ``table``, ``json``, ``csv``, zramctl's output or one kernel
+    file; the table's title names the trace (or the built-in workload's seed) and
+    the events applied."""
     stats = device.stats()
     if fmt == "json":
         return json.dumps(replay_document(device, events, config, error, warnings), indent=2) + "\n"
     if fmt == "csv":
         return render_csv(stats, config)
     if fmt == "table":
-        return render_table(stats, config, title)
+        name = config.get("trace") or f"default workload (seed {config.get('seed')})"
+        return render_table(stats, config, f"{name}: {plural(events, 'event')}")
     return render_view(device, fmt, zramctl_options)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from statistics import fmean
 
 from zramsim.sweep.store import NAMES, read_rows
@@ -143,3 +144,14 @@ def plot(rows: list[dict], path: str) -> bytes:
     data = _save(fig, path)
     plt.close(fig)
     return data
+
+
+def figures(rows: list[dict], db: str, plot_path: str | None = None,
+            html_path: str | None = None) -> Iterator[tuple[str, bytes, str]]:
+    """The files ``sweep --report`` writes beside the summary, one at a time as
+    ``(path, bytes, what)``: the plot and an HTML page of every run in ``db``."""
+    if plot_path:
+        yield plot_path, plot(rows, plot_path), "plot"
+    if html_path:
+        from zramsim.html_report import sweep_page
+        yield html_path, sweep_page(rows, f"zramsim sweep: {db}").encode(), "report"

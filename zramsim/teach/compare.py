@@ -21,6 +21,7 @@ page) -> 334; zbud: 2 per page -> 500; z3fold: 3 per page -> 334.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from typing import Iterable
 
@@ -156,6 +157,11 @@ def compare(events: Iterable[tuple], page_size: int = 4096, compressor: Compress
     return Comparison(page_size, geo.huge_class_size,
                       sum(1 for op, _, _ in ops if op in (STORE, SAME)),
                       sum(1 for op, _, _ in ops if op == SAME), rows)
+
+
+def render(result: Comparison, fmt: str = "table") -> str:
+    """The comparison side by side (``table``) or as JSON."""
+    return json.dumps(result.as_dict(), indent=2) if fmt == "json" else render_table(result)
 
 
 def render_table(result: Comparison) -> str:

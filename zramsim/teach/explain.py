@@ -24,6 +24,7 @@ the pool.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 
 from allocator import HANDLE_SIZE, Geometry, ObjectSizeError, class_index
@@ -127,6 +128,11 @@ def explain(size: int, geometry: Geometry | None = None, count: int = 1000) -> E
 def _n(count: int, noun: str) -> str:
     """``1 page``, ``5 pages``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def render(e: Explanation, fmt: str = "table") -> str:
+    """The explanation in words (``table``) or as JSON."""
+    return json.dumps(e.as_dict(), indent=2) if fmt == "json" else render_text(e)
 
 
 def render_text(e: Explanation) -> str:

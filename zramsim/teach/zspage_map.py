@@ -21,6 +21,7 @@ zram slot that owns it. ``render_text`` draws one character per
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from html import escape
 
@@ -151,6 +152,13 @@ def views_as_dicts(views: list[ZspageView]) -> list[dict]:
              "slots": [{"slot": s.slot, "handle": s.handle, "start": s.start,
                         "spans": s.spans, "label": s.label} for s in v.slots]}
             for v in views]
+
+
+def render(views: list[ZspageView], fmt: str = "table", width: int = 64) -> str:
+    """The map as ``table`` (text, ``width`` characters a frame), ``json`` or ``svg``."""
+    if fmt == "json":
+        return json.dumps(views_as_dicts(views), indent=2)
+    return render_svg(views) if fmt == "svg" else render_text(views, width)
 
 
 def _frame_row(view: ZspageView, frame: int, width: int) -> str:

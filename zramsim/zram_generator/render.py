@@ -18,6 +18,8 @@ zstd lz4hc``::
 
 from __future__ import annotations
 
+import json
+
 from zramsim.sizes import human_size
 from zramsim.zram_generator.device import GeneratedDevice
 
@@ -27,8 +29,13 @@ _SOURCE = {"comp_algorithm": "compression-algorithm", "algorithm_params": "compr
            "disksize": "zram-size"}
 
 
-def render_devices(devices: dict[str, GeneratedDevice], warnings: list[str]) -> str:
-    """The dry-run text for every device, sorted by device number."""
+def render_devices(devices: dict[str, GeneratedDevice], warnings: list[str],
+                   fmt: str = "table") -> str:
+    """The dry-run text for every device, sorted by device number; or (``json``) every
+    device's settings and the warnings."""
+    if fmt == "json":
+        return json.dumps({"devices": [d.as_dict() for d in devices.values()],
+                           "warnings": warnings}, indent=2)
     blocks = [_render(devices[name]) for name in sorted(devices, key=lambda n: int(n[4:]))]
     if not blocks:
         blocks = ["no [zramN] section: the generator creates no device\n"]
