@@ -28,7 +28,7 @@ from tests.run_cli import zramsim_argv, zramsim_env
 from workloads.open_trace import open_trace
 from zramsim import Replay, ZramDevice
 from zramsim.read_ahead import AUTO_BYTES, OWN_CHUNK, ReadAhead, plan
-from zramsim.read_ahead_helper import PREPARED, STEP, next_share
+from zramsim.read_ahead_helper import PREPARED, balanced_share
 
 PAGE = 4096
 
@@ -139,10 +139,12 @@ def test_every_format_replays_as_read_here(corpus, name):
     assert got == applied and ahead.fallback is None and ahead.received == applied
     _same(serial, device)
     if name != "sizes.trace":
-        # the first batch's share is one half: some pages come compressed, some raw
+        # the first batch's share is one half: some pages are compressed by the
+        # helper (their bytes come as views of the shared ring), some here
         kinds = {type(arg) for _, _, arg in prepared}
-        assert kinds == {int, bytes}                   # same-filled words and data
-        assert 0 < len(prepared) < device.writes
+        assert kinds == {int, memoryview, bytes}       # same-filled words and data
+        assert ahead.compressed_by_helper > 0 and ahead.compressed_here > 0
+        assert len(prepared) <= device.writes
 
 
 @pytest.mark.parametrize("algorithm", ["lz4", "zstd"])
@@ -165,6 +167,32 @@ def test_more_workers_compress_every_page_ahead(corpus, algorithm):
                                         mem_limit=60 * PAGE)
     assert ahead.fallback is None
     assert len(prepared) == device.writes - 1            # all but the sizes-only write
+    _same(serial, device)
+
+
+@pytest.mark.parametrize("name", ["real.trace", "real.ztrace"])
+def test_a_small_ring_is_reused_as_the_applier_frees_it(tmp_path, monkeypatch, name):
+    """A ring of two of the largest batches (1 MiB) for ~5 MiB of pages: the helper
+    must wait for room again and again, and nothing changes."""
+    paths = _write_corpus(tmp_path, pages=1500)
+    if name == "real.ztrace":
+        paths[name] = str(tmp_path / name)
+        assert CliRunner().invoke(main, ["convert", paths["real.trace"], paths[name]]).exit_code == 0
+    monkeypatch.setattr("zramsim.read_ahead.ring_size", lambda largest: 2 * largest)
+    serial, applied = _serial(paths[name])
+    device, got, ahead, prepared = _ahead(paths[name])
+    assert got == applied and ahead.fallback is None
+    assert ahead._freed > 3 * (2 * 128 * PAGE)           # the ring went round 3 times
+    assert memoryview in {type(arg) for _, _, arg in prepared}
+    _same(serial, device)
+
+
+def test_batches_larger_than_half_the_ring_go_through_the_pipe(corpus, monkeypatch):
+    monkeypatch.setattr("zramsim.read_ahead.ring_size", lambda largest: 4 * PAGE)
+    serial, applied = _serial(corpus["real.trace"])
+    device, got, ahead, prepared = _ahead(corpus["real.trace"])
+    assert got == applied and ahead.fallback is None and ahead._freed == 0
+    assert {type(arg) for _, _, arg in prepared} == {int, bytes}
     _same(serial, device)
 
 
@@ -330,10 +358,18 @@ def test_ctrl_c_exits_130_with_statistics_and_no_helper_left(tmp_path):
         assert not os.path.exists(f"/proc/{pid}")
 
 
-def test_the_share_moves_towards_the_side_that_waits():
-    assert next_share(0.5, waited=True) == 0.5 - STEP     # helper slower: it does less
-    assert next_share(0.5, waited=False) == 0.5 + STEP    # applier slower: helper does more
-    assert next_share(0.0, waited=True) == 0.0 and next_share(1.0, waited=False) == 1.0
+def test_the_balanced_share_evens_both_sides():
+    """Worked by hand: reading 3 us, applying 3.5, compressing 7 on either side gives
+    (3.5 + 7 - 3) / 14 = 0.5357, where both spend 3 + 7 * 0.5357 = 6.75 us a page."""
+    share = balanced_share(read=3e-6, helper_compress=7e-6, apply=3.5e-6, compress=7e-6)
+    assert share == pytest.approx(7.5 / 14)
+    assert 3e-6 + 7e-6 * share == pytest.approx(3.5e-6 + 7e-6 * (1 - share))
+    # a side twice as slow at compressing (the scheduler runs it half the time)
+    share = balanced_share(read=3e-6, helper_compress=14e-6, apply=3e-6, compress=7e-6)
+    assert share == pytest.approx(7 / 21)
+    assert balanced_share(read=20e-6, helper_compress=7e-6, apply=1e-6, compress=7e-6) == 0.0
+    assert balanced_share(read=0.0, helper_compress=1e-6, apply=9e-6, compress=1e-6) == 1.0
+    assert balanced_share(read=1e-6, helper_compress=0.0, apply=1e-6, compress=0.0) == 0.5
 
 
 @pytest.mark.parametrize("text", ["", "0", "12a", "\u0663", "\u00b2", "+1", " 1", "1_0", "-0",
