@@ -1,5 +1,5 @@
-"""What every helper process of a replay shares at its start: where our packages are,
-and Ctrl-C held back while it is launched.
+"""What every helper process of a replay shares at its start: the cores there are,
+where our packages are, and Ctrl-C held back while it is launched.
 
 A replay starts fresh Python interpreters (``python -c``) beside itself: the
 compressing helpers of ``helper_processes`` and the reading helper of
@@ -16,6 +16,14 @@ import signal
 from contextlib import contextmanager
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cores_available() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                      # not Linux
+        return os.cpu_count() or 1
 
 
 @contextmanager

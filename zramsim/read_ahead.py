@@ -55,8 +55,7 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
-from zramsim.helper_start import PACKAGE_ROOT, ctrl_c_held
-from zramsim.parallel import cores_available
+from zramsim.helper_start import PACKAGE_ROOT, cores_available, ctrl_c_held
 from zramsim.page_ring import PageRing, ring_size
 from zramsim.read_ahead_helper import (FREED, LENGTH, MAX_PAGES, ORDER, PLACE, PREPARED, SHARE,
                                        SKIP, balanced_share, compress_pages, framed, plain,
