@@ -251,7 +251,7 @@ class ReadAhead:
                     yield events
                 else:
                     yield from self._compress_and_apply(events, cost)
-            self._freed = placed                # its pages are in the pool now
+            self._freed = max(self._freed, placed)     # its pages are in the pool now
             self._tell_freed()
             if end is True:
                 return
