@@ -25,11 +25,14 @@ serial reader would raise it.
 
 When: ``plan`` decides. ``--workers 1`` never starts a helper. With no speed
 option, a regular trace file of at least ``AUTO_BYTES`` (512 KiB: ~20,000
-``file:`` lines or ~35,000 sizes-only ones) gets one when another core is
-free: at least two cores, and the 1-minute load average at least
-``IDLE_NEEDED`` below their number. (Measured: with one of two cores taken by
-another busy process, reading ahead was ~10% slower than reading here, its
-~20% more CPU time not bought back by a second core it did not get.) It then
+``file:`` lines or ~35,000 sizes-only ones) gets one when a second core is
+free (``second_core_free``): at least two cores, and no other task ready to
+run on them right now. (Measured: with one of two cores taken by another busy
+process, reading ahead was ~10% slower than reading here, its ~20% more CPU
+time not bought back by a second core it did not get.) Right now, not the
+1-minute load average: replays run back to back raise that average
+themselves (two processes each), and it still counts a task that ended a
+minute ago. It then
 uses the cores there are; with more than two, the helper shares its
 compressing with ``workers - 2`` more processes (``zramsim.parallel``). A
 helper costs ~0.05 s of CPU to start, and this
@@ -62,7 +65,8 @@ from zramsim.read_ahead_helper import (FREED, LENGTH, MAX_PAGES, ORDER, PLACE, P
                                        rebuild_exception)
 
 AUTO_BYTES = 512 << 10
-IDLE_NEEDED = 0.25            # idle cores (cores less the load average) for reading ahead
+IDLE_NEEDED = 0.25            # idle cores (cores less the load average), where only that is known
+LOOKS = 3                     # looks at the tasks ready to run, 1 ms apart
 CHECK_SECONDS = 0.5
 OWN_CHUNK = 64                # events read here between looks for the helper's first batch
 SMOOTHING = 1 / 16            # weight of the newest batch in the running costs
@@ -77,13 +81,35 @@ _BOOT = ("import os, sys, types; root = sys.argv[1]; sys.path.insert(0, root)\n"
          "from zramsim.read_ahead_helper import serve; serve()")
 
 
-def idle_cores() -> float:
-    """Cores not kept busy by other work: the cores available less the 1-minute load
-    average (all of them where the system does not tell)."""
+def others_running() -> int | None:
+    """Tasks ready to run besides this one, right now: the fewest of ``LOOKS`` looks at
+    Linux's /proc/loadavg, 1 ms apart (a task that runs for a moment is no busy
+    core); None where the system does not tell."""
+    fewest = None
+    for look in range(LOOKS):
+        if look:
+            time.sleep(0.001)
+        try:
+            with open("/proc/loadavg") as loadavg:
+                running = int(loadavg.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        fewest = running - 1 if fewest is None else min(fewest, running - 1)
+    return fewest
+
+
+def second_core_free() -> bool:
+    """May a helper count on a core of its own? Two cores or more, and no other task
+    ready to run on the second; where that is not known, the 1-minute load average
+    at least ``IDLE_NEEDED`` below the cores."""
+    cores = cores_available()
+    others = others_running()
+    if others is not None:
+        return cores - others >= 2
     try:
-        return cores_available() - os.getloadavg()[0]
+        return cores - os.getloadavg()[0] >= IDLE_NEEDED and cores >= 2
     except (AttributeError, OSError):
-        return float(cores_available())
+        return cores >= 2
 
 
 def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
@@ -99,7 +125,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
         regular = False          # version 2 (attribute writes, time): read here, in order
     if workers is None:
         big = regular and os.path.getsize(path) >= AUTO_BYTES
-        workers = cores_available() if big and idle_cores() >= IDLE_NEEDED else 1
+        workers = cores_available() if big and second_core_free() else 1
     if workers < 2 or not regular or not _startable():
         return reader, workers
     compressor = device.compressor
