@@ -26,6 +26,15 @@ def cores_available() -> int:
         return os.cpu_count() or 1
 
 
+def usable_workers(workers: int) -> tuple[int, str | None]:
+    """``workers`` capped at the cores available, and a note when it was capped."""
+    cores = cores_available()
+    if workers <= cores:
+        return workers, None
+    return cores, (f"--workers {workers}: only {cores} core{'s' if cores > 1 else ''} "
+                   f"available, using {cores}")
+
+
 @contextmanager
 def ctrl_c_held():
     """Hold SIGINT (Ctrl-C) back until the block ends, where it is delivered."""
