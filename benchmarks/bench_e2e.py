@@ -2,7 +2,8 @@
 
 The in-process benchmarks measure the device; users type ``zramsim replay
 TRACE``. Here every figure is a separate process, started the same way, so the
-interpreter's start, the imports, reading the trace and its page files all count.
+interpreter's start, the imports, reading the trace and its page files all count
+(with compiled bytecode, as an installed zramsim runs: see ``env``).
 The baseline is a bare single-threaded python-lz4 loop over the same pages,
 reading them from the same file, also a whole process: the ratio
 ``replay / bare`` is what a user feels (0.9 means replay takes 1/0.9 of the
@@ -12,8 +13,12 @@ Worked example: 40,000 real pages; the bare loop takes 0.60 s and ``zramsim
 replay real.trace`` 1.20 s: the row says 33,333 pages/s against 66,667, ratio 0.50.
 
 Rows: replay of a text trace of ``file:`` pages and of the same trace as
-``.ztrace`` (default options, then ``--workers 1``); a sizes-only text trace in
-operations per second; ``generate`` of the default mix, ``convert`` text to
+``.ztrace`` (default options, then ``--workers 1``); with ZRAMSIM_KERNEL_TESTS=1
+(root, an unused /dev/zram0, as the kernel tests), the real kernel zram
+writing the same pages, timed in the same turns as the text replay: the
+device reset and set to lz4 and the trace's size, then ``dd bs=1M
+oflag=direct`` of the page file, all as one ``sh -c`` process (the device is
+reset again at the end); a sizes-only text trace in operations per second; ``generate`` of the default mix, ``convert`` text to
 binary and ``capture --path`` in pages per second. Commands run in turn (the
 command, then the bare loop, again and again) and the medians are kept.
 ``--before OTHER_CHECKOUT`` times that checkout's command in the same turns
@@ -57,15 +62,43 @@ def zramsim(*args: str) -> list[str]:
     return [sys.executable, "-m", "zramsim", *args]
 
 
-def env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": ROOT}
+def env(folder: str) -> dict[str, str]:
+    """The commands' environment: this checkout first on the path, and compiled
+    bytecode kept between runs (under ``folder``), as an installed zramsim has it
+    (pip compiles it at install). Without it, a checkout run with
+    PYTHONDONTWRITEBYTECODE=1 compiles all of zramsim again at every start
+    (~0.07 s a replay, measured), which no installed copy does."""
+    environment = {**os.environ, "PYTHONPATH": ROOT,
+                   "PYTHONPYCACHEPREFIX": os.path.join(folder, ".bytecode")}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
 
 
 def seconds(argv: list[str], cwd: str) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env(), check=True, stdout=subprocess.DEVNULL,
+    subprocess.run(argv, cwd=cwd, env=env(cwd), check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+ZRAM = "/sys/block/zram0"
+
+
+def kernel_command(pages_path: str, count: int) -> list[str] | None:
+    """The kernel's row, as one process: reset /dev/zram0, lz4, disksize, then dd the
+    pages in. None unless opted in (ZRAMSIM_KERNEL_TESTS=1) with root and the device."""
+    if os.environ.get("ZRAMSIM_KERNEL_TESTS") != "1" or os.geteuid() != 0 or \
+            not os.path.exists(ZRAM):
+        return None
+    script = (f"echo 1 > {ZRAM}/reset && echo lz4 > {ZRAM}/comp_algorithm && "
+              f"echo {count * PAGE} > {ZRAM}/disksize && "
+              f"exec dd if={pages_path} of=/dev/zram0 bs=1M oflag=direct status=none")
+    return ["sh", "-c", script]
+
+
+def reset_kernel_device() -> None:
+    with open(f"{ZRAM}/reset", "w") as reset:
+        reset.write("1")
 
 
 def round_robin(commands: list[list[str]], cwd: str, runs: int) -> list[float]:
@@ -91,7 +124,7 @@ def build_corpus(folder: str, count: int) -> dict[str, str]:
         f.write("zramsim-trace 1\n")
         f.writelines(f"W {i} file:pages.bin:{i}\n" for i in range(len(pages)))
     subprocess.run(zramsim("convert", paths["real.trace"], paths["real.ztrace"]), cwd=folder,
-                   env=env(), check=True, capture_output=True)
+                   env=env(folder), check=True, capture_output=True)
     rng = random.Random(7)
     with open(paths["sizes.trace"], "w") as f:
         f.write("zramsim-trace 1\n")
@@ -149,19 +182,40 @@ def run(quick: bool, pages: int | None = None, runs: int | None = None,
         todo = [jobs(paths, count, ROOT, "")]
         if before:
             todo.append(jobs(paths, count, os.path.abspath(before), " (before)"))
-        for group in zip(*todo):          # this checkout's command, the other's, the loop
-            group = [job for job in group if not only or only in job[0]]
-            if not group:
-                continue
-            with_bare = group[0][3]
-            took = round_robin([argv for _, argv, _, _ in group] + ([bare] if with_bare else []),
-                               folder, runs)
-            base = took[-1] if with_bare else None
-            for (name, argv, ops, _), median in zip(group, took):
-                note = next((text for key, text in NOTES.items() if key in name),
-                            "real pages, whole process vs bare lz4 loop")
-                rows.append(make_row(name, ops / median, ops / base if base else None,
-                                     note=f"{ops} {note}"))
+        kernel = kernel_command(paths["pages.bin"], count)
+        try:
+            for group in zip(*todo):      # this checkout's command, the other's, the loop
+                group = [job for job in group if not only or only in job[0]]
+                if group:
+                    rows += _time_group(group, bare, kernel, folder, runs)
+        finally:
+            if kernel is not None:
+                reset_kernel_device()
+    return rows
+
+
+def _time_group(group: list[tuple], bare: list[str], kernel: list[str] | None, folder: str,
+                runs: int) -> list[dict]:
+    """The rows of one command (and its other checkout's), timed in turns with the bare
+    loop, and for the default text replay with the kernel too."""
+    with_bare = group[0][3]
+    with_kernel = kernel is not None and "replay text lz4 default" in group[0][0]
+    extra = ([kernel] if with_kernel else []) + ([bare] if with_bare else [])
+    took = round_robin([argv for _, argv, _, _ in group] + extra, folder, runs)
+    base = took[-1] if with_bare else None
+    rows = []
+    for (name, argv, ops, _), median in zip(group, took):
+        note = next((text for key, text in NOTES.items() if key in name),
+                    "real pages, whole process vs bare lz4 loop")
+        rows.append(make_row(name, ops / median, ops / base if base else None,
+                             note=f"{ops} {note}"))
+    if with_kernel:
+        ops, kernel_seconds = group[0][2], took[len(group)]
+        rows.append(make_row("e2e kernel zram lz4 (dd)", ops / kernel_seconds, ops / base,
+                             note=f"{ops} real pages, reset+setup+dd vs bare lz4 loop"))
+        for (name, _, _, _), median in zip(group, took):
+            rows.append(make_row(f"{name} vs kernel", ops / median, ops / kernel_seconds,
+                                 note="ratio: replay against the kernel, same turns"))
     return rows
 
 

@@ -198,7 +198,7 @@ def _failed_writes_by_hand(events: list[tuple], limit_pages: int) -> int:
 @pytest.fixture
 def helpers_ready_at_once(monkeypatch):
     """Replays whose helper processes are ready before the first batch."""
-    replay_module = importlib.import_module("zramsim.replay")   # not the replay() function
+    parallel = importlib.import_module("zramsim.parallel")   # Replay imports it when run
 
     def compressing_when_ready(*args):
         ahead = compressing(*args)
@@ -206,7 +206,7 @@ def helpers_ready_at_once(monkeypatch):
             assert ahead.wait_ready()
         return ahead
 
-    monkeypatch.setattr(replay_module, "compressing", compressing_when_ready)
+    monkeypatch.setattr(parallel, "compressing", compressing_when_ready)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])

@@ -28,7 +28,7 @@ from tests.run_cli import zramsim_argv, zramsim_env
 from workloads.open_trace import open_trace
 from zramsim import Replay, ZramDevice
 from zramsim.read_ahead import AUTO_BYTES, OWN_CHUNK, ReadAhead, plan
-from zramsim.read_ahead_helper import PREPARED, STEP, next_share
+from zramsim.read_ahead_helper import PREPARED, balanced_share
 
 PAGE = 4096
 
@@ -139,10 +139,12 @@ def test_every_format_replays_as_read_here(corpus, name):
     assert got == applied and ahead.fallback is None and ahead.received == applied
     _same(serial, device)
     if name != "sizes.trace":
-        # the first batch's share is one half: some pages come compressed, some raw
+        # the first batch's share is one half: some pages are compressed by the
+        # helper (their bytes come as views of the shared ring), some here
         kinds = {type(arg) for _, _, arg in prepared}
-        assert kinds == {int, bytes}                   # same-filled words and data
-        assert 0 < len(prepared) < device.writes
+        assert kinds == {int, memoryview, bytes}       # same-filled words and data
+        assert ahead.compressed_by_helper > 0 and ahead.compressed_here > 0
+        assert len(prepared) <= device.writes
 
 
 @pytest.mark.parametrize("algorithm", ["lz4", "zstd"])
@@ -165,6 +167,32 @@ def test_more_workers_compress_every_page_ahead(corpus, algorithm):
                                         mem_limit=60 * PAGE)
     assert ahead.fallback is None
     assert len(prepared) == device.writes - 1            # all but the sizes-only write
+    _same(serial, device)
+
+
+@pytest.mark.parametrize("name", ["real.trace", "real.ztrace"])
+def test_a_small_ring_is_reused_as_the_applier_frees_it(tmp_path, monkeypatch, name):
+    """A ring of two of the largest batches (1 MiB) for ~5 MiB of pages: the helper
+    must wait for room again and again, and nothing changes."""
+    paths = _write_corpus(tmp_path, pages=1500)
+    if name == "real.ztrace":
+        paths[name] = str(tmp_path / name)
+        assert CliRunner().invoke(main, ["convert", paths["real.trace"], paths[name]]).exit_code == 0
+    monkeypatch.setattr("zramsim.read_ahead.ring_size", lambda largest: 2 * largest)
+    serial, applied = _serial(paths[name])
+    device, got, ahead, prepared = _ahead(paths[name])
+    assert got == applied and ahead.fallback is None
+    assert ahead._freed > 3 * (2 * 128 * PAGE)           # the ring went round 3 times
+    assert memoryview in {type(arg) for _, _, arg in prepared}
+    _same(serial, device)
+
+
+def test_batches_larger_than_half_the_ring_go_through_the_pipe(corpus, monkeypatch):
+    monkeypatch.setattr("zramsim.read_ahead.ring_size", lambda largest: 4 * PAGE)
+    serial, applied = _serial(corpus["real.trace"])
+    device, got, ahead, prepared = _ahead(corpus["real.trace"])
+    assert got == applied and ahead.fallback is None and ahead._freed == 0
+    assert {type(arg) for _, _, arg in prepared} == {int, bytes}
     _same(serial, device)
 
 
@@ -270,7 +298,7 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatc
     path = tmp_path / "real.trace"
     with open(path, "a") as trace:          # pad past AUTO_BYTES with comments
         trace.write(("# padding " + "x" * 90 + "\n") * (AUTO_BYTES // 100 + 1))
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))   # an idle machine
+    monkeypatch.setattr("zramsim.read_ahead.others_running", lambda: 0)   # an idle machine
     docs = []
     for extra in ([], ["--workers", "1"]):
         result = CliRunner().invoke(main, ["replay", str(path), "--format", "json", "-q",
@@ -280,8 +308,8 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatc
     asked = [doc["config"].pop("workers") for doc in docs]
     assert asked == [None, 1]              # as given: the same JSON for a file and a pipe
     cores = len(os.sched_getaffinity(0))
-    for load, reads_ahead in ((0.0, cores >= 2), (cores, False)):
-        monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    for others, reads_ahead in ((0, cores >= 2), (cores - 1, False)):
+        monkeypatch.setattr("zramsim.read_ahead.others_running", lambda: others)
         with open_trace(path) as reader:   # with no option: ahead where a core is idle
             chosen, workers = plan(_device(), reader, None, partial(open_trace, path))
             assert isinstance(chosen, ReadAhead) == reads_ahead
@@ -290,6 +318,40 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatc
                 chosen.close()             # stops the helper
     assert docs[0] == docs[1]
     assert docs[0]["io_stat"]["failed_writes"] > 0
+
+
+def test_a_second_core_is_free_when_no_other_task_is_ready_to_run(monkeypatch):
+    """Two cores: free with no other task ready, not with one; the load average is
+    asked only where the tasks ready to run are not known."""
+    import zramsim.read_ahead as read_ahead
+    monkeypatch.setattr(read_ahead, "cores_available", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 1.9, 1.9))   # our own last runs
+    for others, free in ((0, True), (1, False), (2, False)):
+        monkeypatch.setattr(read_ahead, "others_running", lambda: others)
+        assert read_ahead.second_core_free() is free
+    monkeypatch.setattr(read_ahead, "others_running", lambda: None)
+    for load, free in ((1.7, True), (1.8, False)):
+        monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+        assert read_ahead.second_core_free() is free
+    monkeypatch.setattr(read_ahead, "cores_available", lambda: 1)
+    monkeypatch.setattr(read_ahead, "others_running", lambda: 0)
+    assert read_ahead.second_core_free() is False
+
+
+def test_others_running_reads_the_tasks_ready_to_run_less_this_one(monkeypatch):
+    """/proc/loadavg's fourth field is running/total; the fewest of three looks."""
+    import builtins
+    import io
+    import zramsim.read_ahead as read_ahead
+    looks = iter(["0.50 0.40 0.30 3/201 999\n", "0.50 0.40 0.30 2/201 999\n",
+                  "0.50 0.40 0.30 4/201 999\n"])
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.StringIO(next(looks))
+                        if path == "/proc/loadavg" else real_open(path, *a, **k))
+    assert read_ahead.others_running() == 1
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.StringIO("garbage")
+                        if path == "/proc/loadavg" else real_open(path, *a, **k))
+    assert read_ahead.others_running() is None
 
 
 def _children(pid: int) -> list[int]:
@@ -330,10 +392,18 @@ def test_ctrl_c_exits_130_with_statistics_and_no_helper_left(tmp_path):
         assert not os.path.exists(f"/proc/{pid}")
 
 
-def test_the_share_moves_towards_the_side_that_waits():
-    assert next_share(0.5, waited=True) == 0.5 - STEP     # helper slower: it does less
-    assert next_share(0.5, waited=False) == 0.5 + STEP    # applier slower: helper does more
-    assert next_share(0.0, waited=True) == 0.0 and next_share(1.0, waited=False) == 1.0
+def test_the_balanced_share_evens_both_sides():
+    """Worked by hand: reading 3 us, applying 3.5, compressing 7 on either side gives
+    (3.5 + 7 - 3) / 14 = 0.5357, where both spend 3 + 7 * 0.5357 = 6.75 us a page."""
+    share = balanced_share(read=3e-6, helper_compress=7e-6, apply=3.5e-6, compress=7e-6)
+    assert share == pytest.approx(7.5 / 14)
+    assert 3e-6 + 7e-6 * share == pytest.approx(3.5e-6 + 7e-6 * (1 - share))
+    # a side twice as slow at compressing (the scheduler runs it half the time)
+    share = balanced_share(read=3e-6, helper_compress=14e-6, apply=3e-6, compress=7e-6)
+    assert share == pytest.approx(7 / 21)
+    assert balanced_share(read=20e-6, helper_compress=7e-6, apply=1e-6, compress=7e-6) == 0.0
+    assert balanced_share(read=0.0, helper_compress=1e-6, apply=9e-6, compress=1e-6) == 1.0
+    assert balanced_share(read=1e-6, helper_compress=0.0, apply=1e-6, compress=0.0) == 0.5
 
 
 @pytest.mark.parametrize("text", ["", "0", "12a", "\u0663", "\u00b2", "+1", " 1", "1_0", "-0",

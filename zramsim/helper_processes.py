@@ -46,7 +46,6 @@ import pickle
 import select
 import subprocess
 import sys
-import tempfile
 import time
 from array import array
 from collections import deque
@@ -55,6 +54,7 @@ from typing import Callable, Sequence
 from zramsim.compressors import Compressor
 from zramsim.errors import DeviceError
 from zramsim.helper_start import PACKAGE_ROOT, ctrl_c_held
+from zramsim.page_ring import memory_file
 
 Pending = Callable[[], list]     # a started batch: call it for the compressed pages
 
@@ -178,15 +178,6 @@ class HelperStuck(HelperFailed):
     """A helper process did not answer within ANSWER_TIMEOUT seconds."""
 
 
-def _memory_file() -> int:
-    """A descriptor of a nameless file: a memfd on Linux, an unlinked temporary file elsewhere."""
-    if hasattr(os, "memfd_create"):
-        return os.memfd_create("zramsim-compress")
-    fd, path = tempfile.mkstemp(prefix="zramsim-compress-")
-    os.unlink(path)
-    return fd
-
-
 class _Helper:
     """One helper process and the memory it shares with the parent.
 
@@ -199,7 +190,7 @@ class _Helper:
 
     def __init__(self, compressor: Compressor, per: int, page_size: int) -> None:
         size = 2 * _Buffer.size(per, page_size)
-        fd = _memory_file()
+        fd = memory_file("zramsim-compress")
         self.lock_fd = os.dup(fd)       # kept: closing any descriptor of the file drops locks
         self.process: subprocess.Popen | None = None
         try:

@@ -1,5 +1,5 @@
-"""What every helper process of a replay shares at its start: where our packages are,
-and Ctrl-C held back while it is launched.
+"""What every helper process of a replay shares at its start: the cores there are,
+where our packages are, and Ctrl-C held back while it is launched.
 
 A replay starts fresh Python interpreters (``python -c``) beside itself: the
 compressing helpers of ``helper_processes`` and the reading helper of
@@ -16,6 +16,23 @@ import signal
 from contextlib import contextmanager
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cores_available() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                      # not Linux
+        return os.cpu_count() or 1
+
+
+def usable_workers(workers: int) -> tuple[int, str | None]:
+    """``workers`` capped at the cores available, and a note when it was capped."""
+    cores = cores_available()
+    if workers <= cores:
+        return workers, None
+    return cores, (f"--workers {workers}: only {cores} core{'s' if cores > 1 else ''} "
+                   f"available, using {cores}")
 
 
 @contextmanager

@@ -42,25 +42,9 @@ from concurrent.futures import ThreadPoolExecutor
 from zramsim.compressors import Compressor
 from zramsim.errors import ConfigError
 from zramsim.helper_processes import HelperFailed, Pending, ProcessCompressing, compress_each
+from zramsim.helper_start import cores_available, usable_workers
 
 __all__ = ["compressing", "cores_available", "usable_workers", "ThreadCompressing", "ProcessCompressing", "HelperFailed", "Pending"]
-
-
-def cores_available() -> int:
-    """The cores this process may run on (its CPU affinity), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:                      # not Linux
-        return os.cpu_count() or 1
-
-
-def usable_workers(workers: int) -> tuple[int, str | None]:
-    """``workers`` capped at the cores available, and a note when it was capped."""
-    cores = cores_available()
-    if workers <= cores:
-        return workers, None
-    return cores, (f"--workers {workers}: only {cores} core{'s' if cores > 1 else ''} "
-                   f"available, using {cores}")
 
 
 def compressing(compressor: Compressor, workers: int, page_size: int,

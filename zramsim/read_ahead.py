@@ -4,9 +4,12 @@ Why: end to end, a replay of real pages spends as long reading the trace and
 its ``file:`` pages and compressing them as applying them to the device. The
 first two are pure functions of the trace, so a helper process
 (``zramsim.read_ahead_helper``) opens the same file itself and sends ordered
-batches of examined pages; this process only applies them, strictly in event
-order. Allocation, accounting, mem_limit decisions and verify stay here, so
-statistics, contents and errors are those of a serial replay.
+batches of examined pages, their bytes through a ring of shared memory
+(``zramsim.page_ring``). This process compresses the pages the helper left
+raw, a share set so that both sides are equally busy (``balanced_share``),
+and applies the events strictly in event order. Allocation, accounting,
+mem_limit decisions and verify stay here, so statistics, contents and errors
+are those of a serial replay.
 
 ``ReadAhead`` stands in for the reader: ``Replay`` takes its batches, and
 ``location()`` (the ``file:line`` of the event being applied when something
@@ -22,20 +25,24 @@ serial reader would raise it.
 
 When: ``plan`` decides. ``--workers 1`` never starts a helper. With no speed
 option, a regular trace file of at least ``AUTO_BYTES`` (512 KiB: ~20,000
-``file:`` lines or ~35,000 sizes-only ones) gets one when another core is
-free: at least two cores, and the 1-minute load average at least
-``IDLE_NEEDED`` below their number. (Measured: with one of two cores taken by
-another busy process, reading ahead was ~10% slower than reading here, its
-~20% more CPU time not bought back by a second core it did not get.) It then
+``file:`` lines or ~35,000 sizes-only ones) gets one when a second core is
+free (``second_core_free``): at least two cores, and no other task ready to
+run on them right now. (Measured: with one of two cores taken by another busy
+process, reading ahead was ~10% slower than reading here, its ~20% more CPU
+time not bought back by a second core it did not get.) Right now, not the
+1-minute load average: replays run back to back raise that average
+themselves (two processes each), and it still counts a task that ended a
+minute ago. It then
 uses the cores there are; with more than two, the helper shares its
-compressing with ``workers - 2`` more processes (``zramsim.parallel``). A helper costs ~0.05 s of CPU to start, and this
+compressing with ``workers - 2`` more processes (``zramsim.parallel``). A
+helper costs ~0.05 s of CPU to start, and this
 process reads the first events itself meanwhile (``batches``), so a shorter
 trace loses little. Pipes and standard input are read here, as before.
 
 Worked example (lz4, text trace of ``file:`` pages, CPU time per page from
-``benchmarks/e2e_costs.py``): reading 3.1 us, compressing 7.2, applying 2.9,
-passing a batch 0.5. One process: 13.2 us a page. Two idle cores, the
-compressing shared so both sides keep pace: (13.2 + 0.5) / 2 = 6.9 us.
+``benchmarks/e2e_costs.py``): reading 2.6 us, compressing 7.1, applying 2.8,
+passing a batch 0.5. One process: 12.5 us a page. Two idle cores, the
+compressing shared so both sides keep pace: (12.5 + 0.5) / 2 = 6.5 us.
 """
 
 from __future__ import annotations
@@ -51,15 +58,18 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
-from zramsim.helper_start import PACKAGE_ROOT, ctrl_c_held
-from zramsim.parallel import cores_available
-from zramsim.read_ahead_helper import LENGTH, SHARE, framed, next_share, rebuild_exception
+from zramsim.helper_start import PACKAGE_ROOT, cores_available, ctrl_c_held
+from zramsim.page_ring import PageRing, ring_size
+from zramsim.read_ahead_helper import (FREED, LENGTH, MAX_PAGES, ORDER, PLACE, PREPARED, SHARE,
+                                       SKIP, balanced_share, compress_pages, framed, plain,
+                                       rebuild_exception)
 
 AUTO_BYTES = 512 << 10
-IDLE_NEEDED = 0.25            # idle cores (cores less the load average) for reading ahead
+IDLE_NEEDED = 0.25            # idle cores (cores less the load average), where only that is known
+LOOKS = 3                     # looks at the tasks ready to run, 1 ms apart
 CHECK_SECONDS = 0.5
 OWN_CHUNK = 64                # events read here between looks for the helper's first batch
-WAIT_NOTICED = 50e-6          # seconds waited for a batch that count as waiting
+SMOOTHING = 1 / 16            # weight of the newest batch in the running costs
 # The helper imports only the modules it needs: the packages' __init__ (the
 # device, the allocator, generators, capture...) would double its ~0.1 s start,
 # so they are stood in for by bare package objects. A compressor or reader
@@ -71,13 +81,35 @@ _BOOT = ("import os, sys, types; root = sys.argv[1]; sys.path.insert(0, root)\n"
          "from zramsim.read_ahead_helper import serve; serve()")
 
 
-def idle_cores() -> float:
-    """Cores not kept busy by other work: the cores available less the 1-minute load
-    average (all of them where the system does not tell)."""
+def others_running() -> int | None:
+    """Tasks ready to run besides this one, right now: the fewest of ``LOOKS`` looks at
+    Linux's /proc/loadavg, 1 ms apart (a task that runs for a moment is no busy
+    core); None where the system does not tell."""
+    fewest = None
+    for look in range(LOOKS):
+        if look:
+            time.sleep(0.001)
+        try:
+            with open("/proc/loadavg") as loadavg:
+                running = int(loadavg.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        fewest = running - 1 if fewest is None else min(fewest, running - 1)
+    return fewest
+
+
+def second_core_free() -> bool:
+    """May a helper count on a core of its own? Two cores or more, and no other task
+    ready to run on the second; where that is not known, the 1-minute load average
+    at least ``IDLE_NEEDED`` below the cores."""
+    cores = cores_available()
+    others = others_running()
+    if others is not None:
+        return cores - others >= 2
     try:
-        return cores_available() - os.getloadavg()[0]
+        return cores - os.getloadavg()[0] >= IDLE_NEEDED and cores >= 2
     except (AttributeError, OSError):
-        return float(cores_available())
+        return cores >= 2
 
 
 def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
@@ -93,7 +125,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
         regular = False          # version 2 (attribute writes, time): read here, in order
     if workers is None:
         big = regular and os.path.getsize(path) >= AUTO_BYTES
-        workers = cores_available() if big and idle_cores() >= IDLE_NEEDED else 1
+        workers = cores_available() if big and second_core_free() else 1
     if workers < 2 or not regular or not _startable():
         return reader, workers
     compressor = device.compressor
@@ -110,6 +142,25 @@ def _startable() -> bool:
 
 class HelperGone(Exception):
     """The reader helper exited or stopped before the end of the trace."""
+
+
+class _Costs:
+    """Running costs per page, in seconds, of each side's work (``balanced_share``):
+    each batch moves them ``SMOOTHING`` of the way to what it measured."""
+
+    def __init__(self) -> None:
+        self.read = self.helper_compress = self.apply = self.compress = None
+
+    def note(self, name: str, seconds: float, pages: int) -> None:
+        if pages:
+            old = getattr(self, name)
+            now = seconds / pages
+            setattr(self, name, now if old is None else old + SMOOTHING * (now - old))
+
+    def share(self) -> float | None:
+        """The balanced share, once every cost has been measured."""
+        costs = (self.read, self.helper_compress, self.apply, self.compress)
+        return None if None in costs else balanced_share(*costs)
 
 
 class ReadAhead:
@@ -132,15 +183,24 @@ class ReadAhead:
         self._marks = array("q")
         self._base = 0                       # events before the current batch
         self._buffer = bytearray(1 << 20)
-        self._waited = 0.0                   # seconds waited for the batch being received
+        self.waited = 0.0                    # seconds spent waiting for the helper
+        self._cycle: float | None = None     # when the last batch's applying ended
+        self._cycle_waited = 0.0             # seconds waited since
         self._own = iter(reader)             # this process's reading, while the helper starts
         self._own_read = 0                   # events read by it
         self._applied: Callable[[], int] = lambda: self.received
         self.share = 0.5                     # of the compressing, done by the helper
-        setup = (opener, device.compressor, device.huge_class_size, not device.verify, workers)
-        self._setup = framed(pickle.dumps(sys.path)) + framed(pickle.dumps(setup))
+        self.costs = _Costs()
+        self.compressed_by_helper = self.compressed_here = 0     # pages, of the share
+        self._compressor = None if device.verify else device.compressor   # the share's
+        self._huge = device.huge_class_size
+        self._setup = (opener, device.compressor, device.huge_class_size, not device.verify,
+                       workers)
         self.process: subprocess.Popen | None = None
         self._fd = -1
+        self._ring: PageRing | None = None
+        self._freed = 0                      # ring position done with, to tell the helper
+        self._told_freed = 0
 
     def start(self) -> None:
         """Start the helper (``batches`` does, so that a Ctrl-C before the replay
@@ -148,18 +208,21 @@ class ReadAhead:
         if self.process is not None:
             return
         with ctrl_c_held():
+            self._ring, ring_fd = PageRing.create(ring_size(MAX_PAGES * self.page_size))
             self._fd, write_end = os.pipe()
             try:
                 self.process = subprocess.Popen(
                     [sys.executable, "-c", _BOOT, PACKAGE_ROOT, str(write_end)],
                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    pass_fds=(write_end,), start_new_session=True)   # Ctrl-C is ours
+                    pass_fds=(write_end, ring_fd), start_new_session=True)   # Ctrl-C is ours
             finally:
                 os.close(write_end)
+                os.close(ring_fd)
+        setup = (*self._setup, ring_fd, self._ring.size)
         try:
-            self.process.stdin.write(self._setup)
+            self.process.stdin.write(framed(pickle.dumps(sys.path)) + framed(pickle.dumps(setup)))
             self.process.stdin.flush()
-            os.set_blocking(self.process.stdin.fileno(), False)   # shares never wait
+            os.set_blocking(self.process.stdin.fileno(), False)   # orders never wait
         except OSError:
             pass                             # it died at once: found out when reading
 
@@ -187,7 +250,7 @@ class ReadAhead:
                 chunk, marks, failure = _read_some(self.reader, self._own, OWN_CHUNK)
                 self._own_read += len(chunk)
                 self._take(chunk, marks, self.reader.fraction_read())
-                self._tell(-float(self.received))          # "skip what I have read"
+                self._tell(SKIP, self.received)            # "skip what I have read"
                 if chunk:
                     yield chunk
                 if failure is not None:
@@ -196,21 +259,26 @@ class ReadAhead:
                     return                   # the whole trace was read here
                 continue
             try:
-                first, events, marks, fraction, end = pickle.loads(self._receive())
+                (first, events, marks, fraction, end, cost, places,
+                 placed) = pickle.loads(self._receive())
             except HelperGone as gone:
                 self._give_up(str(gone))
                 yield from self._read_on()
                 return
+            self._pages_back(events, places)
             drop = self.received - first     # events applied already, read here
             if drop > 0:
                 events, marks = events[drop:], marks[8 * drop:]
             if events or end is not None:
                 reading_here = False
             self._take(events, marks, fraction)
-            if not reading_here:
-                self._steer()
             if events:
-                yield events
+                if reading_here:
+                    yield events
+                else:
+                    yield from self._compress_and_apply(events, cost)
+            self._freed = max(self._freed, placed)     # its pages are in the pool now
+            self._tell_freed()
             if end is True:
                 return
             if end is not None:
@@ -226,18 +294,66 @@ class ReadAhead:
         self._marks = marks
         self._fraction = fraction
 
-    def _steer(self) -> None:
-        """Send the helper its next share of the compressing (``next_share``)."""
-        self.share = next_share(self.share, self._waited > WAIT_NOTICED)
-        self._waited = 0.0
-        self._tell(self.share)
+    def _pages_back(self, events: list, places: bytes) -> None:
+        """Put back the page bytes the helper sent through the ring: views of them in
+        prepared records (the pool copies them in), copies in writes (which a
+        device may keep, to digest or compress)."""
+        view = self._ring.view
+        for at, offset, length in PLACE.iter_unpack(places):
+            op, index, _ = events[at]
+            piece = view[offset:offset + length]
+            events[at] = (op, index, piece if op == PREPARED else bytes(piece))
 
-    def _tell(self, value: float) -> None:
-        """One message to the helper: a share (0..1), or minus the events read here."""
-        try:           # 8 bytes: one atomic pipe write, or none if the pipe is full
-            os.write(self.process.stdin.fileno(), SHARE.pack(value))
+    def _compress_and_apply(self, events: list, cost: tuple) -> Iterator[list]:
+        """Compress the pages the helper left raw, hand the batch over to be applied,
+        and time both: with the helper's ``cost``, they set its next share.
+
+        This process's cost of a batch is all its time since the last batch was
+        applied (receiving, compressing, applying), but the time it waited."""
+        started = time.perf_counter()
+        compressed = 0
+        if self._compressor is not None and plain(events):
+            size = self.page_size
+            raw = [at for at, (op, _, arg) in enumerate(events)
+                   if op == "W" and type(arg) is bytes and len(arg) == size]
+            compressed = compress_pages(events, raw, self._compressor.compress, self._huge)
+        else:
+            self._compressor = None          # as the helper: never again once not plain
+        compressing = time.perf_counter() - started
+        yield events
+        done = time.perf_counter()
+        if self._cycle is not None:
+            self._note(cost, done - self._cycle - self._cycle_waited, compressing, compressed)
+        self._cycle, self._cycle_waited = done, 0.0
+
+    def _note(self, cost: tuple, busy: float, compressing: float, compressed: int) -> None:
+        """Take one batch's costs on both sides, and send the helper its new share."""
+        helper_busy, helper_compressing, pages, helper_compressed = cost
+        self.compressed_by_helper += helper_compressed
+        self.compressed_here += compressed
+        costs = self.costs
+        costs.note("read", helper_busy - helper_compressing, pages)
+        costs.note("helper_compress", helper_compressing, helper_compressed)
+        costs.note("compress", compressing, compressed)
+        costs.note("apply", busy - compressing, pages)
+        share = costs.share()
+        if share is not None and share != self.share:
+            self.share = share
+            self._tell(SHARE, share)
+
+    def _tell(self, kind: int, value: float) -> bool:
+        """One ``ORDER`` to the helper; False if it could not be sent now."""
+        try:           # 16 bytes: one atomic pipe write, or none if the pipe is full
+            os.write(self.process.stdin.fileno(), ORDER.pack(kind, value))
+            return True
         except (OSError, ValueError):       # full (it is stopped) or gone: found out anyway
-            pass
+            return False
+
+    def _tell_freed(self) -> None:
+        """Tell the helper how much of the ring it may fill again; one that could not be
+        told now is told before this process next waits for it."""
+        if self._freed != self._told_freed and self._tell(FREED, self._freed):
+            self._told_freed = self._freed
 
     def __iter__(self):
         raise TypeError("a ReadAhead's batches hold prepared pages: replay it with "
@@ -271,6 +387,9 @@ class ReadAhead:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+        if self._ring is not None:
+            self._ring.close()
+            self._ring = None
         self.reader.close()
 
     def __enter__(self) -> ReadAhead:
@@ -293,9 +412,12 @@ class ReadAhead:
         view = memoryview(self._buffer)[:size]
         got = 0
         while got < size:
+            self._tell_freed()
             started = time.perf_counter()
             ready = select.select([self._fd], [], [], CHECK_SECONDS)[0]
-            self._waited += time.perf_counter() - started
+            waited = time.perf_counter() - started
+            self.waited += waited
+            self._cycle_waited += waited
             if not ready:
                 self._check_running()
                 continue

@@ -19,31 +19,37 @@ this pipe's own record, applied with ``ZramDevice.write_prepared``):
 
 Sharing the compressing: the helper compresses a share of each batch's pages
 and leaves the rest raw for the applying process, so that neither waits for
-the other. The applying process sets the share (``next_share``): when it had
-to wait for a batch, the helper is the slower side and gets a smaller share;
-when the batch was already there, a larger one. It moves by ``STEP`` a batch,
-so it settles where the two sides keep pace, on an idle machine (where that is
-where their CPU time per batch is even: reading 4 us a page, compressing 10,
-applying 6 gives a share near 0.6, 10 us a page each) and on a loaded one
-(where it also follows which process the scheduler lets run). Whoever
-compresses a page, the bytes are the compressor's, so the share changes the
-speed, never the result.
+the other. The applying process sets the share from what each side's work
+costs, measured as it goes (``balanced_share``): the helper reports with each
+batch how long reading and compressing it took; the applying process times its
+own compressing and applying. Times are wall-clock, so a side the scheduler
+runs less (a busy machine) counts as slower and gets less. Whoever compresses
+a page, the bytes are the compressor's, so the share changes the speed, never
+the result.
 
-Everything crosses one pipe as length-prefixed pickles: a write and a read of
-a pipe are the synchronisation (the kernel orders them), so the protocol is
-correct on any CPU; nothing is shared in memory.
+A batch's events cross one pipe as a length-prefixed pickle; the bytes of
+its pages cross through a ring of shared memory (``zramsim.page_ring``), each
+copied there once, and the event carries None until the applying process puts
+back a view of them. A write and a read of a pipe are the synchronisation
+(the kernel orders them), so the protocol is correct on any CPU.
 
 Message: 8-byte little-endian length, then ``pickle((first, events, marks,
-fraction, end))``: ``first`` the number of the batch's first event in the
-trace (counting from 0), ``marks`` the reader's position (line or record) after each
-event, packed as int64s, for ``file:line`` of an error; ``fraction`` how much
-of the trace was read; ``end`` None while more follow, ``True`` at the end of
-the trace, or the (class, args, attributes) of the exception the reader
-raised. Orders come back on the helper's standard input as 8-byte doubles
-(``_Orders``): the latest share, and how many events the applying process
-has read itself while the helper started (sent as a negative number); the
-helper reads those too, to keep its place, but neither compresses nor sends
-them.
+fraction, end, cost, places, placed))``: ``first`` the number of the batch's
+first event in the trace (counting from 0), ``marks`` the reader's position
+(line or record) after each event, packed as int64s, for ``file:line`` of an
+error; ``fraction`` how much of the trace was read; ``end`` None while more
+follow, ``True`` at the end of the trace, or the (class, args, attributes) of
+the exception the reader raised; ``cost`` the helper's seconds for the batch,
+all of it and its compressing, with its pages and the pages it compressed;
+``places`` (event, offset, length) of each page's bytes in the ring, packed as
+int64s; ``placed`` the ring position after them, which the applying process
+frees once the batch is applied.
+
+Orders come back on the helper's standard input (``ORDER``: a kind and a
+number): the share of the compressing; how many events the applying process
+has read itself while the helper started (the helper reads those too, to keep
+its place, but neither compresses nor sends them); and the ring position up
+to which the applying process is done with the bytes.
 """
 
 from __future__ import annotations
@@ -53,19 +59,22 @@ import pickle
 import select
 import struct
 import sys
+import time
 from array import array
 from itertools import islice
 
 from workloads.events import same_filled_word
+from zramsim.page_ring import PageRing
 
 PREPARED = "P"
 LENGTH = struct.Struct("<Q")
-PLAIN_OPS = ("W", "R", "D", "C")    # after any other event (an attribute write) pages go raw
-SHARE = struct.Struct("<d")
+PLAIN_OPS = ("W", "R", "D", "C", PREPARED)   # after any other event pages go raw
+ORDER = struct.Struct("<qd")       # kind, number: one atomic pipe write each
+SHARE, SKIP, FREED = 0, 1, 2        # the kinds of order
+PLACE = struct.Struct("<qqq")       # event, offset in the ring, length
 PIPE_BYTES = 1 << 20                # asked of the kernel for the pipe (Linux's default cap)
 FIRST_BATCH, MAX_BATCH, MAX_PAGES = 64, 2048, 128
-QUEUED = 32                         # messages waiting to be sent, at most (~16 MiB)
-STEP = 1 / 32
+ORPHAN_SECONDS = 1.0                # a wait for ring space looks this often for its parent
 
 
 def exception_state(exc: BaseException) -> tuple:
@@ -85,10 +94,45 @@ def rebuild_exception(state: tuple) -> BaseException:
     return exc
 
 
-def next_share(share: float, waited: bool) -> float:
-    """The helper's next share: smaller if the applying process waited for the last
-    batch (the helper is the slower side), larger if not, within 0..1."""
-    return max(0.0, share - STEP) if waited else min(1.0, share + STEP)
+def balanced_share(read: float, helper_compress: float, apply: float,
+                   compress: float) -> float:
+    """The share of the compressing that keeps the helper and the applying process
+    equally busy, from their costs per page in seconds: the helper's reading
+    (with its examining and sending) and compressing, the applying process's
+    applying and compressing.
+
+    The helper spends ``read + helper_compress * s`` a page, the applying process
+    ``apply + compress * (1 - s)``; they are equal at ``s = (apply + compress -
+    read) / (helper_compress + compress)``, kept within 0..1. Worked example:
+    reading 3 us, applying 3.5 us, compressing 7 us on either side: s = (3.5 + 7
+    - 3) / 14 = 0.536, and both sides spend 6.75 us a page.
+    """
+    both = helper_compress + compress
+    if both <= 0:
+        return 0.5
+    return min(1.0, max(0.0, (apply + compress - read) / both))
+
+
+def compress_pages(events: list, ats, compress, huge_class_size: int) -> int:
+    """Replace the raw page writes at ``ats`` (indexes into ``events``) by ``P`` records
+    of their compression; returns how many. A page the compressor fails on stays
+    raw: the applying process's write raises there, at its place in the trace."""
+    done = 0
+    for at in ats:
+        _, index, page = events[at]
+        try:
+            data = compress(page)
+        except Exception:
+            continue
+        events[at] = (PREPARED, index, page if len(data) >= huge_class_size else data)
+        done += 1
+    return done
+
+
+def plain(events: list) -> bool:
+    """Only writes (prepared or not), reads, discards and compactions: the device's
+    compressor cannot change within them, so their pages can be compressed ahead."""
+    return all(op in PLAIN_OPS for op, _, _ in events)
 
 
 def enlarge_pipe(fd: int) -> int:
@@ -129,33 +173,6 @@ def _send(fd: int, message: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-class _Sender:
-    """Sends messages from a thread, up to ``QUEUED`` waiting: the reading goes on
-    while the applying process, descheduled on a busy machine, leaves the pipe full."""
-
-    def __init__(self, fd: int) -> None:
-        import queue
-        import threading
-        self.fd = fd
-        self.queue: queue.Queue = queue.Queue(QUEUED)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def send(self, message: bytes) -> None:
-        self.queue.put(message)
-
-    def _run(self) -> None:
-        while (message := self.queue.get()) is not None:
-            try:
-                _send(self.fd, message)
-            except OSError:               # the applying process is gone: so is this one
-                os._exit(1)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-
-
 class _Preparer:
     """Examines and compresses the pages of one batch, up to its ``share``."""
 
@@ -166,9 +183,10 @@ class _Preparer:
         self.share = 0.5
         self.ahead = None                 # with more than two workers: compresses everything
 
-    def prepare(self, events: list, pages: list[int]) -> None:
+    def prepare(self, events: list, pages: list[int]) -> tuple[float, int]:
         """Replace the writes at ``pages`` (indexes into ``events``) by ``P`` records:
-        the same-filled ones all, the others up to the share."""
+        the same-filled ones all, the others up to the share. Returns the seconds
+        spent compressing and the pages compressed."""
         raw = []
         for at in pages:
             _, index, page = events[at]
@@ -177,17 +195,13 @@ class _Preparer:
                 events[at] = (PREPARED, index, word)
             else:
                 raw.append(at)
-        compress, huge = self.compress, self.huge
         if self.ahead is not None:
             self._prepare_all(events, raw)
-            return
-        for at in raw[:round(self.share * len(raw))]:
-            _, index, page = events[at]
-            try:
-                data = compress(page)
-            except Exception:           # left to the applying process, which raises there
-                continue
-            events[at] = (PREPARED, index, page if len(data) >= huge else data)
+            return 0.0, 0
+        started = time.perf_counter()
+        done = compress_pages(events, raw[:round(self.share * len(raw))], self.compress,
+                              self.huge)
+        return time.perf_counter() - started, done
 
     def _prepare_all(self, events: list, raw: list[int]) -> None:
         """Every page compressed here and on the other helpers: with more than two
@@ -203,12 +217,15 @@ def serve() -> None:
     fd = int(sys.argv[2])
     orders = sys.stdin.fileno()      # read unbuffered: orders follow the setup, 8 bytes each
     sys.path[:] = pickle.loads(_receive(orders))
-    opener, compressor, huge_class_size, prepare, workers = pickle.loads(_receive(orders))
+    opener, compressor, huge_class_size, prepare, workers, ring_fd, ring_size = \
+        pickle.loads(_receive(orders))
+    ring = PageRing(ring_fd, ring_size)
+    os.close(ring_fd)
     enlarge_pipe(fd)
     try:
         reader = opener()
     except Exception as exc:
-        _send(fd, pickle.dumps((0, [], b"", 0.0, exception_state(exc)), 5))
+        _send(fd, pickle.dumps((0, [], b"", 0.0, exception_state(exc), None, b"", 0), 5))
         return
     preparer = None
     if prepare and compressor is not None:
@@ -218,49 +235,80 @@ def serve() -> None:
             from zramsim.parallel import compressing   # more cores: compress on all of them
             with compressing(compressor, workers - 1, reader.page_size, MAX_PAGES) as ahead:
                 preparer.ahead = ahead
-                _stream(reader, fd, preparer, orders)
+                _stream(reader, fd, preparer, _Orders(orders), ring)
         else:
-            _stream(reader, fd, preparer, orders)
+            _stream(reader, fd, preparer, _Orders(orders), ring)
 
 
 class _Orders:
-    """What the applying process sends on the helper's stdin: 8-byte doubles, a share
-    of the compressing (0..1) or minus the events it has read itself."""
+    """What the applying process sends on the helper's standard input (``ORDER``s):
+    the share of the compressing (0..1), the events it has read itself, and the
+    ring position it is done with."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.share: float | None = None
         self.skip_to = 0
+        self.freed = 0
 
-    def follow(self) -> None:
-        """Take every order waiting (never waits)."""
-        while select.select([self.fd], [], [], 0)[0]:
-            data = os.read(self.fd, 8 * 64)
-            if len(data) < SHARE.size:
-                return                    # its end: the applier is gone or done
-            for (value,) in SHARE.iter_unpack(data[:len(data) // 8 * 8]):
-                if value < 0:
-                    self.skip_to = max(self.skip_to, int(-value))
-                else:
+    def follow(self, wait: float = 0.0) -> None:
+        """Take every order waiting; with ``wait``, wait that long for one first.
+        The end of the orders (the applying process is gone) ends this process."""
+        while select.select([self.fd], [], [], wait)[0]:
+            data = os.read(self.fd, ORDER.size * 64)
+            if len(data) < ORDER.size:
+                os._exit(1)
+            for kind, value in ORDER.iter_unpack(data[:len(data) // ORDER.size * ORDER.size]):
+                if kind == SHARE:
                     self.share = min(value, 1.0)
+                elif kind == SKIP:
+                    self.skip_to = max(self.skip_to, int(value))
+                else:
+                    self.freed = max(self.freed, int(value))
+            wait = 0.0
 
 
-def _stream(reader, fd: int, preparer: _Preparer | None, orders_fd: int) -> None:
+def _to_ring(events: list, ring: PageRing, orders: _Orders) -> tuple[bytes, float]:
+    """Move the page bytes of ``events`` into ``ring`` (waiting for room as long as
+    it takes), leaving None in their place; returns their ``PLACE``s, packed, and
+    the seconds waited. A batch with more bytes than half the ring (2,048 pages
+    of 64 KiB after a batch without pages) keeps them: they go in the pickle."""
+    at_bytes = [at for at, (_, _, arg) in enumerate(events) if type(arg) is bytes]
+    pieces = [events[at][2] for at in at_bytes]
+    nbytes = sum(map(len, pieces))
+    if not at_bytes or nbytes > ring.size // 2:
+        return b"", 0.0
+    ring.freed = orders.freed
+    waited = 0.0
+    while (start := ring.start_of(nbytes)) is None:
+        started = time.perf_counter()
+        orders.follow(wait=ORPHAN_SECONDS)
+        waited += time.perf_counter() - started
+        ring.freed = orders.freed
+    places = array("q")
+    for at, piece, offset in zip(at_bytes, pieces, ring.place(start, pieces)):
+        op, index, _ = events[at]
+        events[at] = (op, index, None)
+        places.extend((at, offset, len(piece)))
+    return places.tobytes(), waited
+
+
+def _stream(reader, fd: int, preparer: _Preparer | None, orders: _Orders,
+            ring: PageRing) -> None:
     """Batches of ``reader``'s events down ``fd`` until the end or an error.
 
     A batch is ``limit`` events (64 at first, doubling to ``MAX_BATCH``), or
-    ``MAX_PAGES`` when the previous one had pages, so a message stays under
-    ~0.5 MiB. Events go as plain tuples: pickling a ``PageEvent`` (a named
-    tuple) costs ~2.7 us against ~0.1 (measured). Events the applying process
-    has read itself are read here too (to keep the place) but not sent.
+    ``MAX_PAGES`` when the previous one had pages. Events go as plain tuples:
+    pickling a ``PageEvent`` (a named tuple) costs ~2.7 us against ~0.1
+    (measured). Events the applying process has read itself are read here too
+    (to keep the place) but not sent.
     """
-    orders = _Orders(orders_fd)
-    sender = _Sender(fd)
     events_of = iter(reader)
     page_size = reader.page_size
     limit = FIRST_BATCH
     count = 0                                # events read so far
     end = None
+    sent = time.perf_counter()               # when the last batch was sent
     while end is None:
         events: list = []
         marks = array("q")
@@ -282,12 +330,17 @@ def _stream(reader, fd: int, preparer: _Preparer | None, orders_fd: int) -> None
             preparer.share = orders.share
         pages = [at for at, (op, _, arg) in enumerate(events)
                  if op == "W" and type(arg) is bytes and len(arg) == page_size]
-        if preparer is not None and any(op not in PLAIN_OPS for op, _, _ in events):
+        if preparer is not None and not plain(events):
             preparer = None                 # the device may change compressor from here on
+        compressing, compressed = 0.0, 0
         if preparer is not None and pages:
-            preparer.prepare(events, pages)
+            compressing, compressed = preparer.prepare(events, pages)
         if events or end is not None:
-            sender.send(pickle.dumps((first, events, marks.tobytes(), reader.fraction_read(),
-                                      end), 5))
+            places, waited = _to_ring(events, ring, orders)
+            # the batch's cost: all since the last one was sent (that sending
+            # included), but the wait for room in the ring
+            cost = (time.perf_counter() - sent - waited, compressing, len(pages), compressed)
+            _send(fd, pickle.dumps((first, events, marks.tobytes(), reader.fraction_read(),
+                                    end, cost, places, ring.placed), 5))
+            sent = time.perf_counter()
         limit = MAX_PAGES if pages else min(2 * limit, MAX_BATCH)
-    sender.close()

@@ -23,7 +23,6 @@ from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE
 from zramsim.attributes import AttributeRefused, AttributeResult, Sysfs
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
-from zramsim.parallel import Pending, compressing
 from zramsim.read_ahead_helper import PREPARED
 
 
@@ -75,6 +74,7 @@ class Replay:
         if self.workers == 1:     # the whole stream is one batch, compressed as it is applied
             return self._apply([(events, None, None)])
         dev = self.device
+        from zramsim.parallel import compressing     # imported only for a parallel replay
         with compressing(dev.compressor, self.workers, dev.page_size, self.batch) as ahead:
             return self._apply(_compressed_ahead(events, ahead, self.batch, self.locate))
 
@@ -165,7 +165,7 @@ def _compressed_ahead(events: Iterable[tuple], ahead, size: int,
     while batch i is applied. If reading the events fails, the batch read before
     the failure is still yielded first, then the error is raised."""
 
-    def start(read: tuple[list, list] | None) -> tuple[list, list, Pending] | None:
+    def start(read: tuple[list, list] | None) -> tuple[list, list, Callable] | None:
         if read is None:
             return None
         batch, places = read
