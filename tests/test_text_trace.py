@@ -256,6 +256,20 @@ def test_page_files_keeps_at_most_max_open_handles(tmp_path):
     assert len(files._open) == 0
 
 
+def test_page_files_reads_right_through_repeats_evictions_and_close(tmp_path):
+    """The same file again is served from the latest handle; a file evicted from
+    the cache (max_open 1) or closed is opened again, and every page is its own."""
+    for n in range(3):
+        (tmp_path / f"{n}.bin").write_bytes(bytes([n]) * 4096 + bytes([n + 10]) * 4096)
+    files = PageFiles(str(tmp_path), 4096, max_open=1)
+    for name, number in [(0, 0), (0, 1), (1, 1), (1, 0), (0, 1), (2, 0), (2, 0), (0, 0)]:
+        assert files.page(f"{name}.bin", number) == bytes([name + 10 * number]) * 4096
+        assert list(files._open) == [f"{name}.bin"]       # only the latest stays open
+    files.close()
+    assert files.page("1.bin", 1) == bytes([11]) * 4096
+    files.close()
+
+
 def test_same_filled_word_is_on_8_byte_words():
     assert same_filled_word(bytes(4096)) == 0
     assert same_filled_word(b"ab" * 2048) == 0x6261626162616261

@@ -126,6 +126,7 @@ class PageFiles:
         self.max_open = max_open
         self._real_base = os.path.realpath(self.base_dir)
         self._open: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._latest: tuple[str, tuple[object, int]] | None = None   # the most recent entry
         self.refused: set[str] = set()   # real paths a command is writing: never read them
 
     def resolve(self, name: str) -> str:
@@ -147,9 +148,13 @@ class PageFiles:
         return full
 
     def _handle(self, name: str) -> tuple[object, int]:
+        latest = self._latest
+        if latest is not None and latest[0] == name:    # most lines: the same file again
+            return latest[1]
         entry = self._open.get(name)
         if entry is not None:
             self._open.move_to_end(name)
+            self._latest = (name, entry)
             return entry
         full = self.resolve(name)
         if os.path.realpath(full) in self.refused:
@@ -177,6 +182,7 @@ class PageFiles:
         if len(self._open) > self.max_open:
             _, (oldest, _) = self._open.popitem(last=False)
             oldest.close()
+        self._latest = (name, (handle, size)) if name in self._open else None
         return handle, size
 
     def page(self, name: str, number: int) -> bytes:
@@ -195,6 +201,7 @@ class PageFiles:
 
     def close(self) -> None:
         """Close every cached handle."""
+        self._latest = None
         while self._open:
             _, (handle, _) = self._open.popitem()
             handle.close()

@@ -87,6 +87,7 @@ class TextTraceReader:
         try:
             if self._file.peek(len(BOM))[:len(BOM)] == BOM:
                 self._file.read(len(BOM))         # a UTF-8 byte order mark is tolerated
+            self._token_lines = self._lines_of_tokens()
             self._read_header()
             if page_size is not None and page_size != self.page_size:
                 raise TraceFormatError(
@@ -102,11 +103,16 @@ class TextTraceReader:
 
     def _next_tokens(self) -> list[str] | None:
         """The tokens of the next line that is not blank or a comment; None at EOF."""
+        return next(self._token_lines, None)
+
+    def _lines_of_tokens(self):
+        """The tokens of each line that is not blank or a comment, counting lines.
+
+        One generator for the whole file: its locals stay bound from line to
+        line, cheaper than a call per line (~0.1 us of ~2.7 a ``file:`` line)."""
         readline = self._file.readline
-        while True:
-            raw = readline(MAX_LINE + 1)
-            if not raw:
-                return None
+        limit = MAX_LINE + 1
+        while raw := readline(limit):
             self._line += 1
             if len(raw) > MAX_LINE:
                 raise TraceFormatError(self.path, self._line,
@@ -115,9 +121,9 @@ class TextTraceReader:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise TraceFormatError(self.path, self._line, "line is not UTF-8 text") from None
-            tokens = text.split("#", 1)[0].split()
+            tokens = (text.split("#", 1)[0] if "#" in text else text).split()
             if tokens:
-                return tokens
+                yield tokens
 
     def _fail(self, reason: str) -> TraceFormatError:
         return TraceFormatError(self.path, self._line, reason)
@@ -175,11 +181,16 @@ class TextTraceReader:
 
     def __iter__(self):
         tokens, self._pending = self._pending, None
-        while tokens is not None:
-            event = self._parse(tokens)
+        if tokens is None:
+            return
+        parse = self._parse
+        event = parse(tokens)
+        self._last = self._line
+        yield event
+        for tokens in self._token_lines:
+            event = parse(tokens)
             self._last = self._line
             yield event
-            tokens = self._next_tokens()
 
     def _parse(self, tokens: list[str]) -> PageEvent:
         op = tokens[0]
