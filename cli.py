@@ -8,10 +8,12 @@ mismatch; 130 interrupted, after printing what was computed. ``EXIT_CODES`` is
 the only mapping from our exceptions to codes. ``-`` is standard output for
 ``generate`` and ``convert``; outputs are whole or absent.
 
-A new command: ``@command()`` (which adds ``-q``), options from the shared
-decorators (``device_options``, ``trace_options``, ``format_option``,
-``algo_option``, ...), then parse, call the library, print. Let our exceptions
-propagate: the group turns each into one line and its exit code.
+A new command: ``@command()`` (which adds ``-q``), its options declared as data
+beside the library that uses them (``zramsim.option_spec``; ``options(...)``
+turns them into click's) and the shared decorators (``device_options``,
+``trace_options``, ``format_option``, ...), then parse, call the library,
+print. Let our exceptions propagate: the group turns each into one line and
+its exit code.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ import sys
 
 import click
 
-from allocator import CHAIN_RULES, Geometry, ObjectSizeError
-from allocator.geometry import MAX_CHAIN_SIZE, MIN_CHAIN_SIZE
+from allocator import Geometry, ObjectSizeError
 from allocator.interface import ALLOCATORS
 from workloads import WorkloadError
 from workloads.access import ACCESS_PATTERNS
@@ -35,7 +36,9 @@ from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
 from zramsim import COMPRESSORS, ConfigError, DeviceError, VerifyMismatch
 from zramsim.algorithms import kernel_twins
-from zramsim.device_options import DEVICE_OPTIONS, device_maker
+from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
+                                    PAGE_SIZE, ZRAM_DEVICE, device_maker)
+from zramsim.option_spec import Choices, File, Flag, ListOf, Option, Path, Range, Size
 from zramsim.parallel import usable_workers
 from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.tiers import TIERS
@@ -45,7 +48,7 @@ from zramsim.report import (plural, render_class_table, render_replay, replay_co
                             replay_document, replay_formats, replay_warnings)
 from zramsim.size_parse import SizeError, parse_size
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
-from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
+from zramsim.zramctl import OPTIONS as ZRAMCTL, ZramctlOptions, ZramctlUsageError
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 # Our exceptions and their exit codes, most specific first: the one place they are mapped.
@@ -191,30 +194,54 @@ def command(*args, **kwargs):
     return decorate
 
 
-def apply(options, func):
-    for option in reversed(options):
-        func = option(func)
-    return func
+# each kind of option (zramsim.option_spec) as click's type
+CLICK_TYPES = {Range: lambda kind: (click.IntRange if kind.of is int else click.FloatRange)(
+                   kind.low, kind.high),
+               Choices: lambda kind: click.Choice(kind.values),
+               Path: lambda kind: click.Path(dir_okay=not kind.file_only, allow_dash=kind.dash),
+               File: lambda kind: click.File(kind.mode),
+               Size: lambda kind: SIZE,
+               type: lambda kind: kind}                     # int, float, str
+
+
+def to_click(option: Option):
+    """``option``, declared as data, as a click option; ``parse`` (a list's own, if it is
+    one) turns the value into what the command receives."""
+    kind, parse = option.kind, option.parse
+    attrs = dict(help=option.help, multiple=option.multiple, required=option.required,
+                 metavar=option.metavar)
+    if option.default is not None:          # a flag without one is False, not None
+        attrs["default"] = option.default
+    if isinstance(kind, Flag):
+        attrs.update({"is_flag": True} if kind.value is True else {"flag_value": kind.value})
+    elif isinstance(kind, ListOf):
+        attrs["metavar"], parse = "LIST", kind.parse
+    else:
+        attrs["type"] = CLICK_TYPES[type(kind)](kind)
+    if parse:
+        attrs["callback"] = functools.partial(_parsed, parse)
+    return click.option(*option.decls.split(), **attrs)
+
+
+def _parsed(parse, ctx, param, value):
+    try:
+        return value if value is None else parse(value)
+    except ValueError as exc:                 # worded by the library: a usage error
+        raise click.BadParameter(str(exc)) from None
+
+
+def options(*items):
+    """Options, declared as data (``Option``) or as click decorators, in help order."""
+    def decorate(func):
+        for item in reversed(items):
+            func = (item if callable(item) else to_click(item))(func)
+        return func
+    return decorate
 
 
 def format_option(*choices: str):
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
                         help="Output format.")
-
-
-def algo_option(func=None, *, help="Compression algorithm."):
-    option = click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
-                          default="lz4", help=help)
-    return option(func) if func else option
-
-
-PAGE_SIZE = click.Choice(["4096", "16384", "65536"])
-
-
-def page_size_option(default=None, help="Page size (default: the trace's, else 4096)."):
-    return click.option("--page-size", type=PAGE_SIZE, default=default and str(default),
-                        show_default=default is not None, help=help,
-                        callback=lambda ctx, param, value: value and int(value))
 
 
 allow_outside_option = click.option(
@@ -241,31 +268,7 @@ def device_options(func):
     @functools.wraps(func)
     def bundled(**kwargs):
         return func(device={name: kwargs.pop(name) for name in DEVICE_OPTIONS}, **kwargs)
-    return apply([
-        algo_option,
-        click.option("--level", type=int, default=None,
-                     help="lz4 acceleration, or lz4hc/zstd/deflate level "
-                          "(default: the kernel's: 1, 9, 3, -1)."),
-        click.option("--dict", "dictionary", type=click.File("rb"),
-                     help="zstd dictionary file (zram's algorithm_params dict=)."),
-        click.option("--disksize", type=SIZE, default=None,
-                     help="Device size, e.g. 1G (default: grows to fit the trace)."),
-        click.option("--mem-limit", type=SIZE, default=0,
-                     help="zram mem_limit, e.g. 64M; 0 is unlimited."),
-        page_size_option(), *chain_options()], bundled)
-
-
-def chain_options():
-    return [click.option("--chain-size", type=click.IntRange(MIN_CHAIN_SIZE, MAX_CHAIN_SIZE),
-                         default=8,
-                         help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
-            click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
-                         help="Chain length rule: 6.3+ or legacy.")]
-
-
-def geometry_options(func):
-    """Page size and chain options of the commands that need no device."""
-    return apply([page_size_option(4096, "Page size."), *chain_options()], func)
+    return options(*DEVICE)(bundled)
 
 
 input_format_option = click.option(
@@ -277,27 +280,13 @@ input_format_option = click.option(
 
 def trace_options(func):
     """An optional TRACE (default: the built-in workload, which --seed picks)."""
-    return apply([
+    return options(
         click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True),
                        required=False),
         click.option("--seed", type=int, default=None,
                      help=f"Seed of the built-in workload (default {DEFAULT_SEED}; no TRACE)."),
         allow_outside_option, input_format_option,
-    ], func)
-
-
-def generator_options(func, with_ram: bool = True):
-    """--config/--ram/--device: the device a zram-generator.conf would create."""
-    return apply([
-        click.option("--config", "configs", multiple=True, type=click.Path(),
-                     help="zram-generator.conf, a drop-in, or a folder of them "
-                          "(repeatable; later ones override)."),
-        *([click.option("--ram", type=SIZE, default=None,
-                        help="MemTotal of the simulated machine, for --config "
-                             "(default: this machine's).")] if with_ram else []),
-        click.option("--device", "zram_device", default="zram0",
-                     help="The [zramN] section of --config to simulate."),
-    ], func)
+    )(func)
 
 
 def zramctl_options(func):
@@ -310,15 +299,7 @@ def zramctl_options(func):
         except ZramctlUsageError as exc:
             raise click.UsageError(str(exc)) from None
         return func(**kwargs)
-    return apply([
-        click.option("-o", "--output", "output", metavar="LIST",
-                     help="zramctl columns, e.g. NAME,DATA,TOTAL (see docs/zramctl.md)."),
-        click.option("--output-all", "output", flag_value=OUTPUT_ALL, help="All zramctl columns."),
-        click.option("-b", "--bytes", "in_bytes", is_flag=True, help="zramctl sizes in bytes."),
-        click.option("-n", "--noheadings", is_flag=True, help="No zramctl header line."),
-        click.option("--raw", is_flag=True, help="zramctl's raw format: no alignment."),
-        click.option("--name", help="Device name in zramctl's NAME column [/dev/zram0]."),
-    ], bundled)
+    return options(*ZRAMCTL)(bundled)
 
 
 # --- wiring ---------------------------------------------------------------------------
@@ -435,7 +416,7 @@ def emit(text: str) -> None:
 @format_option(*replay_formats())
 @zramctl_options
 @click.option("--strict", is_flag=True, help="Exit 1 at an attribute write (S) that fails.")
-@generator_options
+@options(*GENERATOR)
 def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zramctl, strict,
            configs, ram, zram_device):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
@@ -470,7 +451,7 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zr
 @device_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="The HTML file to write (replaced whole if it exists).")
-@generator_options
+@options(*GENERATOR)
 def report(trace, seed, allow_outside, device, output, configs, ram, zram_device):
     """Replay TRACE as `replay` does and write one self-contained HTML report.
 
@@ -631,7 +612,7 @@ def convert(src, dst, allow_outside, out_fmt):
                    "heap=0.6,text=0.3,zero=0.1.")
 @click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES)
 @click.option("--seed", type=int, default=0)
-@page_size_option(4096)
+@options(PAGE_SIZE._replace(default="4096"))
 @click.option("--overwrite-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--discard-rate", type=click.FloatRange(0, 1), default=0.0)
@@ -709,7 +690,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
 @command()
 @click.argument("size", type=int)
-@geometry_options
+@options(*GEOMETRY)
 @click.option("--count", type=click.IntRange(1), default=1000, help="Objects to price.")
 @format_option("table", "json")
 def explain(size, page_size, chain_size, chain_rule, count, fmt):
@@ -743,7 +724,7 @@ def quiz(seed, count, kinds, answers):
 
 @command()
 @trace_options
-@algo_option(help="Compression algorithm for pages with bytes.")
+@options(ALGO._replace(help="Compression algorithm for pages with bytes."))
 @click.option("--allocator", "names", multiple=True, type=click.Choice(list(ALLOCATORS)),
               help="Only these allocators (repeatable).")
 @format_option("table", "json")
@@ -772,14 +753,14 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 @click.option("--free", "free_list", default="",
               help="Without TRACE: comma-separated object numbers (0-based) to free.")
 @click.option("--class-size", type=click.IntRange(1), help="Only zspages of this class.")
-@geometry_options
+@options(*GEOMETRY)
 @click.option("--width", type=click.IntRange(8, 256), default=64,
               help="Characters per page frame in the text map.")
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the map as an SVG image to this file.")
 @allow_outside_option
 @input_format_option
-@algo_option
+@options(ALGO)
 @format_option("table", "json", "svg")
 def zspages(trace, size, count, free_list, class_size, page_size, chain_size, chain_rule,
             width, svg_path, allow_outside, algorithm, fmt):
@@ -865,7 +846,7 @@ def _algorithm_list(ctx, param, value: str) -> list[str]:
                    "SQLite file, table pressure_runs; resumable.")
 @click.option("--workers", type=click.IntRange(1))
 @click.option("--scheduler")
-@functools.partial(generator_options, with_ram=False)
+@options(CONFIGS, ZRAM_DEVICE)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, fmt, plot_path, html_path, workers, scheduler, **options):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.
