@@ -40,9 +40,7 @@ from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENER
                                     PAGE_SIZE, ZRAM_DEVICE, device_maker)
 from zramsim.option_spec import Choices, File, Flag, ListOf, Option, Path, Range, Size
 from zramsim.parallel import usable_workers
-from zramsim.pressure.model import ON_FULL
-from zramsim.pressure.tiers import TIERS
-from zramsim.pressure.policies import POLICIES
+from zramsim.pressure import options as pressure_options
 from zramsim.progress import Progress
 from zramsim.report import (plural, render_class_table, render_replay, replay_config,
                             replay_document, replay_formats, replay_warnings)
@@ -790,63 +788,12 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
     emit(render(views, fmt, width))
 
 
-def _algorithm_list(ctx, param, value: str) -> list[str]:
-    algos = [a.strip() for a in value.split(",") if a.strip()]
-    unknown = [a for a in algos if a not in COMPRESSORS]
-    if unknown or not algos:                  # worded as click words a bad --algo elsewhere
-        raise click.BadParameter(f"{(unknown or [value])[0]!r} is not one of "
-                                 f"{', '.join(map(repr, sorted(COMPRESSORS)))}.")
-    return algos
-
-
 @command()
-@click.option("--trace", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Contents from a trace file.")
-@input_format_option
-@click.option("--pid", type=click.IntRange(1), help="Contents from a live process's pages.")
-@click.option("--pages", type=click.IntRange(1), default=4096,
-              help="Generated address space size (without --trace/--pid).")
-@click.option("--mix", default="default",
-              help="Content kind or mix (as generate --kind) of generated pages, or 'default'.")
-@click.option("--pattern", type=click.Choice([*ACCESS_PATTERNS, "trace"]), default="zipf",
-              help="Access pattern; 'trace': the trace's own accesses.")
-@click.option("--accesses", type=click.IntRange(0), default=100_000)
-@click.option("--zipf-s", type=click.FloatRange(0), help="zipf exponent (default 1.0).")
-@click.option("--write-fraction", type=click.FloatRange(0, 1), default=0.0)
-@click.option("--no-populate", is_flag=True, help="Do not touch every page once first.")
-@click.option("--seed", type=int, default=0)
-@click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%",
-              help="RAM sizes: pages or percentages of the address space, comma-separated.")
-@click.option("--algo", "algorithms", default="lz4,zstd",
-              callback=_algorithm_list, help="zram algorithms, comma-separated.")
-@click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@list_option("--policy", "one_of", *POLICIES, default="lru", help="Several need --db.")
-@click.option("--on-full", type=click.Choice(ON_FULL), default="oom",
-              help="When zram refuses a page: OOM, or spill to the disk swap.")
-@click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
-@click.option("--mem-limit", type=SIZE, default=0)
-@click.option("--disk-latency-us", type=click.FloatRange(0), default=100.0)
-@click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
-@list_option("--tiers", "one_of", *TIERS, default="none",
-             help="Behind zram: none, writeback (to flash), recompress.")
-@click.option("--tier-period", type=click.IntRange(1), default=10_000,
-              help="Accesses between the tier's daily jobs (idle marking, then the work).")
-@click.option("--flash-budget", type=click.IntRange(0), default=0,
-              help="Pages written back per job (writeback_limit); 0 is unlimited.")
-@click.option("--flash-latency-us", type=click.FloatRange(0), default=100.0)
-@click.option("--timeline", type=click.IntRange(1), default=None,
-              help="One run (first RAM size and algorithm) sampled every N accesses.")
-@format_option("table", "json", "csv")
-@click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
-              help="Write a plot (.png or .svg; needs the 'plot' extra).")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False),
-              help="Write a self-contained HTML report.")
-@click.option("--db", type=click.Path(dir_okay=False),
-              help="Run on the sweep engine (--workers, --scheduler as sweep's) into this "
-                   "SQLite file, table pressure_runs; resumable.")
-@click.option("--workers", type=click.IntRange(1))
-@click.option("--scheduler")
-@options(CONFIGS, ZRAM_DEVICE)
+@options(pressure_options.TRACE, input_format_option, *pressure_options.CONTENTS,
+         Option("--pattern", Choices((*ACCESS_PATTERNS, "trace")), "zipf",
+                "Access pattern; 'trace': the trace's own accesses."),
+         *pressure_options.ACCESSES, *pressure_options.MODEL, format_option("table", "json", "csv"),
+         *pressure_options.OUTPUTS, CONFIGS, ZRAM_DEVICE)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, fmt, plot_path, html_path, workers, scheduler, **options):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.

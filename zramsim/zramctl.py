@@ -138,7 +138,8 @@ OUTPUT_ALL = "\0all"       # --output-all, given to parse() in place of a -o lis
 FORMATS = ("zramctl", "zramctl-json")
 # zramctl's options, for --format zramctl / zramctl-json
 OPTIONS = (Option("-o --output output", str, None,
-                  "zramctl columns, e.g. NAME,DATA,TOTAL (see docs/zramctl.md).", metavar="LIST"),
+                  "zramctl columns, e.g. NAME,DATA,TOTAL (see docs/zramctl.md).",
+                  metavar="LIST"),
            Option("--output-all output", Flag(OUTPUT_ALL), help="All zramctl columns."),
            Option("-b --bytes in_bytes", FLAG, help="zramctl sizes in bytes."),
            Option("-n --noheadings", FLAG, help="No zramctl header line."),
