@@ -25,7 +25,6 @@ import sys
 import click
 
 from allocator import Geometry, ObjectSizeError
-from allocator.interface import ALLOCATORS
 from workloads import WorkloadError
 from workloads.access import ACCESS_PATTERNS
 from workloads.capture import INCLUDE_CHOICES
@@ -42,9 +41,11 @@ from zramsim.option_spec import Choices, File, Flag, ListOf, Option, Path, Range
 from zramsim.parallel import usable_workers
 from zramsim.pressure import options as pressure_options
 from zramsim.progress import Progress
+from zramsim.replay_run import EXPLAIN, STRICT, VERIFY, WORKERS
 from zramsim.report import (plural, render_class_table, render_replay, replay_config,
                             replay_document, replay_formats, replay_warnings)
 from zramsim.size_parse import SizeError, parse_size
+from zramsim.teach import options as teach_options
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
 from zramsim.zramctl import OPTIONS as ZRAMCTL, ZramctlOptions, ZramctlUsageError
 
@@ -404,17 +405,9 @@ def emit(text: str) -> None:
 @command()
 @trace_options
 @device_options
-@click.option("--verify", is_flag=True, help="Check every read against the last write.")
-@click.option("--explain", is_flag=True,
-              help="Narrate every step in words first (for small traces; --format table).")
-@click.option("--workers", type=click.IntRange(1), default=None,
-              help="1: all in this process; N (at most the cores available): read and "
-                   "compress ahead on N cores (default: all, for a trace file of 512K or "
-                   "more, when a core is idle); results are identical.")
-@format_option(*replay_formats())
+@options(VERIFY, EXPLAIN, WORKERS, format_option(*replay_formats()))
 @zramctl_options
-@click.option("--strict", is_flag=True, help="Exit 1 at an attribute write (S) that fails.")
-@options(*GENERATOR)
+@options(STRICT, *GENERATOR)
 def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zramctl, strict,
            configs, ram, zram_device):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
@@ -688,9 +681,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
 @command()
 @click.argument("size", type=int)
-@options(*GEOMETRY)
-@click.option("--count", type=click.IntRange(1), default=1000, help="Objects to price.")
-@format_option("table", "json")
+@options(*GEOMETRY, *teach_options.EXPLAIN, format_option("table", "json"))
 def explain(size, page_size, chain_size, chain_rule, count, fmt):
     """Explain how zsmalloc stores an object (a compressed page) of SIZE bytes.
 
@@ -705,11 +696,7 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
 
 
 @command()
-@click.option("--seed", "-s", type=int, default=0)
-@click.option("--count", "-n", type=click.IntRange(1), default=4, help="Problems (kinds rotate).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(QUIZ_KINDS),
-              help="Only these kinds of problem (repeatable).")
-@click.option("-c", "--answers", is_flag=True, help="Print the simulator's answers.")
+@options(*teach_options.QUIZ)
 def quiz(seed, count, kinds, answers):
     """Print zsmalloc/zram problems for a seed; -c prints the answers.
 
@@ -722,10 +709,7 @@ def quiz(seed, count, kinds, answers):
 
 @command()
 @trace_options
-@options(ALGO._replace(help="Compression algorithm for pages with bytes."))
-@click.option("--allocator", "names", multiple=True, type=click.Choice(list(ALLOCATORS)),
-              help="Only these allocators (repeatable).")
-@format_option("table", "json")
+@options(*teach_options.COMPARE, format_option("table", "json"))
 def compare(trace, seed, allow_outside, algorithm, names, fmt):
     """Compare zsmalloc, single pages, zbud and z3fold on one trace.
 
@@ -745,21 +729,8 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 
 @command()
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True), required=False)
-@click.option("--size", type=click.IntRange(1), default=None,
-              help="Without TRACE: allocate --count objects of SIZE bytes in a fresh pool.")
-@click.option("--count", type=click.IntRange(1), default=1)
-@click.option("--free", "free_list", default="",
-              help="Without TRACE: comma-separated object numbers (0-based) to free.")
-@click.option("--class-size", type=click.IntRange(1), help="Only zspages of this class.")
-@options(*GEOMETRY)
-@click.option("--width", type=click.IntRange(8, 256), default=64,
-              help="Characters per page frame in the text map.")
-@click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the map as an SVG image to this file.")
-@allow_outside_option
-@input_format_option
-@options(ALGO)
-@format_option("table", "json", "svg")
+@options(*teach_options.ZSPAGES, *GEOMETRY, *teach_options.MAP, allow_outside_option,
+         input_format_option, ALGO, format_option("table", "json", "svg"))
 def zspages(trace, size, count, free_list, class_size, page_size, chain_size, chain_rule,
             width, svg_path, allow_outside, algorithm, fmt):
     """Draw zspages as chains of page frames: after replaying TRACE, or for --size.
