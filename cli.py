@@ -33,7 +33,7 @@ from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, Default
 from workloads.errors import BadOption
 from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
-from zramsim import COMPRESSORS, ConfigError, DeviceError, VerifyMismatch
+from zramsim import ConfigError, DeviceError, VerifyMismatch
 from zramsim.algorithms import kernel_twins
 from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
                                     PAGE_SIZE, ZRAM_DEVICE, device_maker)
@@ -45,6 +45,7 @@ from zramsim.replay_run import EXPLAIN, STRICT, VERIFY, WORKERS
 from zramsim.report import (plural, render_class_table, render_replay, replay_config,
                             replay_document, replay_formats, replay_warnings)
 from zramsim.size_parse import SizeError, parse_size
+from zramsim.sweep import options as sweep_options
 from zramsim.teach import options as teach_options
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
 from zramsim.zramctl import OPTIONS as ZRAMCTL, ZramctlOptions, ZramctlUsageError
@@ -462,35 +463,9 @@ def report(trace, seed, allow_outside, device, output, configs, ram, zram_device
     finish(message, code, replay_warnings(device.stats()))
 
 
-def list_option(name: str, item, *choices, **options):
-    """A comma-separated list option, each item through ``item``: a function, or the
-    name of the sweep grid's parser (with ``choices``: ``one_of`` them); ValueError: exit 2.
-    The grid is imported only when the option is used."""
-    def parse(ctx, param, value):
-        from zramsim.sweep import grid
-        check = item if callable(item) else getattr(grid, item)
-        try:
-            return value and grid.split_list(value, check(*choices) if choices else check)
-        except (ValueError, click.BadParameter) as exc:
-            raise click.BadParameter(str(exc)) from None
-    return click.option(name, callback=parse, metavar="LIST", **options)
-
-
 @command()
 @click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
-@list_option("--algo", "algorithm", default="lz4",
-             help=f"From {', '.join(sorted(COMPRESSORS))}.")
-@list_option("--level", "level", help="Default: each algorithm's own.")
-@list_option("--chain-size", "chain_size", default="8")
-@list_option("--page-size", "page_size", help="Default: the trace's.")
-@list_option("--mem-limit", parse_size, default="0", help="Sizes such as 0,64M.")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
-@click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
-@click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (extra 'dask').")
-@click.option("--report", is_flag=True, help="Summarise --db (-o: a .png/.svg plot too).")
-@click.option("-o", "--plot", type=click.Path(dir_okay=False))
-@click.option("--html", "html_path", type=click.Path(dir_okay=False),
-              help="With --report: a self-contained HTML page of every run.")
+@options(*sweep_options.GRID, *sweep_options.ENGINE, *sweep_options.REPORT)
 @format_option("table", "csv", "json")
 def sweep(traces, db, workers, scheduler, report, plot, html_path, fmt, **grid):
     """Replay every TRACE x configuration (comma-separated lists) into a SQLite database.
