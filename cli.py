@@ -34,9 +34,9 @@ from workloads.errors import BadOption
 from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
 from zramsim import ConfigError, DeviceError, VerifyMismatch
-from zramsim.algorithms import kernel_twins
 from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
                                     PAGE_SIZE, ZRAM_DEVICE, device_maker)
+from zramsim.kernel_diff_options import OPTIONS as KERNEL_DIFF
 from zramsim.option_spec import Choices, File, Flag, ListOf, Option, Path, Range, Size
 from zramsim.parallel import usable_workers
 from zramsim.pressure import options as pressure_options
@@ -624,19 +624,7 @@ def capture(out, pid, path, include, out_fmt):
 
 @command("kernel-diff")
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--device", "device_path", default="/dev/zram0")
-@click.option("--algo", "algorithm", type=click.Choice(sorted(kernel_twins())), default="lz4",
-              help="Our compressor; the kernel runs the one it stands for.")
-@click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
-@click.option("--mem-limit", type=SIZE, default=0)
-@click.option("--every", type=click.IntRange(1), default=1,
-              help="Compare after every N operations (and after the last).")
-@click.option("--per-page", is_flag=True,
-              help="Instead: the kernel's compressed length of every written page, "
-                   "against each of ours that stands for the same kernel algorithm.")
-@allow_outside_option
-@input_format_option
-@format_option("table", "json")
+@options(*KERNEL_DIFF, allow_outside_option, input_format_option, format_option("table", "json"))
 def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_page,
                 allow_outside, fmt):
     """Replay TRACE on a real, unused zram device and on the simulator; show both.
