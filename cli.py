@@ -35,7 +35,7 @@ from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
 from zramsim import ConfigError, DeviceError, VerifyMismatch
 from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
-                                    PAGE_SIZE, ZRAM_DEVICE, device_maker)
+                                    PAGE_SIZE, RAM, ZRAM_DEVICE, device_maker)
 from zramsim.kernel_diff_options import OPTIONS as KERNEL_DIFF
 from zramsim.option_spec import Choices, File, Flag, ListOf, Option, Path, Range, Size
 from zramsim.parallel import usable_workers
@@ -194,14 +194,30 @@ def command(*args, **kwargs):
     return decorate
 
 
-# each kind of option (zramsim.option_spec) as click's type
-CLICK_TYPES = {Range: lambda kind: (click.IntRange if kind.of is int else click.FloatRange)(
-                   kind.low, kind.high),
-               Choices: lambda kind: click.Choice(kind.values),
-               Path: lambda kind: click.Path(dir_okay=not kind.file_only, allow_dash=kind.dash),
-               File: lambda kind: click.File(kind.mode),
-               Size: lambda kind: SIZE,
-               type: lambda kind: kind}                     # int, float, str
+class SizeType(click.ParamType):
+    """A size parsed like util-linux's (zramsim.size_parse): 4096, 64K, 512KB, 1.5G."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        try:
+            return value if isinstance(value, int) else parse_size(value)
+        except SizeError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SIZE = SizeType()
+
+
+RANGES = {int: click.IntRange, float: click.FloatRange}
+CLICK_TYPES = {          # each kind of option (zramsim.option_spec) as click's type
+    Range: lambda kind: RANGES[kind.of](kind.low, kind.high),
+    Choices: lambda kind: click.Choice(kind.values),
+    Path: lambda kind: click.Path(dir_okay=not kind.file_only, allow_dash=kind.dash),
+    File: lambda kind: click.File(kind.mode),
+    Size: lambda kind: SIZE,
+    type: lambda kind: kind,            # int, float, str: click knows them
+}
 
 
 def to_click(option: Option):
@@ -210,7 +226,7 @@ def to_click(option: Option):
     kind, parse = option.kind, option.parse
     attrs = dict(help=option.help, multiple=option.multiple, required=option.required,
                  metavar=option.metavar)
-    if option.default is not None:          # a flag without one is False, not None
+    if option.default is not None:          # a flag given default=None would be None
         attrs["default"] = option.default
     if isinstance(kind, Flag):
         attrs.update({"is_flag": True} if kind.value is True else {"flag_value": kind.value})
@@ -246,21 +262,6 @@ def format_option(*choices: str):
 
 allow_outside_option = click.option(
     "--allow-outside", is_flag=True, help="Let file: contents of a text trace leave its folder.")
-
-
-class SizeType(click.ParamType):
-    """A size parsed like util-linux's (zramsim.size_parse): 4096, 64K, 512KB, 1.5G."""
-
-    name = "size"
-
-    def convert(self, value, param, ctx):
-        try:
-            return value if isinstance(value, int) else parse_size(value)
-        except SizeError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-SIZE = SizeType()
 
 
 def device_options(func):
@@ -529,9 +530,8 @@ def algorithms(fmt):
 
 @command("config")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--ram", type=SIZE, default=None,
-              help="MemTotal of the simulated machine (default: this machine's).")
-@format_option("table", "json")
+@options(RAM._replace(help="MemTotal of the simulated machine (default: this machine's)."),
+         format_option("table", "json"))
 def config_command(paths, ram, fmt):
     """The zram devices a zram-generator configuration creates, in sysfs terms.
 
