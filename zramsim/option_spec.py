@@ -21,9 +21,9 @@ Example: ``Option("--chain-size", Range(int, 4, 16), 8)`` is shown as
 ``--chain-size INTEGER RANGE  ... [default: 8; 4<=x<=16]``; ``--chain-size 99``
 is refused: ``99 is not in the range 4<=x<=16.``
 
-These are named tuples rather than dataclasses: every command's options are
-built when the command line starts, and a named tuple costs a tenth as much to
-define.
+These are named tuples rather than frozen dataclasses: they are defined every
+time the command line starts, and a named tuple class costs about a sixth as
+much to define (57 against 365 microseconds each, measured here).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """The options of ``zramsim pressure``, declared as data (``zramsim.option_spec``).
 
-``CONTENTS`` and ``ACCESSES`` describe the workload (the arguments of
-``workloads.address_space.load_workload``; the names of the access patterns
-belong to workloads, so the command line adds ``--pattern`` between them),
-``MODEL`` is what ``command.plan`` takes, ``OUTPUTS`` the files it writes and the
-sweep engine it may run on. Lists are comma-separated: ``--ram 30%,60%,90%
---algo lz4,zstd`` is 3 RAM sizes x 2 algorithms.
+``TRACE``, ``CONTENTS`` and ``ACCESSES`` describe the workload (the arguments
+of ``workloads.address_space.load_workload``; the names of the access patterns
+belong to workloads, so the command line adds ``--pattern`` between them).
+``MODEL`` is what ``command.plan`` takes, besides ``--db`` and the
+zram-generator options; ``OUTPUTS`` the files the command writes and the sweep
+engine it may run on. Lists are comma-separated: ``--ram 30%,60%,90% --algo
+lz4,zstd`` is 3 RAM sizes x 2 algorithms.
 """
 
 from __future__ import annotations
