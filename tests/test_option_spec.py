@@ -164,3 +164,36 @@ def test_the_sweep_package_names_only_its_parts():
     assert sweep.Store is Store
     with pytest.raises(AttributeError, match="has no attribute 'Engine'"):
         sweep.Engine
+
+
+def _declared():
+    from zramsim import device_options, kernel_diff_options, replay_run, zramctl
+    from zramsim.pressure import options as pressure
+    from zramsim.sweep import options as sweep
+    from zramsim.teach import options as teach
+    run_options = (replay_run.VERIFY, replay_run.EXPLAIN, replay_run.WORKERS, replay_run.STRICT)
+    return [("replay", device_options.DEVICE + zramctl.OPTIONS + device_options.GENERATOR
+             + run_options),
+            ("report", device_options.DEVICE + device_options.GENERATOR),
+            ("classes", device_options.DEVICE),
+            ("explain", device_options.GEOMETRY + teach.EXPLAIN),
+            ("quiz", teach.QUIZ), ("compare", teach.COMPARE),
+            ("zspages", teach.ZSPAGES + teach.MAP + device_options.GEOMETRY),
+            ("sweep", sweep.GRID + sweep.ENGINE + sweep.REPORT),
+            ("kernel-diff", kernel_diff_options.OPTIONS),
+            ("pressure", (pressure.TRACE,) + pressure.CONTENTS + pressure.ACCESSES + pressure.MODEL
+             + pressure.OUTPUTS + (device_options.CONFIGS, device_options.ZRAM_DEVICE))]
+
+
+@pytest.mark.parametrize("command, declared", _declared(),
+                         ids=lambda x: x if isinstance(x, str) else "")
+def test_each_command_takes_the_options_its_library_declares(command, declared):
+    """The command's option with those flags has the declared help and default."""
+    from cli import main
+    params = {tuple(p.opts): p for p in main.commands[command].params}
+    for option in declared:
+        flags = tuple(f for f in option.decls.split() if f.startswith("-"))
+        param = params[flags]
+        assert param.help == option.help, flags
+        if option.default is not None:
+            assert param.default == option.default, flags
