@@ -8,10 +8,12 @@ mismatch; 130 interrupted, after printing what was computed. ``EXIT_CODES`` is
 the only mapping from our exceptions to codes. ``-`` is standard output for
 ``generate`` and ``convert``; outputs are whole or absent.
 
-A new command: ``@command()`` (which adds ``-q``), options from the shared
-decorators (``device_options``, ``trace_options``, ``format_option``,
-``algo_option``, ...), then parse, call the library, print. Let our exceptions
-propagate: the group turns each into one line and its exit code.
+A new command: ``@command()`` (which adds ``-q``), its options declared as data
+beside the library that uses them (``zramsim.option_spec``; ``options(...)``
+turns them into click's) and the shared decorators (``device_options``,
+``trace_options``, ``format_option``, ...), then parse, call the library,
+print. Let our exceptions propagate: the group turns each into one line and
+its exit code.
 """
 
 from __future__ import annotations
@@ -22,9 +24,7 @@ import sys
 
 import click
 
-from allocator import CHAIN_RULES, Geometry, ObjectSizeError
-from allocator.geometry import MAX_CHAIN_SIZE, MIN_CHAIN_SIZE
-from allocator.interface import ALLOCATORS
+from allocator import Geometry, ObjectSizeError
 from workloads import WorkloadError
 from workloads.access import ACCESS_PATTERNS
 from workloads.capture import INCLUDE_CHOICES
@@ -33,19 +33,22 @@ from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, Default
 from workloads.errors import BadOption
 from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
-from zramsim import COMPRESSORS, ConfigError, DeviceError, VerifyMismatch
-from zramsim.algorithms import kernel_twins
-from zramsim.device_options import DEVICE_OPTIONS, device_maker
+from zramsim import ConfigError, DeviceError, VerifyMismatch
+from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
+                                    PAGE_SIZE, RAM, ZRAM_DEVICE, device_maker)
+from zramsim.kernel_diff_options import OPTIONS as KERNEL_DIFF
+from zramsim.option_spec import Choices, File, Flag, ListOf, Option, Path, Range, Size
 from zramsim.parallel import usable_workers
-from zramsim.pressure.model import ON_FULL
-from zramsim.pressure.tiers import TIERS
-from zramsim.pressure.policies import POLICIES
+from zramsim.pressure import options as pressure_options
 from zramsim.progress import Progress
+from zramsim.replay_run import EXPLAIN, STRICT, VERIFY, WORKERS
 from zramsim.report import (plural, render_class_table, render_replay, replay_config,
                             replay_document, replay_formats, replay_warnings)
 from zramsim.size_parse import SizeError, parse_size
+from zramsim.sweep import options as sweep_options
+from zramsim.teach import options as teach_options
 from zramsim.teach.quiz import KINDS as QUIZ_KINDS
-from zramsim.zramctl import OUTPUT_ALL, ZramctlOptions, ZramctlUsageError
+from zramsim.zramctl import OPTIONS as ZRAMCTL, ZramctlOptions, ZramctlUsageError
 
 EXIT_DOMAIN, EXIT_USAGE, EXIT_VERIFY, EXIT_INTERRUPTED = 1, 2, 3, 130
 # Our exceptions and their exit codes, most specific first: the one place they are mapped.
@@ -191,36 +194,6 @@ def command(*args, **kwargs):
     return decorate
 
 
-def apply(options, func):
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def format_option(*choices: str):
-    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
-                        help="Output format.")
-
-
-def algo_option(func=None, *, help="Compression algorithm."):
-    option = click.option("--algo", "algorithm", type=click.Choice(sorted(COMPRESSORS)),
-                          default="lz4", help=help)
-    return option(func) if func else option
-
-
-PAGE_SIZE = click.Choice(["4096", "16384", "65536"])
-
-
-def page_size_option(default=None, help="Page size (default: the trace's, else 4096)."):
-    return click.option("--page-size", type=PAGE_SIZE, default=default and str(default),
-                        show_default=default is not None, help=help,
-                        callback=lambda ctx, param, value: value and int(value))
-
-
-allow_outside_option = click.option(
-    "--allow-outside", is_flag=True, help="Let file: contents of a text trace leave its folder.")
-
-
 class SizeType(click.ParamType):
     """A size parsed like util-linux's (zramsim.size_parse): 4096, 64K, 512KB, 1.5G."""
 
@@ -236,36 +209,67 @@ class SizeType(click.ParamType):
 SIZE = SizeType()
 
 
+RANGES = {int: click.IntRange, float: click.FloatRange}
+CLICK_TYPES = {          # each kind of option (zramsim.option_spec) as click's type
+    Range: lambda kind: RANGES[kind.of](kind.low, kind.high),
+    Choices: lambda kind: click.Choice(kind.values),
+    Path: lambda kind: click.Path(dir_okay=not kind.file_only, allow_dash=kind.dash),
+    File: lambda kind: click.File(kind.mode),
+    Size: lambda kind: SIZE,
+    type: lambda kind: kind,            # int, float, str: click knows them
+}
+
+
+def to_click(option: Option):
+    """``option``, declared as data, as a click option; ``parse`` (a list's own, if it is
+    one) turns the value into what the command receives."""
+    kind, parse = option.kind, option.parse
+    attrs = dict(help=option.help, multiple=option.multiple, required=option.required,
+                 metavar=option.metavar)
+    if option.default is not None:          # a flag given default=None would be None
+        attrs["default"] = option.default
+    if isinstance(kind, Flag):
+        attrs.update({"is_flag": True} if kind.value is True else {"flag_value": kind.value})
+    elif isinstance(kind, ListOf):
+        attrs["metavar"], parse = "LIST", kind.parse
+    else:
+        attrs["type"] = CLICK_TYPES[type(kind)](kind)
+    if parse:
+        attrs["callback"] = functools.partial(_parsed, parse)
+    return click.option(*option.decls.split(), **attrs)
+
+
+def _parsed(parse, ctx, param, value):
+    try:
+        return value if value is None else parse(value)
+    except ValueError as exc:                 # worded by the library: a usage error
+        raise click.BadParameter(str(exc)) from None
+
+
+def options(*items):
+    """Options, declared as data (``Option``) or as click decorators, in help order."""
+    def decorate(func):
+        for item in reversed(items):
+            func = (item if callable(item) else to_click(item))(func)
+        return func
+    return decorate
+
+
+def format_option(*choices: str):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                        help="Output format.")
+
+
+allow_outside_option = click.option(
+    "--allow-outside", is_flag=True, help="Let file: contents of a text trace leave its folder.")
+
+
 def device_options(func):
     """The options of every command that builds a device, handed to it as one ``device``."""
     @functools.wraps(func)
     def bundled(**kwargs):
         return func(device={name: kwargs.pop(name) for name in DEVICE_OPTIONS}, **kwargs)
-    return apply([
-        algo_option,
-        click.option("--level", type=int, default=None,
-                     help="lz4 acceleration, or lz4hc/zstd/deflate level "
-                          "(default: the kernel's: 1, 9, 3, -1)."),
-        click.option("--dict", "dictionary", type=click.File("rb"),
-                     help="zstd dictionary file (zram's algorithm_params dict=)."),
-        click.option("--disksize", type=SIZE, default=None,
-                     help="Device size, e.g. 1G (default: grows to fit the trace)."),
-        click.option("--mem-limit", type=SIZE, default=0,
-                     help="zram mem_limit, e.g. 64M; 0 is unlimited."),
-        page_size_option(), *chain_options()], bundled)
-
-
-def chain_options():
-    return [click.option("--chain-size", type=click.IntRange(MIN_CHAIN_SIZE, MAX_CHAIN_SIZE),
-                         default=8,
-                         help="zsmalloc pages per zspage limit (CONFIG_ZSMALLOC_CHAIN_SIZE)."),
-            click.option("--chain-rule", type=click.Choice(CHAIN_RULES), default="min-waste",
-                         help="Chain length rule: 6.3+ or legacy.")]
-
-
-def geometry_options(func):
-    """Page size and chain options of the commands that need no device."""
-    return apply([page_size_option(4096, "Page size."), *chain_options()], func)
+    return options(*DEVICE)(bundled)
 
 
 input_format_option = click.option(
@@ -277,27 +281,13 @@ input_format_option = click.option(
 
 def trace_options(func):
     """An optional TRACE (default: the built-in workload, which --seed picks)."""
-    return apply([
+    return options(
         click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True),
                        required=False),
         click.option("--seed", type=int, default=None,
                      help=f"Seed of the built-in workload (default {DEFAULT_SEED}; no TRACE)."),
         allow_outside_option, input_format_option,
-    ], func)
-
-
-def generator_options(func, with_ram: bool = True):
-    """--config/--ram/--device: the device a zram-generator.conf would create."""
-    return apply([
-        click.option("--config", "configs", multiple=True, type=click.Path(),
-                     help="zram-generator.conf, a drop-in, or a folder of them "
-                          "(repeatable; later ones override)."),
-        *([click.option("--ram", type=SIZE, default=None,
-                        help="MemTotal of the simulated machine, for --config "
-                             "(default: this machine's).")] if with_ram else []),
-        click.option("--device", "zram_device", default="zram0",
-                     help="The [zramN] section of --config to simulate."),
-    ], func)
+    )(func)
 
 
 def zramctl_options(func):
@@ -310,15 +300,7 @@ def zramctl_options(func):
         except ZramctlUsageError as exc:
             raise click.UsageError(str(exc)) from None
         return func(**kwargs)
-    return apply([
-        click.option("-o", "--output", "output", metavar="LIST",
-                     help="zramctl columns, e.g. NAME,DATA,TOTAL (see docs/zramctl.md)."),
-        click.option("--output-all", "output", flag_value=OUTPUT_ALL, help="All zramctl columns."),
-        click.option("-b", "--bytes", "in_bytes", is_flag=True, help="zramctl sizes in bytes."),
-        click.option("-n", "--noheadings", is_flag=True, help="No zramctl header line."),
-        click.option("--raw", is_flag=True, help="zramctl's raw format: no alignment."),
-        click.option("--name", help="Device name in zramctl's NAME column [/dev/zram0]."),
-    ], bundled)
+    return options(*ZRAMCTL)(bundled)
 
 
 # --- wiring ---------------------------------------------------------------------------
@@ -425,17 +407,9 @@ def emit(text: str) -> None:
 @command()
 @trace_options
 @device_options
-@click.option("--verify", is_flag=True, help="Check every read against the last write.")
-@click.option("--explain", is_flag=True,
-              help="Narrate every step in words first (for small traces; --format table).")
-@click.option("--workers", type=click.IntRange(1), default=None,
-              help="1: all in this process; N (at most the cores available): read and "
-                   "compress ahead on N cores (default: all, for a trace file of 512K or "
-                   "more, when a core is idle); results are identical.")
-@format_option(*replay_formats())
+@options(VERIFY, EXPLAIN, WORKERS, format_option(*replay_formats()))
 @zramctl_options
-@click.option("--strict", is_flag=True, help="Exit 1 at an attribute write (S) that fails.")
-@generator_options
+@options(STRICT, *GENERATOR)
 def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zramctl, strict,
            configs, ram, zram_device):
     """Replay TRACE (text, binary or raw image) into a zram device and report.
@@ -470,7 +444,7 @@ def replay(trace, seed, allow_outside, device, verify, explain, workers, fmt, zr
 @device_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="The HTML file to write (replaced whole if it exists).")
-@generator_options
+@options(*GENERATOR)
 def report(trace, seed, allow_outside, device, output, configs, ram, zram_device):
     """Replay TRACE as `replay` does and write one self-contained HTML report.
 
@@ -490,35 +464,9 @@ def report(trace, seed, allow_outside, device, output, configs, ram, zram_device
     finish(message, code, replay_warnings(device.stats()))
 
 
-def list_option(name: str, item, *choices, **options):
-    """A comma-separated list option, each item through ``item``: a function, or the
-    name of the sweep grid's parser (with ``choices``: ``one_of`` them); ValueError: exit 2.
-    The grid is imported only when the option is used."""
-    def parse(ctx, param, value):
-        from zramsim.sweep import grid
-        check = item if callable(item) else getattr(grid, item)
-        try:
-            return value and grid.split_list(value, check(*choices) if choices else check)
-        except (ValueError, click.BadParameter) as exc:
-            raise click.BadParameter(str(exc)) from None
-    return click.option(name, callback=parse, metavar="LIST", **options)
-
-
 @command()
 @click.argument("traces", nargs=-1, type=click.Path(dir_okay=False))
-@list_option("--algo", "algorithm", default="lz4",
-             help=f"From {', '.join(sorted(COMPRESSORS))}.")
-@list_option("--level", "level", help="Default: each algorithm's own.")
-@list_option("--chain-size", "chain_size", default="8")
-@list_option("--page-size", "page_size", help="Default: the trace's.")
-@list_option("--mem-limit", parse_size, default="0", help="Sizes such as 0,64M.")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite results.")
-@click.option("--workers", type=click.IntRange(1), help="Local processes [default: all cores].")
-@click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (extra 'dask').")
-@click.option("--report", is_flag=True, help="Summarise --db (-o: a .png/.svg plot too).")
-@click.option("-o", "--plot", type=click.Path(dir_okay=False))
-@click.option("--html", "html_path", type=click.Path(dir_okay=False),
-              help="With --report: a self-contained HTML page of every run.")
+@options(*sweep_options.GRID, *sweep_options.ENGINE, *sweep_options.REPORT)
 @format_option("table", "csv", "json")
 def sweep(traces, db, workers, scheduler, report, plot, html_path, fmt, **grid):
     """Replay every TRACE x configuration (comma-separated lists) into a SQLite database.
@@ -582,9 +530,8 @@ def algorithms(fmt):
 
 @command("config")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--ram", type=SIZE, default=None,
-              help="MemTotal of the simulated machine (default: this machine's).")
-@format_option("table", "json")
+@options(RAM._replace(help="MemTotal of the simulated machine (default: this machine's)."),
+         format_option("table", "json"))
 def config_command(paths, ram, fmt):
     """The zram devices a zram-generator configuration creates, in sysfs terms.
 
@@ -631,7 +578,7 @@ def convert(src, dst, allow_outside, out_fmt):
                    "heap=0.6,text=0.3,zero=0.1.")
 @click.option("--pages", type=click.IntRange(1), default=DEFAULT_PAGES)
 @click.option("--seed", type=int, default=0)
-@page_size_option(4096)
+@options(PAGE_SIZE._replace(default="4096"))
 @click.option("--overwrite-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--discard-rate", type=click.FloatRange(0, 1), default=0.0)
@@ -677,19 +624,7 @@ def capture(out, pid, path, include, out_fmt):
 
 @command("kernel-diff")
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--device", "device_path", default="/dev/zram0")
-@click.option("--algo", "algorithm", type=click.Choice(sorted(kernel_twins())), default="lz4",
-              help="Our compressor; the kernel runs the one it stands for.")
-@click.option("--disksize", type=SIZE, default=None, help="Default: fits the trace.")
-@click.option("--mem-limit", type=SIZE, default=0)
-@click.option("--every", type=click.IntRange(1), default=1,
-              help="Compare after every N operations (and after the last).")
-@click.option("--per-page", is_flag=True,
-              help="Instead: the kernel's compressed length of every written page, "
-                   "against each of ours that stands for the same kernel algorithm.")
-@allow_outside_option
-@input_format_option
-@format_option("table", "json")
+@options(*KERNEL_DIFF, allow_outside_option, input_format_option, format_option("table", "json"))
 def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_page,
                 allow_outside, fmt):
     """Replay TRACE on a real, unused zram device and on the simulator; show both.
@@ -709,9 +644,7 @@ def kernel_diff(trace, device_path, algorithm, disksize, mem_limit, every, per_p
 
 @command()
 @click.argument("size", type=int)
-@geometry_options
-@click.option("--count", type=click.IntRange(1), default=1000, help="Objects to price.")
-@format_option("table", "json")
+@options(*GEOMETRY, *teach_options.EXPLAIN, format_option("table", "json"))
 def explain(size, page_size, chain_size, chain_rule, count, fmt):
     """Explain how zsmalloc stores an object (a compressed page) of SIZE bytes.
 
@@ -726,11 +659,7 @@ def explain(size, page_size, chain_size, chain_rule, count, fmt):
 
 
 @command()
-@click.option("--seed", "-s", type=int, default=0)
-@click.option("--count", "-n", type=click.IntRange(1), default=4, help="Problems (kinds rotate).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(QUIZ_KINDS),
-              help="Only these kinds of problem (repeatable).")
-@click.option("-c", "--answers", is_flag=True, help="Print the simulator's answers.")
+@options(*teach_options.QUIZ)
 def quiz(seed, count, kinds, answers):
     """Print zsmalloc/zram problems for a seed; -c prints the answers.
 
@@ -743,10 +672,7 @@ def quiz(seed, count, kinds, answers):
 
 @command()
 @trace_options
-@algo_option(help="Compression algorithm for pages with bytes.")
-@click.option("--allocator", "names", multiple=True, type=click.Choice(list(ALLOCATORS)),
-              help="Only these allocators (repeatable).")
-@format_option("table", "json")
+@options(*teach_options.COMPARE, format_option("table", "json"))
 def compare(trace, seed, allow_outside, algorithm, names, fmt):
     """Compare zsmalloc, single pages, zbud and z3fold on one trace.
 
@@ -766,21 +692,8 @@ def compare(trace, seed, allow_outside, algorithm, names, fmt):
 
 @command()
 @click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True), required=False)
-@click.option("--size", type=click.IntRange(1), default=None,
-              help="Without TRACE: allocate --count objects of SIZE bytes in a fresh pool.")
-@click.option("--count", type=click.IntRange(1), default=1)
-@click.option("--free", "free_list", default="",
-              help="Without TRACE: comma-separated object numbers (0-based) to free.")
-@click.option("--class-size", type=click.IntRange(1), help="Only zspages of this class.")
-@geometry_options
-@click.option("--width", type=click.IntRange(8, 256), default=64,
-              help="Characters per page frame in the text map.")
-@click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the map as an SVG image to this file.")
-@allow_outside_option
-@input_format_option
-@algo_option
-@format_option("table", "json", "svg")
+@options(*teach_options.ZSPAGES, *GEOMETRY, *teach_options.MAP, allow_outside_option,
+         input_format_option, ALGO, format_option("table", "json", "svg"))
 def zspages(trace, size, count, free_list, class_size, page_size, chain_size, chain_rule,
             width, svg_path, allow_outside, algorithm, fmt):
     """Draw zspages as chains of page frames: after replaying TRACE, or for --size.
@@ -809,63 +722,12 @@ def zspages(trace, size, count, free_list, class_size, page_size, chain_size, ch
     emit(render(views, fmt, width))
 
 
-def _algorithm_list(ctx, param, value: str) -> list[str]:
-    algos = [a.strip() for a in value.split(",") if a.strip()]
-    unknown = [a for a in algos if a not in COMPRESSORS]
-    if unknown or not algos:                  # worded as click words a bad --algo elsewhere
-        raise click.BadParameter(f"{(unknown or [value])[0]!r} is not one of "
-                                 f"{', '.join(map(repr, sorted(COMPRESSORS)))}.")
-    return algos
-
-
 @command()
-@click.option("--trace", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Contents from a trace file.")
-@input_format_option
-@click.option("--pid", type=click.IntRange(1), help="Contents from a live process's pages.")
-@click.option("--pages", type=click.IntRange(1), default=4096,
-              help="Generated address space size (without --trace/--pid).")
-@click.option("--mix", default="default",
-              help="Content kind or mix (as generate --kind) of generated pages, or 'default'.")
-@click.option("--pattern", type=click.Choice([*ACCESS_PATTERNS, "trace"]), default="zipf",
-              help="Access pattern; 'trace': the trace's own accesses.")
-@click.option("--accesses", type=click.IntRange(0), default=100_000)
-@click.option("--zipf-s", type=click.FloatRange(0), help="zipf exponent (default 1.0).")
-@click.option("--write-fraction", type=click.FloatRange(0, 1), default=0.0)
-@click.option("--no-populate", is_flag=True, help="Do not touch every page once first.")
-@click.option("--seed", type=int, default=0)
-@click.option("--ram", default="30%,40%,50%,60%,70%,80%,90%,100%",
-              help="RAM sizes: pages or percentages of the address space, comma-separated.")
-@click.option("--algo", "algorithms", default="lz4,zstd",
-              callback=_algorithm_list, help="zram algorithms, comma-separated.")
-@click.option("--level", type=int, default=None, help="lz4 acceleration or zstd level.")
-@list_option("--policy", "one_of", *POLICIES, default="lru", help="Several need --db.")
-@click.option("--on-full", type=click.Choice(ON_FULL), default="oom",
-              help="When zram refuses a page: OOM, or spill to the disk swap.")
-@click.option("--disksize", type=SIZE, default=None, help="zram size (default: the workload).")
-@click.option("--mem-limit", type=SIZE, default=0)
-@click.option("--disk-latency-us", type=click.FloatRange(0), default=100.0)
-@click.option("--no-baselines", is_flag=True, help="Skip the disk-only and no-swap runs.")
-@list_option("--tiers", "one_of", *TIERS, default="none",
-             help="Behind zram: none, writeback (to flash), recompress.")
-@click.option("--tier-period", type=click.IntRange(1), default=10_000,
-              help="Accesses between the tier's daily jobs (idle marking, then the work).")
-@click.option("--flash-budget", type=click.IntRange(0), default=0,
-              help="Pages written back per job (writeback_limit); 0 is unlimited.")
-@click.option("--flash-latency-us", type=click.FloatRange(0), default=100.0)
-@click.option("--timeline", type=click.IntRange(1), default=None,
-              help="One run (first RAM size and algorithm) sampled every N accesses.")
-@format_option("table", "json", "csv")
-@click.option("-o", "--plot", "plot_path", type=click.Path(dir_okay=False),
-              help="Write a plot (.png or .svg; needs the 'plot' extra).")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False),
-              help="Write a self-contained HTML report.")
-@click.option("--db", type=click.Path(dir_okay=False),
-              help="Run on the sweep engine (--workers, --scheduler as sweep's) into this "
-                   "SQLite file, table pressure_runs; resumable.")
-@click.option("--workers", type=click.IntRange(1))
-@click.option("--scheduler")
-@functools.partial(generator_options, with_ram=False)
+@options(pressure_options.TRACE, input_format_option, *pressure_options.CONTENTS,
+         Option("--pattern", Choices((*ACCESS_PATTERNS, "trace")), "zipf",
+                "Access pattern; 'trace': the trace's own accesses."),
+         *pressure_options.ACCESSES, *pressure_options.MODEL, format_option("table", "json", "csv"),
+         *pressure_options.OUTPUTS, CONFIGS, ZRAM_DEVICE)
 def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, no_populate,
              seed, fmt, plot_path, html_path, workers, scheduler, **options):
     """Swap pressure: how much more a workload holds with zram as swap, at what cost.

@@ -12,6 +12,9 @@ It also runs ``replay --explain``: each step told in words (``zramsim.teach.narr
 instead of a progress line. A version 2 trace (attribute writes ``S``, a clock)
 replays in this process, so that a warning about an attribute write can name
 that write's own line.
+
+``VERIFY``, ``EXPLAIN``, ``WORKERS`` and ``STRICT`` declare ``replay``'s options
+for how it runs (``zramsim.option_spec``).
 """
 
 from __future__ import annotations
@@ -19,8 +22,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from zramsim.device import ZramDevice
+from zramsim.option_spec import FLAG, Option, Range
 from zramsim.progress import Progress
 from zramsim.replay import Replay
+
+VERIFY = Option("--verify", FLAG, help="Check every read against the last write.")
+EXPLAIN = Option("--explain", FLAG,
+                 help="Narrate every step in words first (for small traces; --format table).")
+WORKERS = Option("--workers", Range(int, 1), None,
+                 "1: all in this process; N (at most the cores available): read and compress "
+                 "ahead on N cores (default: all, for a trace file of 512K or more, when a "
+                 "core is idle); results are identical.")
+STRICT = Option("--strict", FLAG, help="Exit 1 at an attribute write (S) that fails.")
 
 
 def replay_until_stopped(device: ZramDevice, reader, progress: Progress, *, workers: int = 1,

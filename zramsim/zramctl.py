@@ -53,6 +53,9 @@ Worked example, default columns, a 64 MiB lz4 device holding 1,800 pages
 
 where the row really ends in 9 blanks after ``4.2M``: a separator, STREAMS' 7,
 and the separator before the empty MOUNTPOINT.
+
+``OPTIONS`` declares zramctl's own options (``-o``, ``--output-all``, ``-b``,
+``-n``, ``--raw``, ``--name``) for the command line (``zramsim.option_spec``).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from zramsim.option_spec import FLAG, Flag, Option
 from zramsim.sizes import human_size
 
 Files = Mapping[str, str]
@@ -132,6 +136,15 @@ def parse_columns(text: str) -> tuple[str, ...]:
 
 OUTPUT_ALL = "\0all"       # --output-all, given to parse() in place of a -o list
 FORMATS = ("zramctl", "zramctl-json")
+# zramctl's options, for --format zramctl / zramctl-json
+OPTIONS = (Option("-o --output output", str, None,
+                  "zramctl columns, e.g. NAME,DATA,TOTAL (see docs/zramctl.md).",
+                  metavar="LIST"),
+           Option("--output-all output", Flag(OUTPUT_ALL), help="All zramctl columns."),
+           Option("-b --bytes in_bytes", FLAG, help="zramctl sizes in bytes."),
+           Option("-n --noheadings", FLAG, help="No zramctl header line."),
+           Option("--raw", FLAG, help="zramctl's raw format: no alignment."),
+           Option("--name", str, None, "Device name in zramctl's NAME column [/dev/zram0]."))
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,26 @@
 ``grid`` lists the runs and their keys, ``run`` replays one on a worker,
 ``execute`` drives a local process pool or a Dask cluster through one executor
 interface, ``store`` is the SQLite database (one row per run, exactly once),
-``engine`` ties them together and resumes, ``report`` summarises the rows.
-docs/sweep.md has the schema and the commands.
+``engine`` ties them together and resumes, ``report`` summarises the rows,
+``options`` declares the command's options. docs/sweep.md has the schema and
+the commands.
+
+Each name below is imported from its module when first used: the command line
+reads ``options`` as it starts, and the engine's own imports (SQLite, process
+pools) would slow every command, not only ``sweep``.
 """
 
-from zramsim.sweep.engine import Outcome, Sweep, sweep
-from zramsim.sweep.errors import MissingExtra, SchedulerError, StoreError, SweepError
-from zramsim.sweep.execute import executor_factory
-from zramsim.sweep.grid import Config, Run, expand
-from zramsim.sweep.store import Store
+import importlib
 
-__all__ = ["Outcome", "Sweep", "sweep", "MissingExtra", "SchedulerError", "StoreError",
-           "SweepError",
-           "executor_factory", "Config", "Run", "expand", "Store"]
+_HOME = {"Outcome": "engine", "Sweep": "engine", "sweep": "engine",
+         "MissingExtra": "errors", "SchedulerError": "errors", "StoreError": "errors",
+         "SweepError": "errors", "executor_factory": "execute",
+         "Config": "grid", "Run": "grid", "expand": "grid", "Store": "store"}
+
+__all__ = list(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
