@@ -36,9 +36,9 @@ from workloads.open_trace import INPUT_FORMATS
 from zramsim import ConfigError, DeviceError, VerifyMismatch
 from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
                                     PAGE_SIZE, RAM, ZRAM_DEVICE, device_maker)
+from zramsim.helper_start import usable_workers
 from zramsim.kernel_diff_options import OPTIONS as KERNEL_DIFF
 from zramsim.option_spec import Choices, File, Flag, ListOf, Option, Path, Range, Size
-from zramsim.parallel import usable_workers
 from zramsim.pressure import options as pressure_options
 from zramsim.progress import Progress
 from zramsim.replay_run import EXPLAIN, STRICT, VERIFY, WORKERS
