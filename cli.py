@@ -742,6 +742,8 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     from workloads.output_file import refuse_overlap
     from zramsim.pressure import command as pressure_command
     from zramsim.pressure.results import render as render_pressure
+    if zipf_s is not None and pattern != "zipf":
+        raise click.UsageError(f"--zipf-s is zipf's exponent, not for --pattern {pattern}")
     if plot_path:
         from zramsim.pressure.plot import check_plot
         check_plot(plot_path)                  # before the runs: the extra, the suffix

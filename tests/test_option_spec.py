@@ -121,6 +121,10 @@ def test_a_list_goes_through_the_grid_parser_named_or_a_function():
     assert code == 2 and "'fifo' is not one of lru, clock" in output
     code, output = run(policies, ["--policy", ",,"])
     assert code == 2 and "',,' is an empty list" in output
+    code, output = run(policies, ["--policy", ""])          # once an IndexError traceback
+    assert code == 2 and "'' is an empty list" in output
+    levels = [Option("--level", ListOf("level"), None)]
+    assert run(levels, []) == (0, {"level": None})          # not given: the default
     assert ListOf(parse_size).parse("0,64K,64M") == [0, 65536, 67108864]
     assert ListOf("chain_size").parse("4,8") == [4, 8]
 

@@ -54,3 +54,18 @@ def test_figures_are_made_one_at_a_time_only_when_asked(tmp_path):
     [(path, data, what)] = command.figures(result, "w", plan, html_path=str(tmp_path / "r.html"))
     assert (path, what) == (str(tmp_path / "r.html"), "report")
     assert data.startswith(b"<!DOCTYPE html>") and b"zram-lz4" in data
+
+
+def test_zipf_s_is_refused_for_another_pattern_in_the_users_words():
+    """Once a TypeError traceback from the uniform pattern; now exit 2 and one line."""
+    from click.testing import CliRunner
+    from cli import main
+    result = CliRunner().invoke(main, ["pressure", "--pattern", "uniform", "--zipf-s", "1.2",
+                                       "--pages", "64", "--accesses", "100", "-q"])
+    assert result.exit_code == 2
+    assert "--zipf-s is zipf's exponent, not for --pattern uniform" in result.output
+    from workloads.address_space import load_workload
+    from workloads.errors import BadOption
+    with pytest.raises(BadOption, match="the access pattern 'hotcold' takes no s"):
+        load_workload(pages=16, pattern="hotcold", accesses=10, s=1.2)
+    assert load_workload(pages=16, pattern="zipf", accesses=10, s=1.2).accesses == 16 + 10

@@ -21,6 +21,7 @@ same accesses for every RAM size, algorithm and baseline.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -96,6 +97,9 @@ def pattern_workload(contents: list, pattern: str = "zipf", accesses: int = 100_
     except KeyError:
         raise BadOption(f"unknown access pattern {pattern!r}; "
                          f"choose from {', '.join(ACCESS_PATTERNS)}") from None
+    unknown = sorted(set(params) - set(inspect.signature(make).parameters))
+    if unknown:
+        raise BadOption(f"the access pattern {pattern!r} takes no {', '.join(unknown)}")
     pages = len(contents)
     make(pages, 0, seed=seed, write_fraction=write_fraction, **params)   # validate now
 

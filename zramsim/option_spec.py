@@ -94,10 +94,14 @@ class ListOf(NamedTuple):
     item: str | Callable[[str], object]
     choices: tuple[str, ...] = ()
 
-    def parse(self, text: str) -> list | str:
+    def parse(self, text: str | None) -> list | None:
+        """The items; None for an option not given; ValueError for an empty list
+        (``--policy ''``), as for a bad item."""
+        if text is None:
+            return None
         from zramsim.sweep import grid
         check = self.item if callable(self.item) else getattr(grid, self.item)
-        return text and grid.split_list(text, check(*self.choices) if self.choices else check)
+        return grid.split_list(text, check(*self.choices) if self.choices else check)
 
 
 FLAG = Flag()
