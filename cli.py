@@ -485,12 +485,9 @@ def sweep(traces, db, workers, scheduler, report, plot, html_path, fmt, **grid):
     if not traces:
         raise click.UsageError("give at least one TRACE, or --report")
     shown = not _quiet() and sys.stderr.isatty()
-    try:
-        out = run_sweep(traces, grid, db, executor_factory(workers, scheduler), open_trace,
-                        shown and (lambda job: click.echo(f"\r{job.progress_text():<72}",
-                                                          err=True, nl=False)))
-    except (OSError, RuntimeError) as exc:
-        raise Failure(str(exc)) from None
+    out = run_sweep(traces, grid, db, executor_factory(workers, scheduler), open_trace,
+                    shown and (lambda job: click.echo(f"\r{job.progress_text():<72}", err=True,
+                                                      nl=False)))
     click.echo("", err=True, nl=shown)
     emit(rep.render_rows(out.rows, fmt, out.counts))
     finish(out.message, EXIT_INTERRUPTED if out.interrupted else EXIT_DOMAIN)
