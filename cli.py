@@ -737,7 +737,7 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     """
     from workloads.address_space import load_workload
     from workloads.output_file import refuse_overlap
-    from zramsim.pressure import command as pressure_command
+    from zramsim import pressure_command
     from zramsim.pressure.results import render as render_pressure
     if zipf_s is not None and pattern != "zipf":
         raise click.UsageError(f"--zipf-s is zipf's exponent, not for --pattern {pattern}")
@@ -753,8 +753,8 @@ def pressure(trace, pid, pages, mix, pattern, accesses, zipf_s, write_fraction, 
     plan = pressure_command.plan(workload, **options)
     if plan.on_engine:
         from zramsim.sweep import executor_factory
-        out = pressure_command.run_on_engine(described, plan, executor_factory(workers, scheduler),
-                                             load_workload)
+        from zramsim.sweep.pressure import run_on_engine
+        out = run_on_engine(described, plan, executor_factory(workers, scheduler), load_workload)
     else:
         with progress("run", total=plan.runs, after=f" of {plan.runs}") as shown:
             out = pressure_command.run(workload, plan, tick=lambda: shown(shown.count + 1))

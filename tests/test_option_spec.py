@@ -16,9 +16,10 @@ from click.testing import CliRunner
 
 from cli import SIZE, options, to_click
 from zramsim.option_spec import SIZE as SIZE_KIND
-from zramsim.option_spec import FLAG, Choices, File, Flag, ListOf, Option, Path, Range
+from zramsim.option_spec import FLAG, Choices, File, Flag, ListOf, Option, Path, Range, one_of
 from zramsim.pressure.options import algorithm_list
 from zramsim.size_parse import parse_size
+from zramsim.sweep.options import chain_size, level
 
 ROOT = FilePath(__file__).parents[1]
 
@@ -114,7 +115,7 @@ def test_algorithm_list_keeps_order_and_refuses_an_empty_list():
 
 
 def test_a_list_goes_through_the_grid_parser_named_or_a_function():
-    policies = [Option("--policy", ListOf("one_of", ("lru", "clock")), "lru")]
+    policies = [Option("--policy", ListOf(one_of("lru", "clock")), "lru")]
     assert run(policies, []) == (0, {"policy": ["lru"]})
     assert run(policies, ["--policy", "clock, lru,clock"]) == (0, {"policy": ["clock", "lru"]})
     code, output = run(policies, ["--policy", "fifo"])
@@ -123,15 +124,15 @@ def test_a_list_goes_through_the_grid_parser_named_or_a_function():
     assert code == 2 and "',,' is an empty list" in output
     code, output = run(policies, ["--policy", ""])          # once an IndexError traceback
     assert code == 2 and "'' is an empty list" in output
-    levels = [Option("--level", ListOf("level"), None)]
+    levels = [Option("--level", ListOf(level), None)]
     assert run(levels, []) == (0, {"level": None})          # not given: the default
     assert ListOf(parse_size).parse("0,64K,64M") == [0, 65536, 67108864]
-    assert ListOf("chain_size").parse("4,8") == [4, 8]
+    assert ListOf(chain_size).parse("4,8") == [4, 8]
 
 
 def test_a_list_shows_as_LIST_and_a_file_is_opened(tmp_path):
     @click.command()
-    @options(Option("--tiers", ListOf("one_of", ("none",)), "none", "Behind zram."),
+    @options(Option("--tiers", ListOf(one_of("none")), "none", "Behind zram."),
              Option("--dict dictionary", File("rb")))
     def probe(tiers, dictionary):
         click.echo(f"{tiers} {dictionary.read()!r}")

@@ -1,4 +1,4 @@
-"""What ``zramsim pressure`` runs, decided from its options (zramsim/pressure/command.py).
+"""What ``zramsim pressure`` runs, decided from its options (zramsim/pressure_command.py).
 
 Run counts are worked by hand from the module docstring's rule: RAM sizes x
 (algorithms x tiers + baselines).
@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from zramsim.errors import ConfigError
-from zramsim.pressure import command
+from zramsim import pressure_command as command
 
 WORKLOAD = SimpleNamespace(pages=4096, name="w")
 

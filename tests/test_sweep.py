@@ -17,7 +17,9 @@ from run_cli import ROOT, run_zramsim, zramsim_argv, zramsim_env
 from sweep_support import comparable, db_rows, wait_for, write_trace
 from workloads.open_trace import open_trace
 from zramsim.sweep import Config, Store, Sweep, expand
-from zramsim.sweep.grid import algorithm, file_sha256, split_list
+from zramsim.option_spec import split_list
+from zramsim.sweep.grid import file_sha256
+from zramsim.sweep.options import algorithm
 from zramsim.sweep.run import run_one
 
 MM_IO = ["orig_data_size", "compr_data_size", "mem_used_total", "mem_used_max", "same_pages",

@@ -86,22 +86,33 @@ class File(NamedTuple):
 
 
 class ListOf(NamedTuple):
-    """A comma-separated list (``lz4,zstd``), each item through the sweep grid's
-    parser named ``item`` (given ``choices``: ``one_of`` them) or through the
-    function ``item``; duplicates dropped. The grid is imported only when the
-    option is given."""
+    """A comma-separated list (``lz4,zstd``), each item through the function ``item``
+    (``one_of(...)``, or a parser of the command's own); see ``split_list``."""
 
-    item: str | Callable[[str], object]
-    choices: tuple[str, ...] = ()
+    item: Callable[[str], object]
 
     def parse(self, text: str | None) -> list | None:
         """The items; None for an option not given; ValueError for an empty list
         (``--policy ''``), as for a bad item."""
-        if text is None:
-            return None
-        from zramsim.sweep import grid
-        check = self.item if callable(self.item) else getattr(grid, self.item)
-        return grid.split_list(text, check(*self.choices) if self.choices else check)
+        return None if text is None else split_list(text, self.item)
+
+
+def split_list(text: str, item: Callable[[str], object]) -> list:
+    """``"lz4, zstd,lz4"`` -> ``['lz4', 'zstd']``: comma-separated, each through ``item``,
+    duplicates dropped, order kept; an empty list is a ValueError."""
+    values = list(dict.fromkeys(item(part.strip()) for part in text.split(",") if part.strip()))
+    if not values:
+        raise ValueError(f"{text!r} is an empty list")
+    return values
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """An item parser that accepts only ``choices`` (for lists of names)."""
+    def item(text: str) -> str:
+        if text not in choices:
+            raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
+        return text
+    return item
 
 
 FLAG = Flag()

@@ -12,7 +12,7 @@ lz4,zstd`` is 3 RAM sizes x 2 algorithms.
 from __future__ import annotations
 
 from zramsim.compressors import COMPRESSORS
-from zramsim.option_spec import FLAG, SIZE, Choices, ListOf, Option, Path, Range
+from zramsim.option_spec import FLAG, SIZE, Choices, ListOf, Option, Path, Range, one_of
 from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.policies import POLICIES
 from zramsim.pressure.tiers import TIERS
@@ -50,14 +50,14 @@ MODEL = (
     Option("--algo algorithms", str, "lz4,zstd", "zram algorithms, comma-separated.",
            parse=algorithm_list),
     Option("--level", int, None, "lz4 acceleration or zstd level."),
-    Option("--policy", ListOf("one_of", tuple(POLICIES)), "lru", "Several need --db."),
+    Option("--policy", ListOf(one_of(*POLICIES)), "lru", "Several need --db."),
     Option("--on-full", Choices(ON_FULL), "oom",
            "When zram refuses a page: OOM, or spill to the disk swap."),
     Option("--disksize", SIZE, None, "zram size (default: the workload)."),
     Option("--mem-limit", SIZE, 0),
     Option("--disk-latency-us", Range(float, 0), 100.0),
     Option("--no-baselines", FLAG, help="Skip the disk-only and no-swap runs."),
-    Option("--tiers", ListOf("one_of", TIERS), "none",
+    Option("--tiers", ListOf(one_of(*TIERS)), "none",
            "Behind zram: none, writeback (to flash), recompress."),
     Option("--tier-period", Range(int, 1), 10_000,
            "Accesses between the tier's daily jobs (idle marking, then the work)."),

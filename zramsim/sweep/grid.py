@@ -29,8 +29,6 @@ from itertools import product
 from zramsim.compressors import COMPRESSORS
 from zramsim.sweep.errors import SweepError
 
-PAGE_SIZES = (4096, 16384, 65536)
-CHAIN_SIZES = range(4, 17)
 HASH_BLOCK = 1 << 20
 
 
@@ -63,53 +61,6 @@ class Run:
     def columns(self) -> dict:
         """The row's columns that the run itself determines (the rest come from its result)."""
         return {"trace": self.trace, "trace_sha256": self.trace_sha256, **asdict(self.config)}
-
-
-def algorithm(text: str) -> str:
-    """A registered compressor's name, else ValueError (for list parsers)."""
-    if text not in COMPRESSORS:
-        raise ValueError(f"unknown algorithm {text!r}; choose from {', '.join(COMPRESSORS)}")
-    return text
-
-
-def page_size(text: str) -> int:
-    """4096, 16384 or 65536, else ValueError."""
-    if not text.isdigit() or int(text) not in PAGE_SIZES:
-        raise ValueError(f"page size {text!r} is not one of {', '.join(map(str, PAGE_SIZES))}")
-    return int(text)
-
-
-def chain_size(text: str) -> int:
-    """4 to 16 pages per zspage, else ValueError."""
-    if not text.isdigit() or int(text) not in CHAIN_SIZES:
-        raise ValueError(f"chain size {text!r} is not in 4..16")
-    return int(text)
-
-
-def level(text: str) -> int:
-    """An integer level (its range is the algorithm's business), else ValueError."""
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"level {text!r} is not an integer") from None
-
-
-def one_of(*choices: str) -> Callable[[str], str]:
-    """An item parser that accepts only ``choices`` (for lists of names)."""
-    def item(text: str) -> str:
-        if text not in choices:
-            raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
-        return text
-    return item
-
-
-def split_list(text: str, item: Callable[[str], object]) -> list:
-    """``"lz4, zstd,lz4"`` -> ``['lz4', 'zstd']``: comma-separated, each through ``item``,
-    duplicates dropped, order kept; an empty list is a ValueError."""
-    values = list(dict.fromkeys(item(part.strip()) for part in text.split(",") if part.strip()))
-    if not values:
-        raise ValueError(f"{text!r} is an empty list")
-    return values
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -33,6 +33,7 @@ from functools import partial
 
 from zramsim.compressors import COMPRESSORS
 from zramsim.pressure import PressureConfig, Summary, SweepResult, locate, run_pressure
+from zramsim.pressure_command import Outcome, PressurePlan
 from zramsim.sweep.engine import compute
 from zramsim.sweep.grid import file_sha256
 from zramsim.sweep.run import zramsim_version
@@ -169,3 +170,14 @@ def pressure_sweep(description: dict, rams: Sequence[int], algorithms: Sequence[
     if policies and len(policies) > 1:
         summaries = [replace(s, label=f"{s.label}/{s.policy}") for s in summaries]
     return PressureOutcome(locate(summaries), out.counts, out.interrupted, out.message)
+
+
+def run_on_engine(described: dict, plan: PressurePlan, make_executor,
+                  loader: Callable) -> Outcome:
+    """``zramsim pressure``'s ``plan`` on the sweep engine
+    into ``plan.db`` (table ``pressure_runs``, resumable), Ctrl-C and failed runs
+    included in the ``Outcome``. ``described`` is what ``loader`` turns into the
+    workload on each worker."""
+    out = pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
+                         plan.db, make_executor, loader, policies=plan.policies)
+    return Outcome(out.result, out.interrupted, out.message)

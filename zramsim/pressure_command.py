@@ -5,7 +5,8 @@ sweep of the model compares one policy); a zram-generator configuration
 replaces ``--algo`` and sizes the device afresh at every RAM size (it is the
 MemTotal the configuration sees); tiers stand behind zram. The command line
 parses the options and prints; this module checks how they combine, runs the
-model (locally or on the sweep engine) and makes the plot and HTML report.
+model here (on the sweep engine: ``zramsim.sweep.pressure.run_on_engine``) and
+makes the plot and HTML report.
 
 Example: ``--ram 25%,50% --algo lz4,zstd --tiers none,writeback`` on 4,096
 pages runs 2 RAM sizes x (2 algorithms x 2 tiers + 2 baselines) = 12 runs.
@@ -94,17 +95,6 @@ def run(workload, plan: PressurePlan, tick: Callable[[], None] | None = None) ->
     return Outcome(sweep(workload, plan.rams, algorithms=plan.algorithms, base=plan.base,
                          baselines=plan.baselines, tiers=plan.tiers, per_ram=plan.per_ram,
                          progress=tick and (lambda _: tick())))
-
-
-def run_on_engine(described: dict, plan: PressurePlan, make_executor,
-                  loader: Callable) -> Outcome:
-    """The sweep on the sweep engine into ``plan.db`` (table ``pressure_runs``,
-    resumable), Ctrl-C and failed runs included in the outcome. ``described`` is
-    what ``loader`` turns into the workload on each worker."""
-    from zramsim.sweep.pressure import pressure_sweep
-    out = pressure_sweep(described, plan.rams, plan.algorithms, plan.base, plan.baselines,
-                         plan.db, make_executor, loader, policies=plan.policies)
-    return Outcome(out.result, out.interrupted, out.message)
 
 
 def figures(result, title: str, plan: PressurePlan, plot_path: str | None = None,
