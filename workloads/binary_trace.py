@@ -50,10 +50,11 @@ from workloads.contents import (
     page_size_problem,
     size_problem,
 )
-from workloads.errors import TraceFormatError, open_trace_file
+from workloads.errors import OutputError, TraceFormatError, open_trace_file
 from workloads.events import (COMPACT, DISCARD, READ, WRITE, PageEvent, discard_problem,
                               event_problem, same_filled_word)
-from workloads.output_file import OutputFile
+from workloads.output_file import OutputFile, output_error
+from workloads.zstd_frame import FrameWriter, HelperFailed
 
 HEADER = struct.Struct("<II8sHHIII")
 TRAILER = struct.Struct("<IIQ")
@@ -119,7 +120,10 @@ class BinaryTraceWriter:
     """
 
     def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE, *,
-                 level: int = DEFAULT_LEVEL, dict_bytes: int = DEFAULT_DICT_BYTES) -> None:
+                 level: int = DEFAULT_LEVEL, dict_bytes: int = DEFAULT_DICT_BYTES,
+                 helper: bool | None = None) -> None:
+        """``helper``: where the zstd frame is compressed (``workloads.zstd_frame``:
+        None decides by the trace's length and the cores)."""
         problem = page_size_problem(page_size)
         if problem:
             raise ValueError(problem)
@@ -139,8 +143,7 @@ class BinaryTraceWriter:
             self._file = self._output.open()
             self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
                                          page_size, self.dict_pages, 0))
-            compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
-            self._zstd = compressor.stream_writer(self._file, closefd=False)
+            self._frame = FrameWriter(self._file, level, helper=helper)
         except BaseException:                     # Ctrl-C, say: no temporary file left
             self._output.discard()
             raise
@@ -160,8 +163,20 @@ class BinaryTraceWriter:
         buf += _TABLE[opcode][1].pack(*values, *fields)
         self.records += 1
         if len(buf) >= CHUNK:
-            self._zstd.write(buf)
+            self._frame_call(self._frame.write, buf)
             buf.clear()
+
+    def _frame_call(self, method, *args):
+        """``method(*args)`` of the frame writer, a compressing helper's failure
+        told as any failure to write the output is."""
+        try:
+            return method(*args)
+        except HelperFailed as exc:
+            raise OutputError(self.path, str(exc)) from None
+        except BrokenPipeError:                  # the reader of standard output left
+            raise
+        except OSError as exc:                   # the helper's own write failed
+            raise output_error(self.path, exc) from None
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
@@ -211,10 +226,9 @@ class BinaryTraceWriter:
             return
         try:
             self._record(END, arg=self.records)
-            self._zstd.write(self._buf)
+            self._frame_call(self._frame.write, self._buf)
             self._buf.clear()
-            self._zstd.close()
-            frame_length = self._file.tell() - HEADER.size
+            frame_length = self._frame_call(self._frame.close)
             self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
             self._output.commit()
         except BaseException:
@@ -224,6 +238,7 @@ class BinaryTraceWriter:
 
     def discard(self) -> None:
         """Drop what was written: an existing file at ``path`` stays as it was."""
+        self._frame.abort()
         self._output.discard()
         self._file.close()
 

@@ -1,0 +1,149 @@
+"""The binary trace's zstd frame compressed by a helper process: the same bytes, the same errors.
+
+``workloads.zstd_frame`` hands a long trace's compression to a helper process.
+zstd's streaming output does not depend on how the input is cut into writes,
+so the file must be byte for byte the one compressed in the command's own
+process; a failure to write is told exactly as before, and an interrupted
+command leaves neither a helper nor a partial file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.run_cli import run_zramsim, zramsim_argv, zramsim_env
+from workloads.binary_trace import BinaryTraceReader, BinaryTraceWriter
+from workloads.errors import OutputError
+from workloads.events import READ, WRITE, PageEvent
+from workloads.generators import heap_page, random_page
+from workloads.zstd_frame import BUFFERED, FrameWriter
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="helper processes, /proc")
+
+PAGES = BUFFERED // 4096 + 300            # past the point where a helper starts
+
+
+def events(count: int = PAGES) -> list[PageEvent]:
+    rng = random.Random(4)
+    made = []
+    for slot in range(count):
+        page = random_page(rng) if slot % 7 == 0 else heap_page(rng)
+        made.append(PageEvent(WRITE, slot, page))
+        if slot % 5 == 0:
+            made.append(PageEvent(READ, slot // 2, None))
+    return made
+
+
+def write(path: Path, trace: list[PageEvent], helper: bool | None) -> bytes:
+    with BinaryTraceWriter(path, helper=helper) as writer:
+        for event in trace:
+            writer.write(event)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("count", [PAGES, 3])
+def test_helper_writes_the_same_bytes_as_one_process(tmp_path, count):
+    trace = events(count)
+    here = write(tmp_path / "here.ztrace", trace, helper=False)
+    helped = write(tmp_path / "helped.ztrace", trace, helper=True)
+    chosen = write(tmp_path / "chosen.ztrace", trace, helper=None)
+    assert helped == here and chosen == here
+    with BinaryTraceReader(tmp_path / "helped.ztrace") as reader:
+        assert list(reader) == trace
+
+
+def test_the_default_uses_a_helper_only_for_a_long_trace_on_two_cores(tmp_path, monkeypatch):
+    spawned = []
+    real = FrameWriter._spawn
+
+    def spy(self):
+        spawned.append(True)
+        return real(self)
+    monkeypatch.setattr(FrameWriter, "_spawn", spy)
+    monkeypatch.setattr("workloads.zstd_frame.cores", lambda: 2)
+    write(tmp_path / "short.ztrace", events(50), helper=None)
+    assert spawned == []
+    write(tmp_path / "long.ztrace", events(), helper=None)
+    assert spawned == [True]
+    monkeypatch.setattr("workloads.zstd_frame.cores", lambda: 1)
+    write(tmp_path / "one-core.ztrace", events(), helper=None)
+    assert spawned == [True]
+
+
+def test_a_helper_that_cannot_write_is_an_output_error():
+    with pytest.raises(OutputError, match=r"^cannot write /dev/full: no space left on device$"):
+        write(Path("/dev/full"), events(), helper=True)
+
+
+def test_a_helper_killed_midway_is_an_output_error_and_nothing_is_written(tmp_path):
+    target = tmp_path / "out.ztrace"
+    writer = BinaryTraceWriter(target, helper=True)
+    trace = iter(events() * 3)
+    while writer._frame._process is None:          # until a first chunk went to it
+        writer.write(next(trace))
+    writer._frame._process.kill()
+    with pytest.raises(OutputError, match="compressing helper"):
+        with writer:
+            for event in trace:
+                writer.write(event)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_discarding_stops_the_helper(tmp_path):
+    writer = BinaryTraceWriter(tmp_path / "out.ztrace", helper=True)
+    for event in events(300):
+        writer.write(event)
+    process = writer._frame._process
+    writer.discard()
+    assert process.returncode is not None          # killed and reaped
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_standard_output_and_file_are_the_same_trace(tmp_path):
+    made = run_zramsim("generate", "file.ztrace", "--pages", "1500", "--seed", "3", "-q",
+                       cwd=tmp_path)
+    piped = run_zramsim("generate", "-", "--pages", "1500", "--seed", "3", "-q", cwd=tmp_path)
+    assert made.returncode == 0 and piped.returncode == 0
+    assert piped.stdout == (tmp_path / "file.ztrace").read_bytes()
+
+
+def _helpers(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = []
+    for child in children.read_text().split() if children.exists() else []:
+        try:
+            if "zstd_frame" in Path(f"/proc/{child}/cmdline").read_text():
+                found.append(int(child))
+        except OSError:
+            continue
+    return found
+
+
+def test_ctrl_c_with_a_helper_running_leaves_no_helper_and_no_file(tmp_path):
+    (tmp_path / "keep.ztrace").write_bytes(b"keep me")
+    process = subprocess.Popen(zramsim_argv("generate", "keep.ztrace", "--pages", "2000000"),
+                               cwd=tmp_path, env=zramsim_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 60
+        while not (helpers := _helpers(process.pid)):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130 and b"keep.ztrace not written" in stderr
+    assert (tmp_path / "keep.ztrace").read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.ztrace"]
+    assert not Path(f"/proc/{helpers[0]}").exists()
