@@ -362,23 +362,39 @@ def _code_library(count: int = 16384, seed: int = 0x8664) -> tuple[bytes, ...]:
     return tuple(_OPCODE_TABLE[(next(src) << 8 | next(src)) % n](src) for _ in range(count))
 
 
+@cache
+def _code_blob() -> tuple[bytes, list[int]]:
+    """The instruction library as one string of bytes, and where each instruction
+    starts in it (one more entry: the end), so a run of them is one slice."""
+    library = _code_library()
+    return b"".join(library), list(accumulate(map(len, library), initial=0))
+
+
+_IMM8 = [bytes(((b & 0x1F) * 8 & 0xFF,)) for b in range(256)]     # _imm8 of byte b
+_INT3 = [b"\xcc" * n for n in range(16)]
+
+
 def code_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     """x86-64-like machine code: functions with a prologue, a weighted mix of
     common instructions (mov, call, lea, jcc, test, cmp, push, ...) and an
     epilogue, padded to 16-byte boundaries with int3 bytes."""
     rng = as_rng(rng)
-    src = iter(rng.randbytes(page_size // 8 + 64))
-    longest = 16 << next(src) % 4      # short functions repeat prologues more
-    library = _code_library()
-    last = len(library) - longest - 4
+    raw = rng.randbytes(page_size // 8 + 64)
+    longest = 16 << raw[0] % 4      # short functions repeat prologues more
+    blob, offsets = _code_blob()
+    last = len(offsets) - 1 - longest - 4
+    frame = len(_PROLOGUE) + 1 + len(_EPILOGUE)
     out, total = [], 0
-    while total < page_size:
-        start = (next(src) << 8 | next(src)) * last >> 16
-        body = library[start:start + 4 + next(src) % longest]
-        fn = b"".join((_PROLOGUE, _imm8(src), *body, _EPILOGUE))
-        fn += b"\xcc" * (-len(fn) % 16)
-        out.append(fn)
-        total += len(fn)
+    # function j takes 4 random bytes from 1 + 4j: where its body starts in the
+    # library (2), how many instructions past 4 (1) and its stack offset (1)
+    for at in range(1, len(raw) - 3, 4):
+        start = (raw[at] << 8 | raw[at + 1]) * last >> 16
+        first, end = offsets[start], offsets[start + 4 + raw[at + 2] % longest]
+        size = frame + end - first
+        out += (_PROLOGUE, _IMM8[raw[at + 3]], blob[first:end], _EPILOGUE, _INT3[-size % 16])
+        total += size + -size % 16
+        if total >= page_size:
+            break
     return _fit(b"".join(out), page_size)
 
 
