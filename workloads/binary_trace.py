@@ -30,14 +30,13 @@ u32), then ``d2 04`` (1234 as u16): 7 bytes before compression.
 
 Deduplication window: the n-th literal page (counting from 0) goes to window
 slot ``n % dict_pages`` and stays referable until literal ``n + dict_pages``
-replaces it.  The writer remembers one 16-byte blake2b digest per slot and the
-reader one page per slot, so both sides hold at most ``dict_pages`` entries:
-16 MiB of pages by default (4096 pages of 4 KiB).
+replaces it.  The writer (``workloads.page_window``) and the reader each keep
+one page per slot: at most ``dict_pages`` pages, 16 MiB by default (4096
+pages of 4 KiB).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 
@@ -54,6 +53,7 @@ from workloads.errors import OutputError, TraceFormatError, open_trace_file
 from workloads.events import (COMPACT, DISCARD, READ, WRITE, PageEvent, discard_problem,
                               event_problem, same_filled_word)
 from workloads.output_file import OutputFile, output_error
+from workloads.page_window import PageWindow
 from workloads.zstd_frame import FrameWriter, HelperFailed
 
 HEADER = struct.Struct("<II8sHHIII")
@@ -134,9 +134,7 @@ class BinaryTraceWriter:
             raise ValueError(f"a reference window of {self.dict_pages} pages: it must be a"
                              " power of two (or 0) so readers can check it")
         self.records = 0
-        self._literals = 0
-        self._digests: dict[bytes, int] = {}
-        self._ring: list[bytes | None] = [None] * self.dict_pages
+        self._window = PageWindow(self.dict_pages) if self.dict_pages else None
         self._buf = bytearray()
         self._output = OutputFile(self.path)      # a temporary file until close()
         try:
@@ -203,20 +201,11 @@ class BinaryTraceWriter:
         if word is not None:
             self._record(FILL, word, index=index)
             return
-        window = self.dict_pages
-        if window:
-            digest = hashlib.blake2b(page, digest_size=16).digest()
-            number = self._digests.get(digest)
-            if number is not None:
-                self._record(REF, index=index, arg=number % window)
+        if self._window is not None:
+            slot = self._window.find_or_add(page)
+            if slot is not None:
+                self._record(REF, index=index, arg=slot)
                 return
-            slot = self._literals % window
-            evicted = self._ring[slot]
-            if evicted is not None and self._digests.get(evicted) == self._literals - window:
-                del self._digests[evicted]
-            self._ring[slot] = digest
-            self._digests[digest] = self._literals
-        self._literals += 1
         self._record(PAGE, index=index)
         self._buf += page
 
