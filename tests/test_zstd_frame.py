@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.run_cli import run_zramsim, zramsim_argv, zramsim_env
+from tests.run_cli import zramsim_argv, zramsim_env
 from workloads.binary_trace import BinaryTraceReader, BinaryTraceWriter
 from workloads.errors import OutputError
 from workloads.events import READ, WRITE, PageEvent
@@ -59,7 +59,8 @@ def test_helper_writes_the_same_bytes_as_one_process(tmp_path, count):
         assert list(reader) == trace
 
 
-def test_the_default_uses_a_helper_only_for_a_long_trace_on_two_cores(tmp_path, monkeypatch):
+def test_the_default_uses_a_helper_only_for_a_long_trace_with_a_core_to_spare(tmp_path, monkeypatch):
+    monkeypatch.delenv("ZRAMSIM_COMPRESS_HELPER", raising=False)
     spawned = []
     real = FrameWriter._spawn
 
@@ -68,13 +69,20 @@ def test_the_default_uses_a_helper_only_for_a_long_trace_on_two_cores(tmp_path, 
         return real(self)
     monkeypatch.setattr(FrameWriter, "_spawn", spy)
     monkeypatch.setattr("workloads.zstd_frame.cores", lambda: 2)
+    monkeypatch.setattr("os.getloadavg", lambda: (1.75, 0.0, 0.0))
     write(tmp_path / "short.ztrace", events(50), helper=None)
     assert spawned == []
     write(tmp_path / "long.ztrace", events(), helper=None)
     assert spawned == [True]
+    monkeypatch.setattr("os.getloadavg", lambda: (1.76, 0.0, 0.0))     # no core to spare
+    write(tmp_path / "busy.ztrace", events(), helper=None)
     monkeypatch.setattr("workloads.zstd_frame.cores", lambda: 1)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0))
     write(tmp_path / "one-core.ztrace", events(), helper=None)
     assert spawned == [True]
+    monkeypatch.setenv("ZRAMSIM_COMPRESS_HELPER", "always")
+    write(tmp_path / "forced.ztrace", events(), helper=None)
+    assert spawned == [True, True]
 
 
 def test_a_helper_that_cannot_write_is_an_output_error():
@@ -106,12 +114,16 @@ def test_discarding_stops_the_helper(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_standard_output_and_file_are_the_same_trace(tmp_path):
-    made = run_zramsim("generate", "file.ztrace", "--pages", "1500", "--seed", "3", "-q",
-                       cwd=tmp_path)
-    piped = run_zramsim("generate", "-", "--pages", "1500", "--seed", "3", "-q", cwd=tmp_path)
-    assert made.returncode == 0 and piped.returncode == 0
-    assert piped.stdout == (tmp_path / "file.ztrace").read_bytes()
+def test_cli_standard_output_and_file_with_and_without_a_helper_are_the_same_trace(tmp_path):
+    runs = []
+    for where in ("always", "never"):
+        env = zramsim_env(ZRAMSIM_COMPRESS_HELPER=where)
+        for out in ("file.ztrace", "-"):
+            done = subprocess.run(zramsim_argv("generate", out, "--pages", "1500", "--seed", "3",
+                                               "-q"), cwd=tmp_path, env=env, capture_output=True)
+            assert done.returncode == 0
+            runs.append(done.stdout or (tmp_path / out).read_bytes())
+    assert runs[0] == runs[1] == runs[2] == runs[3]
 
 
 def _helpers(pid: int) -> list[int]:
@@ -129,7 +141,8 @@ def _helpers(pid: int) -> list[int]:
 def test_ctrl_c_with_a_helper_running_leaves_no_helper_and_no_file(tmp_path):
     (tmp_path / "keep.ztrace").write_bytes(b"keep me")
     process = subprocess.Popen(zramsim_argv("generate", "keep.ztrace", "--pages", "2000000"),
-                               cwd=tmp_path, env=zramsim_env(), stdout=subprocess.PIPE,
+                               cwd=tmp_path, env=zramsim_env(ZRAMSIM_COMPRESS_HELPER="always"),
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:

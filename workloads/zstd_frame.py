@@ -10,13 +10,13 @@ byte for byte (the tests compare both ways).
 
 ``FrameWriter`` keeps the first ``BUFFERED`` bytes of records. A trace that
 ends before that is compressed here, in one go, when it is closed. A longer
-one, on a machine with two cores or more, starts a helper: a fresh interpreter
+one, on a machine with a core to spare (``core_to_spare``), starts a helper: a fresh interpreter
 running this file, which reads the records from a pipe, compresses them with
 ``copy_stream`` and writes the frame straight into the output file (its own
 descriptor of the same open file, so the trailer lands after the frame), then
 says how many bytes it wrote. The command meanwhile makes or reads the next
-pages. With one core, or if the helper cannot start, the frame is compressed
-here as before.
+pages. With one core, on a busy machine, or if the helper cannot start, the
+frame is compressed here as before.
 
 Worked example: 145,008 generated pages are ~600 MB of records; compressed
 here that is ~1.5 s of the command's ~6 s; with the helper the command spends
@@ -42,6 +42,23 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def core_to_spare() -> bool:
+    """Two cores or more, and the 1-minute load average (this command counts in
+    it) at least a quarter of a core below their number: a helper on a busy
+    machine only adds its pipe copies (~15% more CPU time) to the work.
+    ``ZRAMSIM_COMPRESS_HELPER=always`` or ``never`` in the environment decides
+    instead (tests, or a machine whose load average misleads)."""
+    forced = os.environ.get("ZRAMSIM_COMPRESS_HELPER")
+    if forced in ("always", "never"):
+        return forced == "always"
+    count = cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return count >= 2 and load <= count - 0.25
 
 
 class HelperFailed(Exception):
@@ -81,7 +98,7 @@ class FrameWriter:
 
     def _decide(self) -> None:
         """Start the helper if it is wanted and can start, else compress here."""
-        if self._helper is not False and (self._helper or cores() >= 2):
+        if self._helper is not False and (self._helper or core_to_spare()):
             # imported here: the helper runs this file alone, without our packages
             from workloads.output_file import ctrl_c_held
             with ctrl_c_held():                 # a Ctrl-C now finds the helper to stop
