@@ -35,10 +35,13 @@ against ~150 us when every word was drawn separately).
 from __future__ import annotations
 
 import random
+import re
 import struct
+from bisect import bisect_left
 from collections.abc import Callable
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import call, getitem, itemgetter, mod
 
 PAGE_SIZE = 4096
 
@@ -116,6 +119,33 @@ def _syllable_word(src) -> str:
     vows = "aeiou"
     n = 2 + next(src) % 3
     return "".join(cons[next(src) % 16] + vows[next(src) % 5] for _ in range(n))
+
+
+_CONSONANTS, _VOWELS = "bcdfghklmnprstvz", "aeiou"
+# byte b -> the letter of ``consonants[b % 16]`` / ``vowels[b % 5]``, for bytes.translate
+_AS_CONSONANT = bytes(ord(_CONSONANTS[b % 16]) for b in range(256))
+_AS_VOWEL = bytes(ord(_VOWELS[b % 5]) for b in range(256))
+
+
+def _made_up_words(raw: bytes, pos: int, count: int) -> tuple[list[str], int]:
+    """``count`` made-up words (names, rare terms) spelt by the random bytes from
+    ``pos``, and the position after them. A word takes one byte for its length
+    (2 + b % 3 syllables), then two per syllable: a consonant and a vowel."""
+    region = raw[pos:pos + 9 * count]           # a word takes at most 9 bytes
+    consonants = region.translate(_AS_CONSONANT)
+    vowels = region.translate(_AS_VOWEL)
+    # letters as they fall at even or at odd positions of the region
+    even_first = bytearray(consonants)
+    even_first[1::2] = vowels[1::2]
+    odd_first = bytearray(vowels)
+    odd_first[1::2] = consonants[1::2]
+    words, at = [], 0
+    for _ in range(count):
+        length = 2 * (2 + region[at] % 3)
+        letters = odd_first if at % 2 == 0 else even_first    # the first letter is at + 1
+        words.append(letters[at + 1:at + 1 + length].decode("ascii"))
+        at += 1 + length
+    return words, pos + at
 
 
 def _phrases(rng: random.Random, count: int) -> list[str]:
@@ -210,40 +240,95 @@ _SOURCE_LINES = (
 )
 
 
-def _identifiers(src, count: int, words: list[str]) -> list[str]:
-    """A page's identifier pool: snake_case pairs of words, reused many times."""
-    return [words[next(src) % len(words)] + "_" + words[next(src) % len(words)]
-            for _ in range(count)]
+_FIELDS = "ifabvCDnwxyzW"            # a line's fields, in the order its row holds them
+
+
+def _percent_form(template: str) -> tuple[str, itemgetter]:
+    """``template`` as a %-format and the getter of its fields from a line's row:
+    ``"{i}{v} = {f}({a})"`` -> ``"%s%s = %s(%s)"``, ``itemgetter(0, 4, 1, 2)``.
+    A template with no field prints its one field with zero width."""
+    used = [_FIELDS.index(name) for name in re.findall(r"(?<!\{)\{(\w)\}", template)]
+    text = re.sub(r"(?<!\{)\{\w\}", "%s", template).replace("{{", "{").replace("}}", "}")
+    return (text, itemgetter(*used)) if used else ("%.0s", itemgetter(0))
+
+
+_FORMS = [_percent_form(line) for line in _SOURCE_LINES]
+_TEXT_OF = [_FORMS[b % len(_FORMS)][0] for b in range(256)]        # template byte -> text
+_GETTER_OF = [_FORMS[b % len(_FORMS)][1] for b in range(256)]      # template byte -> getter
+# Random bytes a line takes: its classes C and D and its number n, then, unless
+# it opens a block (ends with ":"), one byte that may close one (b < 90).
+_OPENS = [line.endswith(":") for line in _SOURCE_LINES]
+_LINE_BYTES = bytes(3 if _OPENS[b % len(_OPENS)] else 4 for b in range(256))
+_NUMBER = [str(b % 64) for b in range(256)]
+_NAME_WORD = [_VOCAB[b % len(_VOCAB)] for b in range(256)]
+_COMMENT_WORD = [_VOCAB[b % 90] for b in range(256)]
+
+
+def _depth_states() -> dict:
+    """The block depth as a walk over states: ``state[move]`` is the next state
+    (move 2 opens a block: one deeper, at most 4; 1 closes one: one shallower,
+    at least 1; 0 stays) and ``state["i"]`` the indentation it writes, so
+    ``accumulate(moves, getitem)`` walks a page's lines in C."""
+    states = {depth: {"i": "    " * depth} for depth in range(1, 5)}
+    for depth, state in states.items():
+        state.update({0: state, 1: states[max(depth - 1, 1)], 2: states[min(depth + 1, 4)]})
+    return states[1]
+
+
+_FIRST_DEPTH = _depth_states()
+_OPEN_MOVE = bytes(2 if _OPENS[b % len(_OPENS)] else 0 for b in range(256))
+_CLOSE_MOVE = bytes(1 if b < 90 else 0 for b in range(256))
+_BATCH = 48                                   # lines made at a time until the page is full
 
 
 def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     """Python-like source: def/class/if/for lines, comments, a small identifier pool."""
     rng = as_rng(rng)
-    src = iter(rng.randbytes(page_size))
-    names = _identifiers(src, 6 << next(src) % 3, _VOCAB)   # 6, 12 or 24 names
-    classes = [_syllable_word(src).capitalize() + "Error" for _ in range(3)]
-    count = page_size // 20                 # more lines than a page can hold
-    templates = [_SOURCE_LINES[b % len(_SOURCE_LINES)] for b in rng.randbytes(count)]
-    n_names = len(names)
-    ids = [names[b % n_names] for b in rng.randbytes(4 * count)]
-    words = [_VOCAB[b % 90] for b in rng.randbytes(4 * count)]
-    lines, total, depth = [], 0, 1
-    for k, template in enumerate(templates):
-        f, a, b, v = ids[4 * k:4 * k + 4]
-        w, x, y, z = words[4 * k:4 * k + 4]
-        line = template.format(
-            i="    " * depth, f=f, a=a, b=b, v=v, C=classes[next(src) % 3],
-            D=classes[next(src) % 3], n=next(src) % 64, w=w, x=x, y=y, z=z,
-            W=w.capitalize())
-        if line.endswith(":"):
-            depth = min(depth + 1, 4)
-        elif next(src) < 90:
-            depth = max(depth - 1, 1)
-        lines.append(line)
-        total += len(line) + 1
-        if total >= page_size:
+    raw = rng.randbytes(page_size)
+    count = 6 << raw[0] % 3                     # 6, 12 or 24 snake_case names
+    names = list(map("_".join, zip(map(_NAME_WORD.__getitem__, raw[1:1 + 2 * count:2]),
+                                   map(_NAME_WORD.__getitem__, raw[2:2 + 2 * count:2]))))
+    made_up, pos = _made_up_words(raw, 1 + 2 * count, 3)
+    classes = [word.capitalize() + "Error" for word in made_up]
+    lines = page_size // 20                     # more lines than a page can hold
+    picks = rng.randbytes(lines)
+    id_bytes, word_bytes = rng.randbytes(4 * lines), rng.randbytes(4 * lines)
+    name_of = (names * (256 // len(names) + 1))[:256].__getitem__   # byte -> names[b % len]
+    class_of = (classes * 86)[:256].__getitem__                      # byte -> classes[b % 3]
+    word_of, at = _COMMENT_WORD.__getitem__, raw.__getitem__
+    text: list[str] = []
+    total, depth = 0, _FIRST_DEPTH
+    for first in range(0, lines, _BATCH):
+        end = min(first + _BATCH, lines)
+        chosen = picks[first:end]
+        # line k takes the random bytes from starts[k]: its classes C and D, its
+        # number n and, unless it opens a block, whether it closes one
+        starts = list(accumulate(chosen.translate(_LINE_BYTES), initial=pos))
+        pos = starts.pop()
+        closes = bytes(map(at, map((3).__add__, starts))).translate(_CLOSE_MOVE)
+        moves = (int.from_bytes(chosen.translate(_OPEN_MOVE), "little")
+                 | int.from_bytes(closes, "little")).to_bytes(len(chosen), "little")
+        depths = list(accumulate(moves.replace(b"\x03", b"\x02"), getitem, initial=depth))
+        depth = depths.pop()
+        ids, words = id_bytes[4 * first:4 * end], word_bytes[4 * first:4 * end]
+        w = list(map(word_of, words[0::4]))
+        rows = zip(map(getitem, depths, repeat("i")), map(name_of, ids[0::4]),
+                   map(name_of, ids[1::4]), map(name_of, ids[2::4]), map(name_of, ids[3::4]),
+                   map(class_of, map(at, starts)), map(class_of, map(at, map((1).__add__, starts))),
+                   map(_NUMBER.__getitem__, map(at, map((2).__add__, starts))),
+                   w, map(word_of, words[1::4]), map(word_of, words[2::4]),
+                   map(word_of, words[3::4]), map(str.capitalize, w))
+        made = list(map(mod, map(_TEXT_OF.__getitem__, chosen),
+                        map(call, map(_GETTER_OF.__getitem__, chosen), rows)))
+        # the page ends with the line that brings the length (+ 1 a line) to page_size
+        totals = list(accumulate(map((1).__add__, map(len, made)), initial=total))[1:]
+        stop = bisect_left(totals, page_size)
+        if stop < len(made):
+            text += made[:stop + 1]
             break
-    return _fit("\n".join(lines).encode("ascii"), page_size)
+        text += made
+        total = totals[-1]
+    return _fit("\n".join(text).encode("ascii"), page_size)
 
 
 # --- heap ----------------------------------------------------------------------
