@@ -50,3 +50,4 @@ def test_the_worked_example_of_the_docstring():
     assert draw.thresholds == [2 ** 51, 3 * 2 ** 51]
     assert (draw.table[16383], draw.table[16384], draw.table[49151], draw.table[49152]) == (0, 1, 1, 2)
     assert draw.table[0x9E37] == 1
+
