@@ -99,6 +99,8 @@ def _build_table() -> list[tuple[int, struct.Struct] | None]:
 
 
 _TABLE = _build_table()
+# opcode and slot index of a PAGE record, by the index's width code
+_PAGE_HEADS = [struct.Struct("<B" + _WIDTH_FORMATS[width]) for width in range(4)]
 
 
 def _width(value: int) -> int:
@@ -206,8 +208,15 @@ class BinaryTraceWriter:
             if slot is not None:
                 self._record(REF, index=index, arg=slot)
                 return
-        self._record(PAGE, index=index)
-        self._buf += page
+        # the PAGE record, written out: the commonest record, kept cheap
+        width = _width(index)
+        buf = self._buf
+        buf += _PAGE_HEADS[width].pack(PAGE | width << 4, index)
+        buf += page
+        self.records += 1
+        if len(buf) >= CHUNK:
+            self._frame_call(self._frame.write, buf)
+            buf.clear()
 
     def close(self) -> None:
         """Write the end record and put the file in place (a second close does nothing)."""
