@@ -37,7 +37,8 @@ from __future__ import annotations
 import random
 import re
 import struct
-from bisect import bisect_left
+from math import floor
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cache
 from itertools import accumulate, repeat
@@ -143,9 +144,14 @@ def _made_up_words(raw: bytes, pos: int, count: int) -> tuple[list[str], int]:
 
 
 def _phrases(rng: random.Random, count: int) -> list[str]:
-    """A page's topic: ``count`` phrases of 2-5 words that its sentences reuse."""
-    return [" ".join(rng.choices(_VOCAB, cum_weights=_TEXT_CUM, k=2 + rng.randrange(4)))
-            for _ in range(count)]
+    """A page's topic: ``count`` phrases of 2-5 words that its sentences reuse.
+
+    Each is ``rng.choices(_VOCAB, cum_weights=_TEXT_CUM, k=2 + rng.randrange(4))``
+    written out: the same draws, without the call's checks (a few words each)."""
+    random, randrange, vocab, cum = rng.random, rng.randrange, _VOCAB, _TEXT_CUM
+    total, last = cum[-1] + 0.0, len(cum) - 1
+    return [" ".join([vocab[bisect_right(cum, random() * total, 0, last)]
+                      for _ in range(2 + randrange(4))]) for _ in range(count)]
 
 
 # A line is at most 72 characters and ends at a space (dropped) or at the end.
@@ -437,9 +443,12 @@ def heap_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     r = rng.randrange(256)
     if r < 64:                                  # the arena's top: unused, still zero
         used -= page_size * (1 + r % 32) // 64
+    # rng.choices(library, k=...) written out: the same draws without the call's checks
+    library, random = _heap_library(), rng.random
+    size = len(library) + 0.0
     out = b""
     while len(out) < used:
-        out += b"".join(rng.choices(_heap_library(), k=1 + used // 96))
+        out += b"".join([library[floor(random() * size)] for _ in range(1 + used // 96)])
     return _fit(out[:used], page_size)
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
 import sys
 
 CHUNK = 1 << 20
@@ -116,6 +115,7 @@ class FrameWriter:
         self._zstd = compressor.stream_writer(self._file, closefd=False)
 
     def _spawn(self):
+        import subprocess                           # only a long trace needs it
         try:
             self._file.flush()                       # the header before the frame
             fd = os.dup(self._file.fileno())
