@@ -4,13 +4,11 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from allocator import Geometry
 from workloads.default import DEFAULT_MIX, DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, default_workload
 from workloads.events import OPS, PageEvent
-from workloads.generators import COMMON_FILLS, KINDS, _wrap, _wrap_paragraphs, as_rng
+from workloads.generators import COMMON_FILLS, KINDS, as_rng
 from workloads.mixes import (
     MixSampler, Profile, generate_trace, lz4_size, mix_for_ratio, mix_page, profile,
 )
@@ -311,14 +309,3 @@ def test_default_workload_moves_every_device_counter():
             mm.pages_compacted) == (566, 137, 148, 176, 72)
     assert 2.5 <= mm.orig_data_size / mm.compr_data_size <= 4
     device.check()
-
-
-# The text page's wrapping: one regex, or the loop it stands for, always the loop's lines.
-
-_words = st.text(alphabet="ab,.", min_size=0, max_size=90)
-_paragraph = st.lists(_words, max_size=40).map(" ".join) | st.sampled_from(["", " ", "a ", " a"])
-
-
-@given(st.lists(_paragraph, min_size=1, max_size=6))
-def test_wrapping_by_regex_gives_the_lines_of_the_loop(paragraphs):
-    assert _wrap_paragraphs(paragraphs) == "\n\n".join("\n".join(_wrap(p)) for p in paragraphs)

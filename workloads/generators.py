@@ -154,10 +154,6 @@ def _phrases(rng: random.Random, count: int) -> list[str]:
                       for _ in range(2 + randrange(4))]) for _ in range(count)]
 
 
-# A line is at most 72 characters and ends at a space (dropped) or at the end.
-_LINE = re.compile(r"(.{1,72})(?: |\Z)", re.DOTALL)
-
-
 def _wrap(text: str, width: int = 72) -> list[str]:
     """Break ``text`` at spaces into lines of at most ``width`` characters."""
     lines, pos, n = [], 0, len(text)
@@ -169,49 +165,6 @@ def _wrap(text: str, width: int = 72) -> list[str]:
         pos = cut + 1
     lines.append(text[pos:])
     return lines
-
-
-def _wrap_paragraphs(paragraphs: list[str]) -> str:
-    """The paragraphs wrapped at 72 columns, a blank line between two.
-
-    ``_LINE`` finds the lines ``_wrap`` makes, in C; where it would not (a
-    word over 72 characters, or a space where a line starts) it skips
-    characters, the text comes out shorter, and ``_wrap`` does the work."""
-    text = "\n\n".join(map("\n".join, map(_LINE.findall, paragraphs)))
-    if len(text) != sum(map(len, paragraphs)) + 2 * len(paragraphs) - 2:
-        text = "\n\n".join("\n".join(_wrap(p)) for p in paragraphs)
-    return text
-
-
-# Per sentence three random bytes: its length in pieces (2 + b % 6), its separator
-# (", " when b < 40) and the paragraph's length limit (2 + b % 6).
-_TWO_TO_SEVEN = bytes(2 + b % 6 for b in range(256))
-_SEPARATOR = [", " if b < 40 else " " for b in range(256)]
-_SENTENCES = 24                          # sentences made at a time until the page is full
-
-
-def _sentences(raw: bytes, pos: int, pieces: list[str], page_size: int) -> list[str]:
-    """The page's sentences, capitalized, without their full stops. Sentence s
-    takes raw[pos + 3s] (its length) and raw[pos + 3s + 1] (its separator);
-    the page ends with the sentence that brings the running total (its length
-    + 2 a sentence) to page_size, or when the pieces run out."""
-    ends = list(accumulate(raw[pos:pos + 3 * (len(pieces) // 2 + 1):3].translate(_TWO_TO_SEVEN)))
-    ends = ends[:bisect_left(ends, len(pieces)) + 1]           # sentences starting in pieces
-    starts = [0] + ends[:-1]
-    separators = list(map(_SEPARATOR.__getitem__, raw[pos + 1:pos + 3 * len(ends):3]))
-    made: list[str] = []
-    total = 0
-    for first in range(0, len(ends), _SENTENCES):
-        last = first + _SENTENCES
-        texts = list(map(str.join, separators[first:last],
-                         map(pieces.__getitem__, map(slice, starts[first:last], ends[first:last]))))
-        totals = list(accumulate(map((2).__add__, map(len, texts)), initial=total))[1:]
-        stop = bisect_left(totals, page_size)
-        if stop < len(texts):
-            return made + list(map(str.capitalize, texts[:stop + 1]))   # lower case pieces
-        made += map(str.capitalize, texts)
-        total = totals[-1]
-    return made
 
 
 def text_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
@@ -226,17 +179,22 @@ def text_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     made_up, pos = _made_up_words(raw, 1, 12)
     pool = _phrases(rng, topic) + made_up + _VOCAB
     pieces = _text_pool_draw(topic).draw(rng, pool, page_size // 10)
-    sentences = _sentences(raw, pos, pieces, page_size)
-    # a paragraph ends after sentence s when it holds more than 2 + raw[pos + 3s + 2] % 6
-    paragraphs = []
-    first = run = 0
-    for s, limit in enumerate(raw[pos + 2:pos + 3 * len(sentences):3].translate(_TWO_TO_SEVEN)):
-        run += 1
-        if run > limit:
-            paragraphs.append(". ".join(sentences[first:s + 1]) + ".")
-            first, run = s + 1, 0
-    paragraphs.append(". ".join(sentences[first:]) + "." if sentences[first:] else "")
-    return _fit(_wrap_paragraphs(paragraphs).encode("ascii"), page_size)
+    src = iter(raw[pos:])
+    lines: list[str] = []
+    paragraph: list[str] = []
+    start = total = 0
+    while total < page_size and start < len(pieces):
+        end = start + 2 + next(src) % 6
+        text = (", " if next(src) < 40 else " ").join(pieces[start:end])
+        paragraph.append(text[0].upper() + text[1:] + ".")
+        total += len(text) + 2
+        start = end
+        if len(paragraph) > 2 + next(src) % 6:
+            lines.extend(_wrap(" ".join(paragraph)))
+            lines.append("")
+            paragraph = []
+    lines.extend(_wrap(" ".join(paragraph)))
+    return _fit("\n".join(lines).encode("ascii"), page_size)
 
 
 @cache
