@@ -29,7 +29,12 @@ at a time, instead of calling ``rng.random()`` for every word, and ``heap`` and
 ``code`` pages are runs taken from a library of chunks or instructions built once
 from a fixed seed. Example: a ``heap`` page is 512 words, ~35 chunks of ~120
 bytes; one ``rng.choices(library, k=43)`` call picks them all (6 us a page,
-against ~150 us when every word was drawn separately).
+against ~150 us when every word was drawn separately). The bytes of every page
+are pinned to the seed (tests/test_generator_digests.py), so a faster page must
+make the same random calls: a text page's 409 weighted picks go through
+``workloads.draws`` (the same picks as ``choices`` from one ``getrandbits``
+call), source lines are formatted a batch at a time by C-level maps, and code
+pages slice one string of the whole instruction library.
 """
 
 from __future__ import annotations
