@@ -116,6 +116,8 @@ class FrameWriter:
 
     def _spawn(self):
         import subprocess                           # only a long trace needs it
+        if not sys.executable:                      # an embedded interpreter: no helper
+            return None
         try:
             self._file.flush()                       # the header before the frame
             fd = os.dup(self._file.fileno())
