@@ -1,4 +1,4 @@
-"""WeightedDraw: rng.choices(population, cum_weights=cum, k=k) in bulk, the same picks and stream."""
+"""WeightedDraw: rng.choices(population, cum_weights=cum, k=k) in bulk: same picks, same stream."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def test_draws_in_cut_buckets_are_worked_out_exactly():
 def test_the_worked_example_of_the_docstring():
     draw = WeightedDraw([1, 3, 4])
     assert draw.thresholds == [2 ** 51, 3 * 2 ** 51]
-    assert (draw.table[16383], draw.table[16384], draw.table[49151], draw.table[49152]) == (0, 1, 1, 2)
+    edges = (draw.table[16383], draw.table[16384], draw.table[49151], draw.table[49152])
+    assert edges == (0, 1, 1, 2)
     assert draw.table[0x9E37] == 1
 

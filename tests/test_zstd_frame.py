@@ -59,7 +59,7 @@ def test_helper_writes_the_same_bytes_as_one_process(tmp_path, count):
         assert list(reader) == trace
 
 
-def test_the_default_uses_a_helper_only_for_a_long_trace_with_a_core_to_spare(tmp_path, monkeypatch):
+def test_a_helper_only_for_a_long_trace_with_a_core_to_spare(tmp_path, monkeypatch):
     monkeypatch.delenv("ZRAMSIM_COMPRESS_HELPER", raising=False)
     spawned = []
     real = FrameWriter._spawn

@@ -42,11 +42,11 @@ from __future__ import annotations
 import random
 import re
 import struct
-from math import floor
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cache
 from itertools import accumulate, repeat
+from math import floor
 from operator import call, getitem, itemgetter, mod
 
 from workloads.draws import WeightedDraw
