@@ -10,13 +10,13 @@ byte for byte (the tests compare both ways).
 
 ``FrameWriter`` keeps the first ``BUFFERED`` bytes of records. A trace that
 ends before that is compressed here, in one go, when it is closed. A longer
-one, on a machine with a core to spare (``core_to_spare``), starts a helper: a fresh interpreter
-running this file, which reads the records from a pipe, compresses them with
-``copy_stream`` and writes the frame straight into the output file (its own
-descriptor of the same open file, so the trailer lands after the frame), then
-says how many bytes it wrote. The command meanwhile makes or reads the next
-pages. With one core, on a busy machine, or if the helper cannot start, the
-frame is compressed here as before.
+one, on a machine with a core to spare (``core_to_spare``), starts a helper:
+a fresh interpreter running this file, which reads the records from a pipe,
+compresses them with ``copy_stream`` and writes the frame straight into the
+output file (its own descriptor of the same open file, so the trailer lands
+after the frame), then says how many bytes it wrote. The command meanwhile
+makes or reads the next pages. With one core, on a busy machine, or if the
+helper cannot start, the frame is compressed here as before.
 
 Worked example: 145,008 generated pages are ~600 MB of records; compressed
 here that is ~1.5 s of the command's ~6 s; with the helper the command spends
