@@ -20,7 +20,7 @@ helper cannot start, the frame is compressed here as before.
 
 Worked example: 145,008 generated pages are ~600 MB of records; compressed
 here that is ~1.5 s of the command's ~6 s; with the helper the command spends
-~0.1 s writing them into the pipe and the helper's core does the rest. A
+~0.2 s writing them into the pipe and the helper's core does the rest. A
 100-page trace (0.4 MB) never starts a helper (its start costs ~30 ms).
 """
 
