@@ -28,6 +28,11 @@ PAGES = {
     ("source", 4096): "77e49be4a1f7fba2", ("source", 16384): "82835dd6185e7f07",
     ("text", 4096): "5441f0b5abb3ba08", ("text", 16384): "f65bea5b628a1f83",
     ("zero", 4096): "6cdd259c8ecbe61f", ("zero", 16384): "ff6335069b6e140e",
+    # a page size the command line does not offer, where a batch reads past the page
+    ("code", 1000): "38fa8263481a79eb", ("heap", 1000): "dea941dad582467a",
+    ("random", 1000): "ea34cdcb73a8951c", ("same", 1000): "738687ceeb9288bd",
+    ("source", 1000): "e3a9c2e1ef0d2d45", ("text", 1000): "5592ae715322a905",
+    ("zero", 1000): "e7e2dcff542de953",
 }
 
 

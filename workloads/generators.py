@@ -291,7 +291,7 @@ def _depth_states() -> dict:
 _FIRST_DEPTH = _depth_states()
 _OPEN_MOVE = bytes(2 if _OPENS[b % len(_OPENS)] else 0 for b in range(256))
 _CLOSE_MOVE = bytes(1 if b < 90 else 0 for b in range(256))
-_BATCH = 48                                   # lines made at a time until the page is full
+_BATCH = 12                                   # lines made at a time past the first ones
 
 
 def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
@@ -308,11 +308,16 @@ def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     id_bytes, word_bytes = rng.randbytes(4 * lines), rng.randbytes(4 * lines)
     name_of = (names * (256 // len(names) + 1))[:256].__getitem__   # byte -> names[b % len]
     class_of = (classes * 86)[:256].__getitem__                      # byte -> classes[b % 3]
-    word_of, at = _COMMENT_WORD.__getitem__, raw.__getitem__
+    word_of = _COMMENT_WORD.__getitem__
+    # a batch reads a few bytes for lines past the page's last (discarded); on a
+    # tiny page they would lie past the end of raw: read zeros there
+    at = (raw + bytes(4 * lines + 4)).__getitem__
     text: list[str] = []
     total, depth = 0, _FIRST_DEPTH
-    for first in range(0, lines, _BATCH):
-        end = min(first + _BATCH, lines)
+    first = 0
+    while first < lines:
+        # most pages need 93-131 lines of 4 KiB: ~100 first, then a dozen at a time
+        end = min(first + (max(page_size // 40, _BATCH) if first == 0 else _BATCH), lines)
         chosen = picks[first:end]
         # line k takes the random bytes from starts[k]: its classes C and D, its
         # number n and, unless it opens a block, whether it closes one
@@ -341,6 +346,7 @@ def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
             break
         text += made
         total = totals[-1]
+        first = end
     return _fit("\n".join(text).encode("ascii"), page_size)
 
 
