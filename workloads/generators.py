@@ -42,6 +42,7 @@ from __future__ import annotations
 import random
 import re
 import struct
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cache
@@ -470,11 +471,11 @@ def _code_library(count: int = 16384, seed: int = 0x8664) -> tuple[bytes, ...]:
 
 
 @cache
-def _code_blob() -> tuple[bytes, list[int]]:
+def _code_blob() -> tuple[bytes, array]:
     """The instruction library as one string of bytes, and where each instruction
     starts in it (one more entry: the end), so a run of them is one slice."""
     library = _code_library()
-    return b"".join(library), list(accumulate(map(len, library), initial=0))
+    return b"".join(library), array("I", accumulate(map(len, library), initial=0))
 
 
 _IMM8 = [bytes(((b & 0x1F) * 8 & 0xFF,)) for b in range(256)]     # _imm8 of byte b
