@@ -181,7 +181,7 @@ def capture_path(path: str | os.PathLike, *, page_size: int = 4096,
             with open(name, "rb", buffering=0) as f:
                 if files is not None:
                     files.append(name)
-                # a read a chunk (not a page), cut into pages; a short read keeps its tail
+                # read 1 MiB at a time and cut it into pages; a short read keeps its tail
                 rest = b""
                 while chunk := f.read(_READ_CHUNK):
                     data = rest + chunk if rest else chunk
