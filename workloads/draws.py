@@ -32,6 +32,7 @@ import sys
 from array import array
 from bisect import bisect_right
 from itertools import groupby
+from operator import itemgetter
 
 _BITS = 53                      # random() is N / 2**53
 _BUCKET_BITS = 16               # buckets by the top 16 bits of N
@@ -97,7 +98,9 @@ class WeightedDraw:
     def indices(self, rng: random.Random, k: int) -> list[int]:
         """The k picked positions (what ``choices`` would pick from ``range(n)``)."""
         raw, top = _top_halves(rng, k)
-        picks = list(map(self.table.__getitem__, top))
+        # one itemgetter call looks all k up (half the time of a map of __getitem__)
+        picks = list(itemgetter(*top)(self.table)) if k > 1 else \
+            list(map(self.table.__getitem__, top))
         cut = _CUT if type(self.table) is bytes else -1
         if cut in picks:
             thresholds = self.thresholds
@@ -108,4 +111,6 @@ class WeightedDraw:
 
     def draw(self, rng: random.Random, population, k: int) -> list:
         """The k picked items."""
-        return list(map(population.__getitem__, self.indices(rng, k)))
+        picks = self.indices(rng, k)
+        return list(itemgetter(*picks)(population)) if k > 1 else \
+            list(map(population.__getitem__, picks))
