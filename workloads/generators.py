@@ -295,6 +295,12 @@ _CLOSE_MOVE = bytes(1 if b < 90 else 0 for b in range(256))
 _BATCH = 12                                   # lines made at a time past the first ones
 
 
+def _look_up(table, keys) -> tuple:
+    """``tuple(table[k] for k in keys)``, in one C call (``itemgetter``) for two
+    keys or more: half the time of a ``map`` of ``table.__getitem__``."""
+    return itemgetter(*keys)(table) if len(keys) > 1 else tuple(map(table.__getitem__, keys))
+
+
 def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     """Python-like source: def/class/if/for lines, comments, a small identifier pool."""
     rng = as_rng(rng)
@@ -307,12 +313,13 @@ def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     lines = page_size // 20                     # more lines than a page can hold
     picks = rng.randbytes(lines)
     id_bytes, word_bytes = rng.randbytes(4 * lines), rng.randbytes(4 * lines)
-    name_of = (names * (256 // len(names) + 1))[:256].__getitem__   # byte -> names[b % len]
-    class_of = (classes * 86)[:256].__getitem__                      # byte -> classes[b % 3]
-    word_of = _COMMENT_WORD.__getitem__
+    name_of = (names * (256 // len(names) + 1))[:256]       # byte b -> names[b % len]
+    class_of = (classes * 86)[:256]                          # byte b -> classes[b % 3]
     # a batch reads a few bytes for lines past the page's last (discarded); on a
-    # tiny page they would lie past the end of raw: read zeros there
-    at = (raw + bytes(4 * lines + 4)).__getitem__
+    # tiny page they would lie past the end of raw: read zeros there.
+    # from_line[j][s] is the random byte j places after s
+    padded = raw + bytes(4 * lines + 4)
+    from_line = (padded, padded[1:], padded[2:], padded[3:])
     text: list[str] = []
     total, depth = 0, _FIRST_DEPTH
     first = 0
@@ -324,21 +331,23 @@ def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
         # number n and, unless it opens a block, whether it closes one
         starts = list(accumulate(chosen.translate(_LINE_BYTES), initial=pos))
         pos = starts.pop()
-        closes = bytes(map(at, map((3).__add__, starts))).translate(_CLOSE_MOVE)
+        closes = bytes(_look_up(from_line[3], starts)).translate(_CLOSE_MOVE)
         moves = (int.from_bytes(chosen.translate(_OPEN_MOVE), "little")
                  | int.from_bytes(closes, "little")).to_bytes(len(chosen), "little")
         depths = list(accumulate(moves.replace(b"\x03", b"\x02"), getitem, initial=depth))
         depth = depths.pop()
         ids, words = id_bytes[4 * first:4 * end], word_bytes[4 * first:4 * end]
-        w = list(map(word_of, words[0::4]))
-        rows = zip(map(getitem, depths, repeat("i")), map(name_of, ids[0::4]),
-                   map(name_of, ids[1::4]), map(name_of, ids[2::4]), map(name_of, ids[3::4]),
-                   map(class_of, map(at, starts)), map(class_of, map(at, map((1).__add__, starts))),
-                   map(_NUMBER.__getitem__, map(at, map((2).__add__, starts))),
-                   w, map(word_of, words[1::4]), map(word_of, words[2::4]),
-                   map(word_of, words[3::4]), map(str.capitalize, w))
-        made = list(map(mod, map(_TEXT_OF.__getitem__, chosen),
-                        map(call, map(_GETTER_OF.__getitem__, chosen), rows)))
+        w = _look_up(_COMMENT_WORD, words[0::4])
+        rows = zip(map(getitem, depths, repeat("i")), _look_up(name_of, ids[0::4]),
+                   _look_up(name_of, ids[1::4]), _look_up(name_of, ids[2::4]),
+                   _look_up(name_of, ids[3::4]),
+                   _look_up(class_of, _look_up(from_line[0], starts)),
+                   _look_up(class_of, _look_up(from_line[1], starts)),
+                   _look_up(_NUMBER, _look_up(from_line[2], starts)),
+                   w, _look_up(_COMMENT_WORD, words[1::4]), _look_up(_COMMENT_WORD, words[2::4]),
+                   _look_up(_COMMENT_WORD, words[3::4]), map(str.capitalize, w))
+        made = list(map(mod, _look_up(_TEXT_OF, chosen),
+                        map(call, _look_up(_GETTER_OF, chosen), rows)))
         # the page ends with the line that brings the length (+ 1 a line) to page_size
         totals = list(accumulate(map((1).__add__, map(len, made)), initial=total))[1:]
         stop = bisect_left(totals, page_size)
