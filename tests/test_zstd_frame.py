@@ -31,10 +31,15 @@ PAGES = BUFFERED // 4096 + 300            # past the point where a helper starts
 
 
 def events(count: int = PAGES) -> list[PageEvent]:
+    """Heap and random pages, every 11th a repeat (a REF record), and reads."""
     rng = random.Random(4)
-    made = []
+    made, pages = [], []
     for slot in range(count):
-        page = random_page(rng) if slot % 7 == 0 else heap_page(rng)
+        if slot % 11 == 10:
+            page = pages[slot - 5]
+        else:
+            page = random_page(rng) if slot % 7 == 0 else heap_page(rng)
+        pages.append(page)
         made.append(PageEvent(WRITE, slot, page))
         if slot % 5 == 0:
             made.append(PageEvent(READ, slot // 2, None))
