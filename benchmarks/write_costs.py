@@ -12,9 +12,10 @@ costs does not move much. In one process, in CPU seconds
   ``generate`` (the default workload), ``capture --path`` and ``convert``
   (a text trace of ``file:`` pages) of real pages.
 
-Worked example with the figures of docs/performance.md: generate 38.2 us a
-page with zstd here and 29.0 with the helper: on two idle cores the command
-is held by the 29.0, ~34,000 pages/s before the interpreter's start.
+Worked example with the figures of docs/performance.md: generate 45.5 us a
+page with zstd here and 33.8 with the helper (whose ~10 us a page run on the
+other core): on two idle cores the command is held by the 33.8, ~30,000
+pages/s before the interpreter's start; 50,000 would need 20.
 
     python -m benchmarks.write_costs --pages 20000
 """
