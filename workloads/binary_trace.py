@@ -30,14 +30,13 @@ u32), then ``d2 04`` (1234 as u16): 7 bytes before compression.
 
 Deduplication window: the n-th literal page (counting from 0) goes to window
 slot ``n % dict_pages`` and stays referable until literal ``n + dict_pages``
-replaces it.  The writer remembers one 16-byte blake2b digest per slot and the
-reader one page per slot, so both sides hold at most ``dict_pages`` entries:
-16 MiB of pages by default (4096 pages of 4 KiB).
+replaces it.  The writer (``workloads.page_window``) and the reader each keep
+one page per slot: at most ``dict_pages`` pages, 16 MiB by default (4096
+pages of 4 KiB).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 
@@ -50,10 +49,12 @@ from workloads.contents import (
     page_size_problem,
     size_problem,
 )
-from workloads.errors import TraceFormatError, open_trace_file
+from workloads.errors import OutputError, TraceFormatError, open_trace_file
 from workloads.events import (COMPACT, DISCARD, READ, WRITE, PageEvent, discard_problem,
                               event_problem, same_filled_word)
-from workloads.output_file import OutputFile
+from workloads.output_file import OutputFile, output_error
+from workloads.page_window import PageWindow
+from workloads.zstd_frame import FrameWriter, HelperFailed
 
 HEADER = struct.Struct("<II8sHHIII")
 TRAILER = struct.Struct("<IIQ")
@@ -98,6 +99,8 @@ def _build_table() -> list[tuple[int, struct.Struct] | None]:
 
 
 _TABLE = _build_table()
+# opcode and slot index of a PAGE record, by the index's width code
+_PAGE_HEADS = [struct.Struct("<B" + _WIDTH_FORMATS[width]) for width in range(4)]
 
 
 def _width(value: int) -> int:
@@ -119,7 +122,10 @@ class BinaryTraceWriter:
     """
 
     def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE, *,
-                 level: int = DEFAULT_LEVEL, dict_bytes: int = DEFAULT_DICT_BYTES) -> None:
+                 level: int = DEFAULT_LEVEL, dict_bytes: int = DEFAULT_DICT_BYTES,
+                 helper: bool | None = None) -> None:
+        """``helper``: where the zstd frame is compressed (``workloads.zstd_frame``:
+        None decides by the trace's length and the cores)."""
         problem = page_size_problem(page_size)
         if problem:
             raise ValueError(problem)
@@ -130,17 +136,14 @@ class BinaryTraceWriter:
             raise ValueError(f"a reference window of {self.dict_pages} pages: it must be a"
                              " power of two (or 0) so readers can check it")
         self.records = 0
-        self._literals = 0
-        self._digests: dict[bytes, int] = {}
-        self._ring: list[bytes | None] = [None] * self.dict_pages
+        self._window = PageWindow(self.dict_pages) if self.dict_pages else None
         self._buf = bytearray()
         self._output = OutputFile(self.path)      # a temporary file until close()
         try:
             self._file = self._output.open()
             self._file.write(HEADER.pack(SKIPPABLE_MAGIC, PAYLOAD_LEN, TAG, VERSION, 0,
                                          page_size, self.dict_pages, 0))
-            compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
-            self._zstd = compressor.stream_writer(self._file, closefd=False)
+            self._frame = FrameWriter(self._file, level, helper=helper)
         except BaseException:                     # Ctrl-C, say: no temporary file left
             self._output.discard()
             raise
@@ -160,8 +163,20 @@ class BinaryTraceWriter:
         buf += _TABLE[opcode][1].pack(*values, *fields)
         self.records += 1
         if len(buf) >= CHUNK:
-            self._zstd.write(buf)
+            self._frame_call(self._frame.write, buf)
             buf.clear()
+
+    def _frame_call(self, method, *args):
+        """``method(*args)`` of the frame writer, a compressing helper's failure
+        told as any failure to write the output is."""
+        try:
+            return method(*args)
+        except HelperFailed as exc:
+            raise OutputError(self.path, str(exc)) from None
+        except BrokenPipeError:                  # the reader of standard output left
+            raise
+        except OSError as exc:                   # the helper's own write failed
+            raise output_error(self.path, exc) from None
 
     def write(self, event: PageEvent) -> None:
         """Append one event; ValueError if it is not a valid event for this page size."""
@@ -188,22 +203,20 @@ class BinaryTraceWriter:
         if word is not None:
             self._record(FILL, word, index=index)
             return
-        window = self.dict_pages
-        if window:
-            digest = hashlib.blake2b(page, digest_size=16).digest()
-            number = self._digests.get(digest)
-            if number is not None:
-                self._record(REF, index=index, arg=number % window)
+        if self._window is not None:
+            slot = self._window.find_or_add(page)
+            if slot is not None:
+                self._record(REF, index=index, arg=slot)
                 return
-            slot = self._literals % window
-            evicted = self._ring[slot]
-            if evicted is not None and self._digests.get(evicted) == self._literals - window:
-                del self._digests[evicted]
-            self._ring[slot] = digest
-            self._digests[digest] = self._literals
-        self._literals += 1
-        self._record(PAGE, index=index)
-        self._buf += page
+        # the PAGE record, written out: the commonest record, kept cheap
+        width = _width(index)
+        buf = self._buf
+        buf += _PAGE_HEADS[width].pack(PAGE | width << 4, index)
+        buf += page
+        self.records += 1
+        if len(buf) >= CHUNK:
+            self._frame_call(self._frame.write, buf)
+            buf.clear()
 
     def close(self) -> None:
         """Write the end record and put the file in place (a second close does nothing)."""
@@ -211,10 +224,9 @@ class BinaryTraceWriter:
             return
         try:
             self._record(END, arg=self.records)
-            self._zstd.write(self._buf)
+            self._frame_call(self._frame.write, self._buf)
             self._buf.clear()
-            self._zstd.close()
-            frame_length = self._file.tell() - HEADER.size
+            frame_length = self._frame_call(self._frame.close)
             self._file.write(TRAILER.pack(SKIPPABLE_MAGIC, TRAILER.size - 8, frame_length))
             self._output.commit()
         except BaseException:
@@ -224,6 +236,7 @@ class BinaryTraceWriter:
 
     def discard(self) -> None:
         """Drop what was written: an existing file at ``path`` stays as it was."""
+        self._frame.abort()
         self._output.discard()
         self._file.close()
 

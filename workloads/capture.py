@@ -38,6 +38,7 @@ PRESENT = 1 << 63
 INCLUDE_CHOICES = ("private", "anonymous", "all")
 _UNREADABLE = ("[vvar]", "[vvar_vclock]", "[vsyscall]", "[uprobes]")
 _PAGEMAP_CHUNK = 1 << 16          # entries read per pagemap call (512 KiB)
+_READ_CHUNK = 1 << 20             # bytes read at a time from a captured file
 
 
 class Mapping(NamedTuple):
@@ -174,15 +175,23 @@ def capture_path(path: str | os.PathLike, *, page_size: int = 4096,
     if not os.path.exists(root):
         raise CaptureError(f"{root}: no such file or directory")
     slot = 0
+    new = tuple.__new__                # PageEvent(WRITE, slot, page), without its __new__
     for name in _regular_files(root):
         try:
-            with open(name, "rb") as f:
+            with open(name, "rb", buffering=0) as f:
                 if files is not None:
                     files.append(name)
-                while page := f.read(page_size):
-                    if len(page) < page_size:
-                        page += bytes(page_size - len(page))
-                    yield PageEvent(WRITE, slot, page)
+                # read 1 MiB at a time and cut it into pages; a short read keeps its tail
+                rest = b""
+                while chunk := f.read(_READ_CHUNK):
+                    data = rest + chunk if rest else chunk
+                    whole = len(data) - len(data) % page_size
+                    for start in range(0, whole, page_size):
+                        yield new(PageEvent, (WRITE, slot, data[start:start + page_size]))
+                        slot += 1
+                    rest = data[whole:]
+                if rest:
+                    yield new(PageEvent, (WRITE, slot, rest + bytes(page_size - len(rest))))
                     slot += 1
         except OSError as e:
             raise CaptureError(f"{name}: {e.strerror}") from None

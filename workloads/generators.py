@@ -29,16 +29,28 @@ at a time, instead of calling ``rng.random()`` for every word, and ``heap`` and
 ``code`` pages are runs taken from a library of chunks or instructions built once
 from a fixed seed. Example: a ``heap`` page is 512 words, ~35 chunks of ~120
 bytes; one ``rng.choices(library, k=43)`` call picks them all (6 us a page,
-against ~150 us when every word was drawn separately).
+against ~150 us when every word was drawn separately). The bytes of every page
+are pinned to the seed (tests/test_generator_digests.py), so a faster page must
+make the same random calls: a text page's 409 weighted picks go through
+``workloads.draws`` (the same picks as ``choices`` from one ``getrandbits``
+call), source lines are formatted a batch at a time by C-level maps, and code
+pages slice one string of the whole instruction library.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import struct
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from math import floor
+from operator import call, getitem, itemgetter, mod
+
+from workloads.draws import WeightedDraw
 
 PAGE_SIZE = 4096
 
@@ -110,18 +122,42 @@ _VOCAB = _WORDS + _RARE
 _TEXT_CUM = list(accumulate(1.0 / (k + 4) for k in range(len(_VOCAB))))
 
 
-def _syllable_word(src) -> str:
-    """A made-up word (a name, a number, a rare term) from the random byte source."""
-    cons = "bcdfghklmnprstvz"
-    vows = "aeiou"
-    n = 2 + next(src) % 3
-    return "".join(cons[next(src) % 16] + vows[next(src) % 5] for _ in range(n))
+_CONSONANTS, _VOWELS = "bcdfghklmnprstvz", "aeiou"
+# byte b -> the letter of ``consonants[b % 16]`` / ``vowels[b % 5]``, for bytes.translate
+_AS_CONSONANT = bytes(ord(_CONSONANTS[b % 16]) for b in range(256))
+_AS_VOWEL = bytes(ord(_VOWELS[b % 5]) for b in range(256))
+
+
+def _made_up_words(raw: bytes, pos: int, count: int) -> tuple[list[str], int]:
+    """``count`` made-up words (names, rare terms) spelt by the random bytes from
+    ``pos``, and the position after them. A word takes one byte for its length
+    (2 + b % 3 syllables), then two per syllable: a consonant and a vowel."""
+    region = raw[pos:pos + 9 * count]           # a word takes at most 9 bytes
+    consonants = region.translate(_AS_CONSONANT)
+    vowels = region.translate(_AS_VOWEL)
+    # letters as they fall at even or at odd positions of the region
+    even_first = bytearray(consonants)
+    even_first[1::2] = vowels[1::2]
+    odd_first = bytearray(vowels)
+    odd_first[1::2] = consonants[1::2]
+    words, at = [], 0
+    for _ in range(count):
+        length = 2 * (2 + region[at] % 3)
+        letters = odd_first if at % 2 == 0 else even_first    # the first letter is at + 1
+        words.append(letters[at + 1:at + 1 + length].decode("ascii"))
+        at += 1 + length
+    return words, pos + at
 
 
 def _phrases(rng: random.Random, count: int) -> list[str]:
-    """A page's topic: ``count`` phrases of 2-5 words that its sentences reuse."""
-    return [" ".join(rng.choices(_VOCAB, cum_weights=_TEXT_CUM, k=2 + rng.randrange(4)))
-            for _ in range(count)]
+    """A page's topic: ``count`` phrases of 2-5 words that its sentences reuse.
+
+    Each is ``rng.choices(_VOCAB, cum_weights=_TEXT_CUM, k=2 + rng.randrange(4))``
+    written out: the same draws, without the call's checks (a few words each)."""
+    random, randrange, vocab, cum = rng.random, rng.randrange, _VOCAB, _TEXT_CUM
+    total, last = cum[-1] + 0.0, len(cum) - 1
+    return [" ".join([vocab[bisect_right(cum, random() * total, 0, last)]
+                      for _ in range(2 + randrange(4))]) for _ in range(count)]
 
 
 def _wrap(text: str, width: int = 72) -> list[str]:
@@ -144,10 +180,12 @@ def text_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     repeats phrases ("of the page", "in the system"), and that repetition, not
     the letters, is what lz4 finds."""
     rng = as_rng(rng)
-    src = iter(rng.randbytes(page_size))
-    topic = 8 << next(src) % 3           # 8, 16 or 32 phrases: how repetitive the page is
-    pool = _phrases(rng, topic) + [_syllable_word(src) for _ in range(12)] + _VOCAB
-    pieces = rng.choices(pool, cum_weights=_text_pool_cum(topic), k=page_size // 10)
+    raw = rng.randbytes(page_size)
+    topic = 8 << raw[0] % 3           # 8, 16 or 32 phrases: how repetitive the page is
+    made_up, pos = _made_up_words(raw, 1, 12)
+    pool = _phrases(rng, topic) + made_up + _VOCAB
+    pieces = _text_pool_draw(topic).draw(rng, pool, page_size // 10)
+    src = iter(raw[pos:])
     lines: list[str] = []
     paragraph: list[str] = []
     start = total = 0
@@ -163,6 +201,12 @@ def text_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
             paragraph = []
     lines.extend(_wrap(" ".join(paragraph)))
     return _fit("\n".join(lines).encode("ascii"), page_size)
+
+
+@cache
+def _text_pool_draw(topic: int) -> WeightedDraw:
+    """``rng.choices`` over a text page's pool, in bulk (``workloads.draws``)."""
+    return WeightedDraw(_text_pool_cum(topic))
 
 
 @cache
@@ -210,40 +254,110 @@ _SOURCE_LINES = (
 )
 
 
-def _identifiers(src, count: int, words: list[str]) -> list[str]:
-    """A page's identifier pool: snake_case pairs of words, reused many times."""
-    return [words[next(src) % len(words)] + "_" + words[next(src) % len(words)]
-            for _ in range(count)]
+_FIELDS = "ifabvCDnwxyzW"            # a line's fields, in the order its row holds them
+
+
+def _percent_form(template: str) -> tuple[str, itemgetter]:
+    """``template`` as a %-format and the getter of its fields from a line's row:
+    ``"{i}{v} = {f}({a})"`` -> ``"%s%s = %s(%s)"``, ``itemgetter(0, 4, 1, 2)``.
+    A template with no field prints its one field with zero width."""
+    used = [_FIELDS.index(name) for name in re.findall(r"(?<!\{)\{(\w)\}", template)]
+    text = re.sub(r"(?<!\{)\{\w\}", "%s", template).replace("{{", "{").replace("}}", "}")
+    return (text, itemgetter(*used)) if used else ("%.0s", itemgetter(0))
+
+
+_FORMS = [_percent_form(line) for line in _SOURCE_LINES]
+_TEXT_OF = [_FORMS[b % len(_FORMS)][0] for b in range(256)]        # template byte -> text
+_GETTER_OF = [_FORMS[b % len(_FORMS)][1] for b in range(256)]      # template byte -> getter
+# Random bytes a line takes: its classes C and D and its number n, then, unless
+# it opens a block (ends with ":"), one byte that may close one (b < 90).
+_OPENS = [line.endswith(":") for line in _SOURCE_LINES]
+_LINE_BYTES = bytes(3 if _OPENS[b % len(_OPENS)] else 4 for b in range(256))
+_NUMBER = [str(b % 64) for b in range(256)]
+_NAME_WORD = [_VOCAB[b % len(_VOCAB)] for b in range(256)]
+_COMMENT_WORD = [_VOCAB[b % 90] for b in range(256)]
+
+
+def _depth_states() -> dict:
+    """The block depth as a walk over states: ``state[move]`` is the next state
+    (move 2 opens a block: one deeper, at most 4; 1 closes one: one shallower,
+    at least 1; 0 stays) and ``state["i"]`` the indentation it writes, so
+    ``accumulate(moves, getitem)`` walks a page's lines in C."""
+    states = {depth: {"i": "    " * depth} for depth in range(1, 5)}
+    for depth, state in states.items():
+        state.update({0: state, 1: states[max(depth - 1, 1)], 2: states[min(depth + 1, 4)]})
+    return states[1]
+
+
+_FIRST_DEPTH = _depth_states()
+_OPEN_MOVE = bytes(2 if _OPENS[b % len(_OPENS)] else 0 for b in range(256))
+_CLOSE_MOVE = bytes(1 if b < 90 else 0 for b in range(256))
+_BATCH = 12                                   # lines made at a time past the first ones
+
+
+def _look_up(table, keys) -> tuple:
+    """``tuple(table[k] for k in keys)``, in one C call (``itemgetter``) for two
+    keys or more: half the time of a ``map`` of ``table.__getitem__``."""
+    return itemgetter(*keys)(table) if len(keys) > 1 else tuple(map(table.__getitem__, keys))
 
 
 def source_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     """Python-like source: def/class/if/for lines, comments, a small identifier pool."""
     rng = as_rng(rng)
-    src = iter(rng.randbytes(page_size))
-    names = _identifiers(src, 6 << next(src) % 3, _VOCAB)   # 6, 12 or 24 names
-    classes = [_syllable_word(src).capitalize() + "Error" for _ in range(3)]
-    count = page_size // 20                 # more lines than a page can hold
-    templates = [_SOURCE_LINES[b % len(_SOURCE_LINES)] for b in rng.randbytes(count)]
-    n_names = len(names)
-    ids = [names[b % n_names] for b in rng.randbytes(4 * count)]
-    words = [_VOCAB[b % 90] for b in rng.randbytes(4 * count)]
-    lines, total, depth = [], 0, 1
-    for k, template in enumerate(templates):
-        f, a, b, v = ids[4 * k:4 * k + 4]
-        w, x, y, z = words[4 * k:4 * k + 4]
-        line = template.format(
-            i="    " * depth, f=f, a=a, b=b, v=v, C=classes[next(src) % 3],
-            D=classes[next(src) % 3], n=next(src) % 64, w=w, x=x, y=y, z=z,
-            W=w.capitalize())
-        if line.endswith(":"):
-            depth = min(depth + 1, 4)
-        elif next(src) < 90:
-            depth = max(depth - 1, 1)
-        lines.append(line)
-        total += len(line) + 1
-        if total >= page_size:
+    raw = rng.randbytes(page_size)
+    count = 6 << raw[0] % 3                     # 6, 12 or 24 snake_case names
+    names = list(map("_".join, zip(map(_NAME_WORD.__getitem__, raw[1:1 + 2 * count:2]),
+                                   map(_NAME_WORD.__getitem__, raw[2:2 + 2 * count:2]))))
+    made_up, pos = _made_up_words(raw, 1 + 2 * count, 3)
+    classes = [word.capitalize() + "Error" for word in made_up]
+    lines = page_size // 20                     # more lines than a page can hold
+    picks = rng.randbytes(lines)
+    id_bytes, word_bytes = rng.randbytes(4 * lines), rng.randbytes(4 * lines)
+    name_of = (names * (256 // len(names) + 1))[:256]       # byte b -> names[b % len]
+    class_of = (classes * 86)[:256]                          # byte b -> classes[b % 3]
+    # a batch reads a few bytes for lines past the page's last (discarded); on a
+    # tiny page they would lie past the end of raw: read zeros there.
+    # from_line[j][s] is the random byte j places after s
+    padded = raw + bytes(4 * lines + 4)
+    from_line = (padded, padded[1:], padded[2:], padded[3:])
+    text: list[str] = []
+    total, depth = 0, _FIRST_DEPTH
+    first = 0
+    while first < lines:
+        # most pages need 93-131 lines of 4 KiB: ~100 first, then a dozen at a time
+        end = min(first + (max(page_size // 40, _BATCH) if first == 0 else _BATCH), lines)
+        chosen = picks[first:end]
+        # line k takes the random bytes from starts[k]: its classes C and D, its
+        # number n and, unless it opens a block, whether it closes one
+        starts = list(accumulate(chosen.translate(_LINE_BYTES), initial=pos))
+        pos = starts.pop()
+        closes = bytes(_look_up(from_line[3], starts)).translate(_CLOSE_MOVE)
+        moves = (int.from_bytes(chosen.translate(_OPEN_MOVE), "little")
+                 | int.from_bytes(closes, "little")).to_bytes(len(chosen), "little")
+        depths = list(accumulate(moves.replace(b"\x03", b"\x02"), getitem, initial=depth))
+        depth = depths.pop()
+        ids, words = id_bytes[4 * first:4 * end], word_bytes[4 * first:4 * end]
+        w = _look_up(_COMMENT_WORD, words[0::4])
+        rows = zip(map(getitem, depths, repeat("i")), _look_up(name_of, ids[0::4]),
+                   _look_up(name_of, ids[1::4]), _look_up(name_of, ids[2::4]),
+                   _look_up(name_of, ids[3::4]),
+                   _look_up(class_of, _look_up(from_line[0], starts)),
+                   _look_up(class_of, _look_up(from_line[1], starts)),
+                   _look_up(_NUMBER, _look_up(from_line[2], starts)),
+                   w, _look_up(_COMMENT_WORD, words[1::4]), _look_up(_COMMENT_WORD, words[2::4]),
+                   _look_up(_COMMENT_WORD, words[3::4]), map(str.capitalize, w))
+        made = list(map(mod, _look_up(_TEXT_OF, chosen),
+                        map(call, _look_up(_GETTER_OF, chosen), rows)))
+        # the page ends with the line that brings the length (+ 1 a line) to page_size
+        totals = list(accumulate(map((1).__add__, map(len, made)), initial=total))[1:]
+        stop = bisect_left(totals, page_size)
+        if stop < len(made):
+            text += made[:stop + 1]
             break
-    return _fit("\n".join(lines).encode("ascii"), page_size)
+        text += made
+        total = totals[-1]
+        first = end
+    return _fit("\n".join(text).encode("ascii"), page_size)
 
 
 # --- heap ----------------------------------------------------------------------
@@ -308,9 +422,12 @@ def heap_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     r = rng.randrange(256)
     if r < 64:                                  # the arena's top: unused, still zero
         used -= page_size * (1 + r % 32) // 64
+    # rng.choices(library, k=...) written out: the same draws without the call's checks
+    library, random = _heap_library(), rng.random
+    size = len(library) + 0.0
     out = b""
     while len(out) < used:
-        out += b"".join(rng.choices(_heap_library(), k=1 + used // 96))
+        out += b"".join([library[floor(random() * size)] for _ in range(1 + used // 96)])
     return _fit(out[:used], page_size)
 
 
@@ -362,23 +479,39 @@ def _code_library(count: int = 16384, seed: int = 0x8664) -> tuple[bytes, ...]:
     return tuple(_OPCODE_TABLE[(next(src) << 8 | next(src)) % n](src) for _ in range(count))
 
 
+@cache
+def _code_blob() -> tuple[bytes, array]:
+    """The instruction library as one string of bytes, and where each instruction
+    starts in it (one more entry: the end), so a run of them is one slice."""
+    library = _code_library()
+    return b"".join(library), array("I", accumulate(map(len, library), initial=0))
+
+
+_IMM8 = [bytes(((b & 0x1F) * 8 & 0xFF,)) for b in range(256)]     # _imm8 of byte b
+_INT3 = [b"\xcc" * n for n in range(16)]
+
+
 def code_page(rng: random.Random | int, page_size: int = PAGE_SIZE) -> bytes:
     """x86-64-like machine code: functions with a prologue, a weighted mix of
     common instructions (mov, call, lea, jcc, test, cmp, push, ...) and an
     epilogue, padded to 16-byte boundaries with int3 bytes."""
     rng = as_rng(rng)
-    src = iter(rng.randbytes(page_size // 8 + 64))
-    longest = 16 << next(src) % 4      # short functions repeat prologues more
-    library = _code_library()
-    last = len(library) - longest - 4
+    raw = rng.randbytes(page_size // 8 + 64)
+    longest = 16 << raw[0] % 4      # short functions repeat prologues more
+    blob, offsets = _code_blob()
+    last = len(offsets) - 1 - longest - 4
+    frame = len(_PROLOGUE) + 1 + len(_EPILOGUE)
     out, total = [], 0
-    while total < page_size:
-        start = (next(src) << 8 | next(src)) * last >> 16
-        body = library[start:start + 4 + next(src) % longest]
-        fn = b"".join((_PROLOGUE, _imm8(src), *body, _EPILOGUE))
-        fn += b"\xcc" * (-len(fn) % 16)
-        out.append(fn)
-        total += len(fn)
+    # function j takes 4 random bytes from 1 + 4j: where its body starts in the
+    # library (2), how many instructions past 4 (1) and its stack offset (1)
+    for at in range(1, len(raw) - 3, 4):
+        start = (raw[at] << 8 | raw[at + 1]) * last >> 16
+        first, end = offsets[start], offsets[start + 4 + raw[at + 2] % longest]
+        size = frame + end - first
+        out += (_PROLOGUE, _IMM8[raw[at + 3]], blob[first:end], _EPILOGUE, _INT3[-size % 16])
+        total += size + -size % 16
+        if total >= page_size:
+            break
     return _fit(b"".join(out), page_size)
 
 

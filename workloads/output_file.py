@@ -53,7 +53,7 @@ def output_error(path: str, exc: OSError) -> OutputError:
 
 
 @contextmanager
-def _ctrl_c_held():
+def ctrl_c_held():
     """Hold SIGINT (Ctrl-C) back until the block ends, where it is delivered."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
@@ -96,6 +96,14 @@ class _Raw(io.RawIOBase):
     def tell(self) -> int:
         return self.written
 
+    def fileno(self) -> int:
+        """The descriptor written to (a compressing helper writes to it too)."""
+        if self._stream is not None:
+            return self._stream.fileno()
+        if self._fd is None or self._fd < 0:
+            raise ValueError("the output is closed")
+        return self._fd
+
     def flush(self) -> None:
         if self._stream is not None and not self.closed:
             self._stream.flush()
@@ -129,7 +137,7 @@ class OutputFile:
             return
         self._target = target
         try:
-            with _ctrl_c_held():                      # a Ctrl-C now finds _temp set
+            with ctrl_c_held():                      # a Ctrl-C now finds _temp set
                 fd, self._temp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".part",
                                                   prefix=f".{os.path.basename(target)}.")
                 self._raw = _Raw(fd, self.path)
