@@ -65,3 +65,34 @@ def test_more_bytes_than_the_ring_are_refused(rings):
 def test_the_ring_holds_several_of_the_largest_batches():
     assert ring_size(128 * 4096) == RING_BYTES == 16 << 20
     assert ring_size(128 * 65536) == 4 * 128 * 65536
+
+
+def test_while_the_ring_is_full_the_helper_compresses_what_it_left_to_the_applier():
+    """The applier is behind (4 KiB of room, nothing freed): rather than wait, the
+    helper compresses the pages it had left raw, one at a time, until the batch
+    fits: three 4 KiB text pages shrink to ~40 bytes each, in the room there was."""
+    from zramsim.compressors import make_compressor
+    from zramsim.read_ahead_helper import PREPARED, _Preparer, _to_ring
+
+    class Orders:                       # the applier frees the ring once it is asked to wait
+        freed = 0
+
+        def follow(self, wait: float = 0.0) -> None:
+            if wait:
+                self.freed = ring.placed
+
+    ring, fd = PageRing.create(64 << 10)
+    os.close(fd)
+    ring.place(ring.start_of(60 << 10), [bytes(60 << 10)])     # nothing freed yet
+    text = [(b"zram page %d " % k) * 400 for k in range(3)]
+    events = [("W", k, page[:4096]) for k, page in enumerate(text)] + [("R", 9, None)]
+    assert {len(page) for _, _, page in events[:3]} == {4096}
+    preparer = _Preparer(make_compressor("lz4"), huge_class_size=3264, page_size=4096)
+    preparer.share = 0.0                # everything left to the applier at first
+    assert preparer.prepare(events, [0, 1, 2]) == (pytest.approx(0.0, abs=0.01), 0)
+    places, waited, seconds, taken = _to_ring(events, ring, Orders(), preparer)
+    assert taken == 3 and [op for op, _, _ in events] == [PREPARED] * 3 + ["R"]
+    assert all(arg is None for _, _, arg in events)            # the bytes are in the ring
+    assert len(places) == 3 * 3 * 8 and waited == 0.0 and seconds > 0.0
+    assert ring.freed == 0 and ring.placed < 64 << 10         # no wait, no new lap
+    ring.close()

@@ -64,6 +64,7 @@ from array import array
 from itertools import islice
 
 from workloads.events import same_filled_word
+from zramsim.collector import fewer_collections
 from zramsim.page_ring import PageRing
 
 PREPARED = "P"
@@ -182,6 +183,7 @@ class _Preparer:
         self.page_size = page_size
         self.share = 0.5
         self.ahead = None                 # with more than two workers: compresses everything
+        self.left: list[int] = []         # the pages of the batch left to the applier
 
     def prepare(self, events: list, pages: list[int]) -> tuple[float, int]:
         """Replace the writes at ``pages`` (indexes into ``events``) by ``P`` records:
@@ -198,10 +200,22 @@ class _Preparer:
         if self.ahead is not None:
             self._prepare_all(events, raw)
             return 0.0, 0
+        cut = round(self.share * len(raw))
+        self.left = raw[cut:]          # the applying process's, unless this one has time
         started = time.perf_counter()
-        done = compress_pages(events, raw[:round(self.share * len(raw))], self.compress,
-                              self.huge)
+        done = compress_pages(events, raw[:cut], self.compress, self.huge)
         return time.perf_counter() - started, done
+
+    def take_one_more(self, events: list) -> int | None:
+        """Compress one more of the pages left to the applying process (this process
+        would otherwise wait for room in the ring, the applier being behind); the
+        bytes the batch shrank by, or None when none is left."""
+        while self.left:
+            at = self.left.pop()
+            before = len(events[at][2])
+            if compress_pages(events, [at], self.compress, self.huge):
+                return before - len(events[at][2])
+        return None
 
     def _prepare_all(self, events: list, raw: list[int]) -> None:
         """Every page compressed here and on the other helpers: with more than two
@@ -230,7 +244,7 @@ def serve() -> None:
     preparer = None
     if prepare and compressor is not None:
         preparer = _Preparer(compressor, huge_class_size, reader.page_size)
-    with reader:
+    with reader, fewer_collections():
         if preparer is not None and workers > 2:
             from zramsim.parallel import compressing   # more cores: compress on all of them
             with compressing(compressor, workers - 1, reader.page_size, MAX_PAGES) as ahead:
@@ -268,29 +282,41 @@ class _Orders:
             wait = 0.0
 
 
-def _to_ring(events: list, ring: PageRing, orders: _Orders) -> tuple[bytes, float]:
-    """Move the page bytes of ``events`` into ``ring`` (waiting for room as long as
-    it takes), leaving None in their place; returns their ``PLACE``s, packed, and
-    the seconds waited. A batch with more bytes than half the ring (2,048 pages
-    of 64 KiB after a batch without pages) keeps them: they go in the pickle."""
-    at_bytes = [at for at, (_, _, arg) in enumerate(events) if type(arg) is bytes]
-    pieces = [events[at][2] for at in at_bytes]
-    nbytes = sum(map(len, pieces))
-    if not at_bytes or nbytes > ring.size // 2:
-        return b"", 0.0
+def _to_ring(events: list, ring: PageRing, orders: _Orders,
+             preparer: _Preparer | None) -> tuple[bytes, float, float, int]:
+    """Move the page bytes of ``events`` into ``ring``, leaving None in their place;
+    returns their ``PLACE``s, packed, the seconds waited for room, and the seconds
+    and pages of compressing done meanwhile. While there is no room (the applier
+    is behind), this process compresses the pages it had left to the applier
+    (``take_one_more``) rather than sit idle. A batch with more bytes than half the
+    ring (2,048 pages of 64 KiB after a batch without pages) keeps them: they go
+    in the pickle."""
+    nbytes = sum(len(arg) for _, _, arg in events if type(arg) is bytes)
+    if not nbytes or nbytes > ring.size // 2:
+        return b"", 0.0, 0.0, 0
     ring.freed = orders.freed
-    waited = 0.0
+    waited = compressing = 0.0
+    compressed = 0
     while (start := ring.start_of(nbytes)) is None:
         started = time.perf_counter()
-        orders.follow(wait=ORPHAN_SECONDS)
-        waited += time.perf_counter() - started
+        shrunk = preparer.take_one_more(events) if preparer is not None else None
+        if shrunk is None:
+            orders.follow(wait=ORPHAN_SECONDS)
+            waited += time.perf_counter() - started
+        else:
+            nbytes -= shrunk
+            compressing += time.perf_counter() - started
+            compressed += 1
+            orders.follow()
         ring.freed = orders.freed
+    at_bytes = [at for at, (_, _, arg) in enumerate(events) if type(arg) is bytes]
+    pieces = [events[at][2] for at in at_bytes]
     places = array("q")
     for at, piece, offset in zip(at_bytes, pieces, ring.place(start, pieces)):
         op, index, _ = events[at]
         events[at] = (op, index, None)
         places.extend((at, offset, len(piece)))
-    return places.tobytes(), waited
+    return places.tobytes(), waited, compressing, compressed
 
 
 def _stream(reader, fd: int, preparer: _Preparer | None, orders: _Orders,
@@ -333,13 +359,15 @@ def _stream(reader, fd: int, preparer: _Preparer | None, orders: _Orders,
         if preparer is not None and not plain(events):
             preparer = None                 # the device may change compressor from here on
         compressing, compressed = 0.0, 0
-        if preparer is not None and pages:
-            compressing, compressed = preparer.prepare(events, pages)
+        prepared = preparer if pages else None   # take_one_more: this batch's pages only
+        if prepared is not None:
+            compressing, compressed = prepared.prepare(events, pages)
         if events or end is not None:
-            places, waited = _to_ring(events, ring, orders)
+            places, waited, more, taken = _to_ring(events, ring, orders, prepared)
             # the batch's cost: all since the last one was sent (that sending
             # included), but the wait for room in the ring
-            cost = (time.perf_counter() - sent - waited, compressing, len(pages), compressed)
+            cost = (time.perf_counter() - sent - waited, compressing + more, len(pages),
+                    compressed + taken)
             _send(fd, pickle.dumps((first, events, marks.tobytes(), reader.fraction_read(),
                                     end, cost, places, ring.placed), 5))
             sent = time.perf_counter()

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator
 
 from workloads.events import COMPACT, DISCARD, READ, SET, TIME, WRITE
 from zramsim.attributes import AttributeRefused, AttributeResult, Sysfs
+from zramsim.collector import fewer_collections
 from zramsim.device import ZramDevice
 from zramsim.errors import BadRequest, ConfigError
 from zramsim.read_ahead_helper import PREPARED
@@ -97,6 +98,11 @@ class Replay:
                ) -> int:
         """The one event loop: each batch comes with its pages' compressions (None:
         the device compresses each page as it writes it) and its events' places."""
+        with fewer_collections():
+            return self._apply_all(batches)
+
+    def _apply_all(self, batches: Iterable[tuple[Iterable[tuple], list | None, list | None]]
+                   ) -> int:
         dev = self.device
         write, write_compressed, write_size, read = (dev.write, dev.write_compressed,
                                                      dev.write_size, dev.read)
