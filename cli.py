@@ -388,7 +388,9 @@ def write_trace(out, write, unit="event", inputs=(), fmt=None) -> None:
 
 def events_to(out, page_size, events, fmt):
     from workloads.trace_output import write_events
-    return lambda shown: write_events(out, page_size, events, fmt=fmt, progress=shown)
+    from zramsim.read_ahead import second_core_free     # a replay's rule for a helper
+    return lambda shown: write_events(out, page_size, events, fmt=fmt, progress=shown,
+                                      helper=second_core_free)
 
 
 def write_file(path, data: bytes, what: str) -> None:
@@ -563,8 +565,10 @@ def convert(src, dst, allow_outside, out_fmt):
     Example: zramsim convert tests/data/traces/mixed.trace mixed.ztrace
     """
     from workloads.open_trace import convert as convert_trace
+    from zramsim.read_ahead import second_core_free
     write_trace(dst, lambda shown: convert_trace(src, dst, allow_outside=allow_outside,
-                                                 fmt=out_fmt, progress=shown),
+                                                 fmt=out_fmt, progress=shown,
+                                                 helper=second_core_free),
                 inputs=[src], fmt=out_fmt)
 
 

@@ -64,27 +64,28 @@ def test_helper_writes_the_same_bytes_as_one_process(tmp_path, count):
         assert list(reader) == trace
 
 
-def test_a_helper_only_for_a_long_trace_with_a_core_to_spare(tmp_path, monkeypatch):
+def test_a_helper_only_for_a_long_trace_when_the_caller_says_a_core_is_free(tmp_path,
+                                                                             monkeypatch):
+    """The rule for a free core is the caller's (the command line gives a replay's,
+    ``zramsim.read_ahead.second_core_free``), asked only past BUFFERED bytes."""
     monkeypatch.delenv("ZRAMSIM_COMPRESS_HELPER", raising=False)
-    spawned = []
+    spawned, asked = [], []
     real = FrameWriter._spawn
 
     def spy(self):
         spawned.append(True)
         return real(self)
     monkeypatch.setattr(FrameWriter, "_spawn", spy)
-    monkeypatch.setattr("workloads.zstd_frame.cores", lambda: 2)
-    monkeypatch.setattr("os.getloadavg", lambda: (1.75, 0.0, 0.0))
-    write(tmp_path / "short.ztrace", events(50), helper=None)
-    assert spawned == []
-    write(tmp_path / "long.ztrace", events(), helper=None)
-    assert spawned == [True]
-    monkeypatch.setattr("os.getloadavg", lambda: (1.76, 0.0, 0.0))     # no core to spare
-    write(tmp_path / "busy.ztrace", events(), helper=None)
-    monkeypatch.setattr("workloads.zstd_frame.cores", lambda: 1)
-    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0))
-    write(tmp_path / "one-core.ztrace", events(), helper=None)
-    assert spawned == [True]
+
+    def free(answer):
+        return lambda: asked.append(answer) or answer
+    write(tmp_path / "short.ztrace", events(50), helper=free(True))
+    assert spawned == [] and asked == []                  # too short to ask
+    write(tmp_path / "long.ztrace", events(), helper=free(True))
+    assert spawned == [True] and asked == [True]
+    write(tmp_path / "busy.ztrace", events(), helper=free(False))
+    write(tmp_path / "nobody.ztrace", events(), helper=None)     # no rule: here
+    assert spawned == [True] and asked == [True, False]
     monkeypatch.setenv("ZRAMSIM_COMPRESS_HELPER", "always")
     write(tmp_path / "forced.ztrace", events(), helper=None)
     assert spawned == [True, True]
@@ -165,3 +166,29 @@ def test_ctrl_c_with_a_helper_running_leaves_no_helper_and_no_file(tmp_path):
     assert (tmp_path / "keep.ztrace").read_bytes() == b"keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.ztrace"]
     assert not Path(f"/proc/{helpers[0]}").exists()
+
+
+def test_generate_asks_the_replays_rule_for_a_free_core(tmp_path, monkeypatch):
+    """The command line hands the writer zramsim.read_ahead.second_core_free: a
+    helper with no other task ready to run, none with one."""
+    from click.testing import CliRunner
+
+    import zramsim.read_ahead as read_ahead
+    from cli import main
+    monkeypatch.delenv("ZRAMSIM_COMPRESS_HELPER", raising=False)
+    monkeypatch.setattr(read_ahead, "cores_available", lambda: 2)
+    spawned = []
+    real = FrameWriter._spawn
+
+    def spy(self):
+        spawned.append(True)
+        return real(self)
+    monkeypatch.setattr(FrameWriter, "_spawn", spy)
+    outputs = []
+    for others in (0, 1):
+        monkeypatch.setattr(read_ahead, "others_running", lambda: others)
+        out = tmp_path / f"gen{others}.ztrace"
+        result = CliRunner().invoke(main, ["generate", str(out), "--pages", "1500", "-q"])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert spawned == [True] and outputs[0] == outputs[1]

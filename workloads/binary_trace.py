@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 
 import zstandard
 
@@ -123,9 +124,9 @@ class BinaryTraceWriter:
 
     def __init__(self, path: str | os.PathLike, page_size: int = DEFAULT_PAGE_SIZE, *,
                  level: int = DEFAULT_LEVEL, dict_bytes: int = DEFAULT_DICT_BYTES,
-                 helper: bool | None = None) -> None:
+                 helper: bool | Callable[[], bool] | None = None) -> None:
         """``helper``: where the zstd frame is compressed (``workloads.zstd_frame``:
-        None decides by the trace's length and the cores)."""
+        a function says whether a second core is free for a long trace)."""
         problem = page_size_problem(page_size)
         if problem:
             raise ValueError(problem)

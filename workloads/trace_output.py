@@ -57,8 +57,10 @@ def output_paths(path: str | os.PathLike, fmt: str | None = None) -> list[str]:
 
 
 def writer_for(path: str | os.PathLike, page_size: int, fmt: str | None = None,
-               version: str = "1"):
-    """A text or binary writer for ``path``, chosen by ``fmt`` or by its suffix.
+               version: str = "1", helper: Callable[[], bool] | None = None):
+    """A text or binary writer for ``path``, chosen by ``fmt`` or by its suffix;
+    ``helper`` says whether a second core is free to compress a long binary one
+    (``workloads.zstd_frame``).
 
     Binary traces are version 1 only: a version 2 source (S and T operations)
     is refused up front rather than converted with its attribute writes lost.
@@ -72,15 +74,15 @@ def writer_for(path: str | os.PathLike, page_size: int, fmt: str | None = None,
                           " text: redirect it to a file or a pipe")
     if fmt == "text":
         return TextTraceWriter(path, page_size, version)
-    return BinaryTraceWriter(path, page_size)
+    return BinaryTraceWriter(path, page_size, helper=helper)
 
 
 def write_events(path: str | os.PathLike, page_size: int, events: Iterable[tuple], *,
                  fmt: str | None = None, progress: Callable[[int], None] | None = None,
-                 version: str = "1") -> int:
+                 version: str = "1", helper: Callable[[], bool] | None = None) -> int:
     """Write every event to ``path``; returns the count. All or nothing (see above)."""
     count = 0
-    with writer_for(path, page_size, fmt, version) as writer:
+    with writer_for(path, page_size, fmt, version, helper) as writer:
         write = writer.write
         for event in events:
             write(event)

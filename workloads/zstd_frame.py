@@ -10,7 +10,7 @@ byte for byte (the tests compare both ways).
 
 ``FrameWriter`` keeps the first ``BUFFERED`` bytes of records. A trace that
 ends before that is compressed here, in one go, when it is closed. A longer
-one, on a machine with a core to spare (``core_to_spare``), starts a helper:
+one, on a machine with a core to spare (``helper_wanted``), starts a helper:
 a fresh interpreter running this file, which reads the records from a pipe,
 compresses them with ``copy_stream`` and writes the frame straight into the
 output file (its own descriptor of the same open file, so the trailer lands
@@ -29,35 +29,23 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from collections.abc import Callable
 
 CHUNK = 1 << 20
 BUFFERED = 4 << 20               # bytes of records held before deciding where to compress
 PIPE_BYTES = 1 << 20             # the pipe to the helper, if the system lets us
 
 
-def cores() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def core_to_spare() -> bool:
-    """Two cores or more, and the 1-minute load average (this command counts in
-    it) at least a quarter of a core below their number: a helper on a busy
-    machine only adds its pipe copies (~15% more CPU time) to the work.
-    ``ZRAMSIM_COMPRESS_HELPER=always`` or ``never`` in the environment decides
-    instead (tests, or a machine whose load average misleads)."""
+def helper_wanted(core_free: Callable[[], bool] | None) -> bool:
+    """Compress in a helper? ``ZRAMSIM_COMPRESS_HELPER=always`` or ``never`` in the
+    environment decides (tests, or a machine where the caller's rule misleads);
+    else ``core_free()``, the caller's rule for a second core being free (the
+    command line gives ``zramsim.read_ahead.second_core_free``, a replay's
+    rule for reading ahead); without one, no helper."""
     forced = os.environ.get("ZRAMSIM_COMPRESS_HELPER")
     if forced in ("always", "never"):
         return forced == "always"
-    count = cores()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return count >= 2 and load <= count - 0.25
+    return core_free is not None and core_free()
 
 
 class HelperFailed(Exception):
@@ -68,12 +56,15 @@ class HelperFailed(Exception):
 class FrameWriter:
     """One zstd frame written to ``file`` (a buffered binary file, at the frame's start).
 
-    ``helper``: None decides by the trace's length and the cores (see above);
-    False always compresses here; True starts a helper as soon as a byte is
-    written (tests). ``close()`` returns the frame's length in bytes.
+    ``helper``: a function that says whether a second core is free, asked once
+    the trace is long enough (``helper_wanted``); None asks nobody (compressed
+    here unless the environment says otherwise); False always compresses here;
+    True starts a helper as soon as a byte is written (tests). ``close()``
+    returns the frame's length in bytes.
     """
 
-    def __init__(self, file, level: int, *, helper: bool | None = None) -> None:
+    def __init__(self, file, level: int, *,
+                 helper: bool | Callable[[], bool] | None = None) -> None:
         self._file = file
         self._level = level
         self._helper = helper
@@ -92,12 +83,13 @@ class FrameWriter:
         else:
             self._pending.append(bytes(data))
             self._pending_bytes += len(data)
-            if self._helper or (self._helper is None and self._pending_bytes >= BUFFERED):
+            if self._helper is True or (self._helper is not False
+                                        and self._pending_bytes >= BUFFERED):
                 self._decide()
 
     def _decide(self) -> None:
         """Start the helper if it is wanted and can start, else compress here."""
-        if self._helper is not False and (self._helper or core_to_spare()):
+        if self._helper is True or (self._helper is not False and helper_wanted(self._helper)):
             # imported here: the helper runs this file alone, without our packages
             from workloads.output_file import ctrl_c_held
             with ctrl_c_held():                 # a Ctrl-C now finds the helper to stop
