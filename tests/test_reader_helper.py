@@ -278,13 +278,19 @@ def test_errors_name_the_same_line_after_the_same_events(tmp_path, last, where):
     assert outputs[0][1] == 200
 
 
-def test_plan_keeps_one_process_for_one_worker_and_small_traces(corpus, tmp_path):
+def test_plan_keeps_one_process_for_one_worker_and_small_traces(corpus, tmp_path, monkeypatch):
     device = _device()
     with open_trace(corpus["sizes.trace"]) as reader:
         opener = partial(open_trace, corpus["sizes.trace"])
         assert plan(device, reader, 1, opener) == (reader, 1)
-        assert os.path.getsize(corpus["sizes.trace"]) < AUTO_BYTES
+        assert os.path.getsize(corpus["sizes.trace"]) < AUTO_BYTES["text"]
         assert plan(device, reader, None, opener) == (reader, 1)
+    monkeypatch.setattr("zramsim.read_ahead.others_running", lambda: 0)   # an idle machine
+    monkeypatch.setattr("zramsim.read_ahead.cores_available", lambda: 2)
+    with open_trace(corpus["real.ztrace"]) as reader:      # 300 pages: binary under 8 MiB
+        assert AUTO_BYTES["text"] < os.path.getsize(corpus["real.ztrace"]) < AUTO_BYTES["binary"]
+        assert plan(device, reader, None, partial(open_trace, corpus["real.ztrace"])) == (reader, 1)
+    with open_trace(corpus["sizes.trace"]) as reader:
         ahead, workers = plan(device, reader, 2, opener)
         assert isinstance(ahead, ReadAhead) and workers == 2
         assert ahead.process is None               # started by the replay, not by plan
@@ -297,7 +303,7 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatc
     _write_corpus(tmp_path, pages=1200)
     path = tmp_path / "real.trace"
     with open(path, "a") as trace:          # pad past AUTO_BYTES with comments
-        trace.write(("# padding " + "x" * 90 + "\n") * (AUTO_BYTES // 100 + 1))
+        trace.write(("# padding " + "x" * 90 + "\n") * (AUTO_BYTES["text"] // 100 + 1))
     monkeypatch.setattr("zramsim.read_ahead.others_running", lambda: 0)   # an idle machine
     docs = []
     for extra in ([], ["--workers", "1"]):

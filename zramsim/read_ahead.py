@@ -24,25 +24,28 @@ comes from the helper's reader after the events before it, exactly as the
 serial reader would raise it.
 
 When: ``plan`` decides. ``--workers 1`` never starts a helper. With no speed
-option, a regular trace file of at least ``AUTO_BYTES`` (512 KiB: ~20,000
-``file:`` lines or ~35,000 sizes-only ones) gets one when a second core is
-free (``second_core_free``): at least two cores, and no other task ready to
-run on them right now. (Measured: with one of two cores taken by another busy
-process, reading ahead was ~10% slower than reading here, its ~20% more CPU
-time not bought back by a second core it did not get.) Right now, not the
-1-minute load average: replays run back to back raise that average
-themselves (two processes each), and it still counts a task that ended a
-minute ago. It then
-uses the cores there are; with more than two, the helper shares its
-compressing with ``workers - 2`` more processes (``zramsim.parallel``). A
-helper costs ~0.05 s of CPU to start, and this
-process reads the first events itself meanwhile (``batches``), so a shorter
-trace loses little. Pipes and standard input are read here, as before.
+option, a regular trace file of at least ``AUTO_BYTES[format]`` gets one when
+a second core is free (``second_core_free``): at least two cores, and no other
+task ready to run on them right now. The sizes are where reading ahead began
+to pay, measured end to end on this machine's real pages (farm-bench, 9 runs
+each): 4,000 pages lost 4-5% in every format, 8,000 gained 3-7%; a text trace
+of 256 KiB is ~9,700 ``file:`` lines or ~17,000 sizes-only ones, a binary one
+of 8 MiB ~6,500 real pages, a raw image of 24 MiB 6,144 pages. (Measured
+too: with one of two cores taken by another busy process, reading ahead was
+~10% slower than reading here, its ~20% more CPU time not bought back by a
+second core it did not get.) Right now, not the 1-minute load average:
+replays run back to back raise that average themselves (two processes
+each), and it still counts a task that ended a minute ago. It then uses the
+cores there are; with more than two, the helper shares its compressing with
+``workers - 2`` more processes (``zramsim.parallel``). A helper costs ~0.05 s
+of CPU to start, and this process reads the first events itself meanwhile
+(``batches``). Pipes and standard input are read here, as before.
 
-Worked example (lz4, text trace of ``file:`` pages, CPU time per page from
-``benchmarks/e2e_costs.py``): reading 2.6 us, compressing 7.1, applying 2.8,
-passing a batch 0.5. One process: 12.5 us a page. Two idle cores, the
-compressing shared so both sides keep pace: (12.5 + 0.5) / 2 = 6.5 us.
+Worked example (lz4, a text trace of 145,008 ``file:`` pages, measured): the
+two processes spend 2.47 s of CPU, 17 us a page (compressing 7.3, the
+helper's reading and passing 3.5, applying here 4.3, the two starts ~1,
+system time the rest); both are busy to the end, so each spends ~8.5 us a
+page, against ~14.5 us for one process reading, compressing and applying.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ from zramsim.read_ahead_helper import (FREED, LENGTH, MAX_PAGES, ORDER, PLACE, P
                                        SKIP, balanced_share, compress_pages, framed, plain,
                                        rebuild_exception)
 
-AUTO_BYTES = 512 << 10
+AUTO_BYTES = {"text": 256 << 10, "binary": 8 << 20, "raw": 24 << 20}   # by reader.format
 IDLE_NEEDED = 0.25            # idle cores (cores less the load average), where only that is known
 LOOKS = 3                     # looks at the tasks ready to run, 1 ms apart
 CHECK_SECONDS = 0.5
@@ -124,7 +127,7 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
     if getattr(reader, "version", "1") != "1":
         regular = False          # version 2 (attribute writes, time): read here, in order
     if workers is None:
-        big = regular and os.path.getsize(path) >= AUTO_BYTES
+        big = regular and os.path.getsize(path) >= AUTO_BYTES.get(reader.format, 1 << 62)
         workers = cores_available() if big and second_core_free() else 1
     if workers < 2 or not regular or not _startable():
         return reader, workers

@@ -31,8 +31,9 @@ EXPLAIN = Option("--explain", FLAG,
                  help="Narrate every step in words first (for small traces; --format table).")
 WORKERS = Option("--workers", Range(int, 1), None,
                  "1: all in this process; N (at most the cores available): read and compress "
-                 "ahead on N cores (default: all, for a trace file of 512K or more, when a "
-                 "core is idle); results are identical.")
+                 "ahead on N cores (default: all, for a text trace file of 256K or more, a "
+                 "binary one of 8M, a raw image of 24M, when a core is free); results are "
+                 "identical.")
 STRICT = Option("--strict", FLAG, help="Exit 1 at an attribute write (S) that fails.")
 
 
