@@ -395,3 +395,82 @@ def test_writer_side_page_sharing_restarts_past_its_memory(tmp_path, monkeypatch
 def test_a_comment_runs_from_the_first_hash(tmp_path):
     path = write_trace(tmp_path, "zramsim-trace 1  # v1 # of 1\nR 3 # read # slot 3\n")
     assert events_of(path) == [PageEvent("R", 3, None)]
+
+
+def test_a_line_of_exactly_max_line_bytes_is_read_and_one_more_is_refused(tmp_path):
+    """MAX_LINE counts the line with its newline: 'W 0 zero', spaces, '\\n' of
+    MAX_LINE bytes in all is one write; one space more is refused at line 2."""
+    from workloads.text_trace import MAX_LINE
+    fits = "W 0 zero" + " " * (MAX_LINE - len("W 0 zero") - 1) + "\n"
+    assert len(fits) == MAX_LINE
+    path = write_trace(tmp_path, "zramsim-trace 1\n" + fits + "R 0\n")
+    assert [event.op for event in events_of(path)] == ["W", "R"]
+    path = write_trace(tmp_path, "zramsim-trace 1\n" + " " + fits + "R 0\n", "long.trace")
+    with pytest.raises(TraceFormatError) as caught:
+        events_of(path)
+    assert (caught.value.line, caught.value.reason) == (2, f"line longer than {MAX_LINE} bytes")
+    assert caught.value.path == str(path)
+
+
+@pytest.mark.parametrize("text, ns", [("5", 5_000_000_000), ("1.5", 1_500_000_000),
+                                      ("0.000000001", 1), ("2.25", 2_250_000_000),
+                                      ("0.123456789", 123_456_789), ("0", 0)])
+def test_t_seconds_are_read_to_the_nanosecond(tmp_path, text, ns):
+    """Worked by hand: the fraction is padded to 9 digits (0.25 s = 250,000,000 ns)."""
+    path = write_trace(tmp_path, f"zramsim-trace 2\nT {text}\n")
+    assert events_of(path) == [PageEvent("T", 0, ns)]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("1.1234567891", "bad seconds '1.1234567891': finer than a nanosecond"),
+    ("1.2.3", "bad seconds '1.2.3': expected a non-negative decimal such as 60 or 0.25"),
+    ("-1", "bad seconds '-1': expected a non-negative decimal such as 60 or 0.25"),
+    ("1.x", "bad seconds '1.x': expected a non-negative decimal such as 60 or 0.25"),
+    ("7.", "bad seconds '7.': expected a non-negative decimal such as 60 or 0.25"),
+    ("\u0661", "bad seconds '\u0661': expected a non-negative decimal such as 60 or 0.25")])
+def test_bad_t_seconds_are_refused_in_words(tmp_path, text, reason):
+    path = write_trace(tmp_path, f"zramsim-trace 2\nW 0 zero\nT {text}\n")
+    with pytest.raises(TraceFormatError) as caught:
+        events_of(path)
+    assert (caught.value.line, caught.value.reason) == (3, reason)
+
+
+def test_the_writer_spells_s_and_t_exactly_and_a_version_1_writer_refuses_them(tmp_path):
+    out = tmp_path / "v2.trace"
+    with TextTraceWriter(out, 4096, version="2") as writer:
+        writer.write(PageEvent("S", 0, ("writeback", "type=huge_idle")))
+        writer.write(PageEvent("T", 0, 3_000_000_250))
+        writer.write(PageEvent("T", 0, 0))
+        writer.write(PageEvent("W", 1, 4096))              # a size of a whole page is valid
+    assert out.read_text().splitlines()[-4:] == [
+        "S writeback type=huge_idle", "T 3.000000250", "T 0.000000000", "W 1 size:4096"]
+    assert events_of(out)[:2] == [PageEvent("S", 0, ("writeback", "type=huge_idle")),
+                                  PageEvent("T", 0, 3_000_000_250)]
+    with TextTraceWriter(tmp_path / "v1.trace", 4096) as writer:
+        for event in (PageEvent("S", 0, ("idle", "all")), PageEvent("T", 0, 5)):
+            with pytest.raises(ValueError, match=f"operation '{event.op}' needs a version 2"):
+                writer.write(event)
+        with pytest.raises(ValueError, match="bad size 4097: larger than the 4096-byte page"):
+            writer.write(PageEvent("W", 0, 4097))
+        writer.write(PageEvent("R", 0, None))
+    assert (tmp_path / "v1.trace").read_text() == "zramsim-trace 1\npage_size 4096\nR 0\n"
+
+
+def test_an_s_value_keeps_its_words_and_a_bare_s_is_refused(tmp_path):
+    path = write_trace(tmp_path, "zramsim-trace 2\nS recomp_algorithm algo=zstd priority=1\n")
+    assert events_of(path) == [PageEvent("S", 0, ("recomp_algorithm", "algo=zstd priority=1"))]
+    path = write_trace(tmp_path, "zramsim-trace 2\nS idle\n", "bare.trace")
+    with pytest.raises(TraceFormatError) as caught:
+        events_of(path)
+    assert (caught.value.line, caught.value.reason) == (
+        2, "expected 'S <attribute> <value>': missing fields after 'S idle'")
+
+
+def test_page_bytes_in_a_text_trace_on_standard_output_are_refused_in_words():
+    from workloads.errors import OutputError
+    writer = TextTraceWriter("-", 4096)
+    with pytest.raises(OutputError) as caught:
+        writer.write(PageEvent("W", 0, bytes(range(256)) * 16))
+    assert str(caught.value) == ("cannot write standard output: page bytes go to a side file"
+                                 " beside a text trace: write a binary trace to standard output")
+    writer.discard()
