@@ -5,14 +5,14 @@ to swap out, ``experiment`` runs baselines and sweeps and finds the knee, ``resu
 the numbers and writes CSV and JSON, ``plot`` draws them (optional matplotlib).
 """
 
-from zramsim.pressure.experiment import (BASELINES, knee, locate, resolve_ram, resolve_rams,
-                                         run_pressure, sweep)
-from zramsim.pressure.model import MemoryModel, PressureConfig
-from zramsim.pressure.policies import POLICIES, make_policy
-from zramsim.pressure.results import PressureResult, Sample, Summary, SweepResult
+from zramsim.lazy_names import names_from
 
-__all__ = [
-    "BASELINES", "knee", "locate", "resolve_ram", "resolve_rams", "run_pressure", "sweep",
-    "MemoryModel", "PressureConfig", "POLICIES", "make_policy", "PressureResult", "Sample",
-    "Summary", "SweepResult",
-]
+_HOME = {"BASELINES": "experiment", "knee": "experiment", "locate": "experiment",
+         "resolve_ram": "experiment", "resolve_rams": "experiment",
+         "run_pressure": "experiment", "sweep": "experiment", "MemoryModel": "model",
+         "PressureConfig": "model", "POLICIES": "policies", "make_policy": "policies",
+         "PressureResult": "results", "Sample": "results", "Summary": "results",
+         "SweepResult": "results"}
+
+__all__ = list(_HOME)
+__getattr__ = names_from(__name__, _HOME)   # each imported when first used (lazy_names)

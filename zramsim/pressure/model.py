@@ -82,11 +82,10 @@ from zramsim.device import ZramDevice
 from zramsim.errors import ConfigError
 from zramsim.pressure.policies import make_policy
 from zramsim.pressure.results import PressureResult, Sample, Summary
-from zramsim.pressure.tiers import TIERS, Tier
+from zramsim.pressure.tiers import ON_FULL, TIERS, Tier
 
 UNTOUCHED, RESIDENT, IN_ZRAM, ON_DISK = 0, 1, 2, 3
 SWAPS = ("zram", "disk", "none")
-ON_FULL = ("oom", "disk")
 WRITE_BLOCKS = 16           # a write replaces one of 16 blocks of the page
 SWAP_CLUSTER_MAX = 32       # pages reclaimed per reclaim round; the shrinker runs once a round
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from zramsim.compressors import COMPRESSORS
 from zramsim.option_spec import FLAG, SIZE, Choices, ListOf, Option, Path, Range, one_of
-from zramsim.pressure.model import ON_FULL
 from zramsim.pressure.policies import POLICIES
-from zramsim.pressure.tiers import TIERS
+from zramsim.pressure.tiers import ON_FULL, TIERS
 
 
 def algorithm_list(text: str) -> list[str]:

@@ -36,6 +36,7 @@ from zramsim.attributes import Sysfs
 from zramsim.device import ZramDevice
 
 TIERS = ("none", "writeback", "recompress")
+ON_FULL = ("oom", "disk")        # when zram refuses a page: out of memory, or the disk swap
 
 
 class Tier:

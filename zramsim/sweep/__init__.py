@@ -12,7 +12,7 @@ reads ``options`` as it starts, and the engine's own imports (SQLite, process
 pools) would slow every command, not only ``sweep``.
 """
 
-import importlib
+from zramsim.lazy_names import names_from
 
 _HOME = {"Outcome": "engine", "Sweep": "engine", "sweep": "engine",
          "MissingExtra": "errors", "SchedulerError": "errors", "StoreError": "errors",
@@ -20,9 +20,4 @@ _HOME = {"Outcome": "engine", "Sweep": "engine", "sweep": "engine",
          "Config": "grid", "Run": "grid", "expand": "grid", "Store": "store"}
 
 __all__ = list(_HOME)
-
-
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+__getattr__ = names_from(__name__, _HOME)

@@ -30,7 +30,6 @@ from allocator import Geometry, Pool
 from workloads.events import COMPACT, DISCARD, WRITE, PageEvent
 from zramsim.device import ZramDevice
 from zramsim.errors import ConfigError
-from zramsim.teach.explain import explain
 
 KINDS = ("class", "pages", "mm_stat", "compact")
 
@@ -65,6 +64,7 @@ def _trace_line(event: PageEvent) -> str:
 
 def _class_question(rng: random.Random, geo: Geometry) -> Question:
     size = rng.choice([rng.randint(20, 600), rng.randint(600, 3000), rng.randint(3000, 4096)])
+    from zramsim.teach.explain import explain     # not at start: only a quiz needs it
     e = explain(size, geo)
     huge = " It is huge: one object per page." if e.huge else ""
     return Question(
@@ -80,6 +80,7 @@ def _class_question(rng: random.Random, geo: Geometry) -> Question:
 def _pages_question(rng: random.Random, geo: Geometry) -> Question:
     size = rng.randint(40, 3600)
     count = rng.randint(5, 400)
+    from zramsim.teach.explain import explain
     e = explain(size, geo, count)
     pool = Pool(geo)
     for _ in range(count):
