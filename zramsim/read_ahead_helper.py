@@ -229,7 +229,7 @@ class _Preparer:
 def serve() -> None:
     """The helper's life: read the setup on stdin, then stream batches to fd ``argv[2]``."""
     fd = int(sys.argv[2])
-    orders = sys.stdin.fileno()      # read unbuffered: orders follow the setup, 8 bytes each
+    orders = sys.stdin.fileno()      # read unbuffered: ORDERs follow the setup
     sys.path[:] = pickle.loads(_receive(orders))
     opener, compressor, huge_class_size, prepare, workers, ring_fd, ring_size = \
         pickle.loads(_receive(orders))
