@@ -18,6 +18,7 @@ its exit code.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -33,6 +34,7 @@ from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, Default
 from workloads.errors import BadOption
 from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
+from workloads.output_file import output_error
 from zramsim import ConfigError, DeviceError, VerifyMismatch
 from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
                                     PAGE_SIZE, RAM, ZRAM_DEVICE, device_maker)
@@ -57,6 +59,7 @@ EXIT_CODES = ((VerifyMismatch, EXIT_VERIFY), (ConfigError, EXIT_USAGE), (BadOpti
               (ObjectSizeError, EXIT_USAGE), (WorkloadError, EXIT_DOMAIN),
               (DeviceError, EXIT_DOMAIN))
 OUR_ERRORS = tuple(cls for cls, _ in EXIT_CODES)
+STDOUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)   # writing the result
 
 
 def exit_code(exc: BaseException) -> int:
@@ -105,6 +108,11 @@ class Zramsim(click.Group):
             code = _error("interrupted", EXIT_INTERRUPTED)
         except BrokenPipeError:                   # `zramsim classes | head -1`: not an error
             code = _stdout_gone()
+        except OSError as exc:                    # `zramsim replay > /dev/full`: one line
+            if exc.filename is not None or exc.errno not in STDOUT_FULL:
+                raise                             # not the result's writing: a bug, shown
+            _stdout_gone()
+            code = _error(str(output_error("standard output", exc)), EXIT_DOMAIN)
         sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -234,3 +234,22 @@ def test_classes_as_csv_bare_and_after_a_replay():
     header = after[0].split(",")
     assert header[:3] == ["index", "size", "10%"] and header[-1] == "fragmentation_tail_waste"
     assert len(after) == 1 + 119 and all(len(r.split(",")) == len(header) for r in after)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("args", [("replay", "tests/data/traces/mixed.trace"), ("classes",),
+                                  ("replay", "tests/data/traces/mixed.trace", "--format",
+                                   "json")])
+def test_a_result_that_cannot_be_written_is_one_line_not_a_traceback(args):
+    """stdout on a full disk: the small result fails at the last flush, a large one
+    in the middle; either way one line and exit 1 (once an OSError traceback)."""
+    import subprocess
+
+    from tests.run_cli import zramsim_argv, zramsim_env
+    root = Path(__file__).parents[1]
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(zramsim_argv(*args), cwd=root, env=zramsim_env(), stdout=full,
+                              stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [
+        "Error: cannot write standard output: no space left on device"]
