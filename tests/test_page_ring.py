@@ -87,7 +87,7 @@ def test_while_the_ring_is_full_the_helper_compresses_what_it_left_to_the_applie
     text = [(b"zram page %d " % k) * 400 for k in range(3)]
     events = [("W", k, page[:4096]) for k, page in enumerate(text)] + [("R", 9, None)]
     assert {len(page) for _, _, page in events[:3]} == {4096}
-    preparer = _Preparer(make_compressor("lz4"), huge_class_size=3264, page_size=4096)
+    preparer = _Preparer(make_compressor("lz4"), huge_class_size=3264)
     preparer.share = 0.0                # everything left to the applier at first
     assert preparer.prepare(events, [0, 1, 2]) == (pytest.approx(0.0, abs=0.01), 0)
     places, waited, seconds, taken = _to_ring(events, ring, Orders(), preparer)

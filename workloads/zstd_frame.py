@@ -83,13 +83,18 @@ class FrameWriter:
         else:
             self._pending.append(bytes(data))
             self._pending_bytes += len(data)
-            if self._helper is True or (self._helper is not False
-                                        and self._pending_bytes >= BUFFERED):
+            if self._helper is True or self._pending_bytes >= BUFFERED:
                 self._decide()
+
+    def _wanted(self) -> bool:
+        """A helper? ``helper`` True or False says; else ``helper_wanted`` decides."""
+        if isinstance(self._helper, bool):
+            return self._helper
+        return helper_wanted(self._helper)
 
     def _decide(self) -> None:
         """Start the helper if it is wanted and can start, else compress here."""
-        if self._helper is True or (self._helper is not False and helper_wanted(self._helper)):
+        if self._wanted():
             # imported here: the helper runs this file alone, without our packages
             from workloads.output_file import ctrl_c_held
             with ctrl_c_held():                 # a Ctrl-C now finds the helper to stop

@@ -177,10 +177,9 @@ def _send(fd: int, message: bytes) -> None:
 class _Preparer:
     """Examines and compresses the pages of one batch, up to its ``share``."""
 
-    def __init__(self, compressor, huge_class_size: int, page_size: int) -> None:
+    def __init__(self, compressor, huge_class_size: int) -> None:
         self.compress = compressor.compress
         self.huge = huge_class_size
-        self.page_size = page_size
         self.share = 0.5
         self.ahead = None                 # with more than two workers: compresses everything
         self.left: list[int] = []         # the pages of the batch left to the applier
@@ -243,7 +242,7 @@ def serve() -> None:
         return
     preparer = None
     if prepare and compressor is not None:
-        preparer = _Preparer(compressor, huge_class_size, reader.page_size)
+        preparer = _Preparer(compressor, huge_class_size)
     with reader, fewer_collections():
         if preparer is not None and workers > 2:
             from zramsim.parallel import compressing   # more cores: compress on all of them
@@ -291,7 +290,8 @@ def _to_ring(events: list, ring: PageRing, orders: _Orders,
     (``take_one_more``) rather than sit idle. A batch with more bytes than half the
     ring (2,048 pages of 64 KiB after a batch without pages) keeps them: they go
     in the pickle."""
-    nbytes = sum(len(arg) for _, _, arg in events if type(arg) is bytes)
+    at_bytes = [at for at, (_, _, arg) in enumerate(events) if type(arg) is bytes]
+    nbytes = sum(len(events[at][2]) for at in at_bytes)
     if not nbytes or nbytes > ring.size // 2:
         return b"", 0.0, 0.0, 0
     ring.freed = orders.freed
@@ -309,8 +309,7 @@ def _to_ring(events: list, ring: PageRing, orders: _Orders,
             compressed += 1
             orders.follow()
         ring.freed = orders.freed
-    at_bytes = [at for at, (_, _, arg) in enumerate(events) if type(arg) is bytes]
-    pieces = [events[at][2] for at in at_bytes]
+    pieces = [events[at][2] for at in at_bytes]    # compressed meanwhile: bytes still
     places = array("q")
     for at, piece, offset in zip(at_bytes, pieces, ring.place(start, pieces)):
         op, index, _ = events[at]
