@@ -36,6 +36,7 @@ from workloads.generators import KINDS
 from workloads.open_trace import INPUT_FORMATS
 from workloads.output_file import output_error
 from zramsim import ConfigError, DeviceError, VerifyMismatch
+from zramsim.collector import no_collection_at_exit
 from zramsim.device_options import (ALGO, CONFIGS, DEVICE, DEVICE_OPTIONS, GENERATOR, GEOMETRY,
                                     PAGE_SIZE, RAM, ZRAM_DEVICE, device_maker)
 from zramsim.helper_start import usable_workers
@@ -93,6 +94,8 @@ class Zramsim(click.Group):
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
+        if args is None:            # the process's own command line, not a test's call
+            no_collection_at_exit()
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
             sys.stdout.flush()
