@@ -28,6 +28,7 @@ import click
 from allocator import Geometry, ObjectSizeError
 from workloads import WorkloadError
 from workloads.access import ACCESS_PATTERNS
+from workloads.binary_trace import DEFAULT_LEVEL as ZSTD_DEFAULT, LEVELS as ZSTD_LEVELS
 from workloads.capture import INCLUDE_CHOICES
 from workloads.default import (DEFAULT_PAGES, DEFAULT_SEED, DESCRIPTION, DefaultWorkload,
                                default_workload)
@@ -397,11 +398,11 @@ def write_trace(out, write, unit="event", inputs=(), fmt=None) -> None:
     note(f"{plural(count, unit)} written to {'standard output' if out == '-' else out}")
 
 
-def events_to(out, page_size, events, fmt):
+def events_to(out, page_size, events, fmt, level):
     from workloads.trace_output import write_events
     from zramsim.read_ahead import second_core_free     # a replay's rule for a helper
     return lambda shown: write_events(out, page_size, events, fmt=fmt, progress=shown,
-                                      helper=second_core_free)
+                                      helper=second_core_free, level=level)
 
 
 def write_file(path, data: bytes, what: str) -> None:
@@ -557,6 +558,12 @@ def config_command(paths, ram, fmt):
 
 
 def output_format_option(func):
+    """--output-format, and the zstd level of a binary trace written."""
+    func = click.option("--zstd-level", "level", type=click.IntRange(*ZSTD_LEVELS),
+                        default=None, metavar="N",
+                        help=f"zstd level of a binary OUT, {ZSTD_LEVELS[0]} (fastest to write "
+                             f"and to replay) to {ZSTD_LEVELS[1]} (smallest)  [default: "
+                             f"{ZSTD_DEFAULT}]")(func)
     return click.option("--output-format", "out_fmt", type=click.Choice(["binary", "text"]),
                         default=None,
                         help="Trace format of OUT (default: from its suffix; '-': binary).")(func)
@@ -567,7 +574,7 @@ def output_format_option(func):
 @click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True))
 @allow_outside_option
 @output_format_option
-def convert(src, dst, allow_outside, out_fmt):
+def convert(src, dst, allow_outside, out_fmt, level):
     """Convert a trace between text (.trace/.txt) and binary (.ztrace/.zst).
 
     Text to binary inlines file: and random: contents; binary to text writes page
@@ -579,7 +586,7 @@ def convert(src, dst, allow_outside, out_fmt):
     from zramsim.read_ahead import second_core_free
     write_trace(dst, lambda shown: convert_trace(src, dst, allow_outside=allow_outside,
                                                  fmt=out_fmt, progress=shown,
-                                                 helper=second_core_free),
+                                                 helper=second_core_free, level=level),
                 inputs=[src], fmt=out_fmt)
 
 
@@ -597,7 +604,7 @@ def convert(src, dst, allow_outside, out_fmt):
 @click.option("--compact-rate", type=click.FloatRange(0, 1), default=0.0)
 @output_format_option
 def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, discard_rate,
-             compact_rate, out_fmt):
+             compact_rate, out_fmt, level):
     """Write a generated trace to OUT (.ztrace binary or .trace text; '-': stdout).
 
     With no --kind, writes the built-in default workload.
@@ -611,7 +618,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
         events = generate_trace(parse_mix(kind), pages, seed, page_size,
                                 overwrite_rate=overwrite_rate, read_rate=read_rate,
                                 discard_rate=discard_rate, compact_rate=compact_rate)
-    write_trace(out, events_to(out, page_size, events, out_fmt), fmt=out_fmt)
+    write_trace(out, events_to(out, page_size, events, out_fmt, level), fmt=out_fmt)
 
 
 @command()
@@ -621,7 +628,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
 @click.option("--include", type=click.Choice(INCLUDE_CHOICES),
               default="private", help="Which mappings of a process.")
 @output_format_option
-def capture(out, pid, path, include, out_fmt):
+def capture(out, pid, path, include, out_fmt, level):
     """Capture pages of a live process (--pid) or of files (--path) into trace OUT.
 
     Example: zramsim capture --path tests/data/traces captured.ztrace
@@ -630,7 +637,7 @@ def capture(out, pid, path, include, out_fmt):
     if (pid is None) == (path is None):
         raise click.UsageError("give exactly one of --pid and --path")
     events = capture_process(pid, include=include) if pid is not None else capture_path(path)
-    write_trace(out, events_to(out, 4096, events, out_fmt), "page", [path] if path else [],
+    write_trace(out, events_to(out, 4096, events, out_fmt, level), "page", [path] if path else [],
                 out_fmt)
 
 

@@ -52,12 +52,18 @@ CASES = [
     ("generate {d}/keep.ztrace --page-size 5", 2), ("generate {d} --pages 3", 2),
     ("generate {d}/keep.ztrace --output-format xml", 2), ("generate /proc/x.ztrace --pages 3", 1),
     ("generate {d}/keep.ztrace --seed s", 2), ("generate /dev/null --output-format text", 1),
+    ("generate {d}/keep.ztrace --pages 3 --zstd-level 23", 2),
+    ("generate {d}/keep.ztrace --pages 3 --zstd-level -8", 2),
+    ("generate {d}/keep.ztrace --pages 3 --zstd-level fast", 2),
+    ("generate {d}/out.trace --pages 3 --zstd-level 3", 2),
+    ("generate {d}/keep.ztrace --pages 3 --output-format text --zstd-level 3", 2),
     # convert
     ("convert {d}/missing.trace {d}/x.ztrace", 2), ("convert {d}/ok.trace {d}/ok.trace", 1),
     ("convert {d}/ok.trace {d}/out.bin", 1), ("convert {d}/ok.trace {d}/nofolder/x.ztrace", 1),
     ("convert {d}/reads_b.trace {d}/b.trace", 1), ("convert {d}/bad.trace {d}/keep.ztrace", 1),
     ("convert {d}/ok.trace", 2), ("convert {d}/ok.trace {d}/x.ztrace --output-format xml", 2),
     ("convert {d}/ok.trace {d}/keep.ztrace/x.trace", 1), ("convert {d}/ok.trace {d}", 2),
+    ("convert {d}/ok.trace {d}/x.trace --zstd-level 1", 2),
     # capture
     ("capture {d}/keep.ztrace --pid 4999999", 1), ("capture {d}/keep.ztrace", 2),
     ("capture {d}/keep.ztrace --pid 1 --path {d}", 2),
@@ -65,6 +71,7 @@ CASES = [
     ("capture {d}/sub/out.ztrace --path {d}/sub", 1), ("capture {d}/keep.ztrace --pid 0", 2),
     ("capture {d}/keep.ztrace --pid -5", 2), ("capture {d}/keep.ztrace --pid 1 --include x", 2),
     ("capture {d}/out.bin --path {d}/sub", 1),
+    ("capture {d}/x.trace --path {d}/sub --zstd-level 1", 2),
     # kernel-diff (all refused before the device is touched)
     ("kernel-diff", 2), ("kernel-diff {d}/missing.trace", 1),
     ("kernel-diff {d}/ok.trace --algo zstd", 2), ("kernel-diff {d}/ok.trace --every 0", 2),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from workloads.binary_trace import HEADER, BinaryTraceReader, BinaryTraceWriter
 from workloads.contents import fill_page
-from workloads.errors import TraceFormatError
+from workloads.errors import BadOption, TraceFormatError
 from workloads.events import PageEvent
 
 RNG = random.Random(11)
@@ -351,6 +351,15 @@ def test_writer_refuses_a_bad_page_size_and_honours_the_level(tmp_path):
     small = write(tmp_path / "small.ztrace", events, level=19).stat().st_size
     assert small < fast
     assert read(tmp_path / "small.ztrace") == events
+    quick = write(tmp_path / "quick.ztrace", events, level=-7).stat().st_size
+    assert quick > fast and read(tmp_path / "quick.ztrace") == events
+
+
+@pytest.mark.parametrize("level", [-8, 23, 3.0, "3", None])
+def test_writer_refuses_a_level_zstd_does_not_offer(tmp_path, level):
+    with pytest.raises(BadOption, match=f"zstd level {level!r}: give a whole number from -7"):
+        BinaryTraceWriter(tmp_path / "bad.ztrace", level=level)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_page_record_across_the_decompressed_chunk_boundary(tmp_path):

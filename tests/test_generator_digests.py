@@ -13,6 +13,7 @@ import hashlib
 import random
 
 import pytest
+import zstandard
 
 from tests.run_cli import run_zramsim
 from workloads.default import default_workload
@@ -72,7 +73,9 @@ def test_the_default_workload_is_the_one_of_329e96d():
 
 
 @pytest.mark.parametrize("name, args, expected", [
-    ("generate.ztrace", ["--pages", "1500", "--seed", "3"], "04b99cd3aa028c73"),
+    # 329e96d wrote its zstd frame at level 3 (the default is -1 since)
+    ("generate.ztrace", ["--pages", "1500", "--seed", "3", "--zstd-level", "3"],
+     "04b99cd3aa028c73"),
     ("generate.trace", ["--pages", "300", "--seed", "4", "--kind",
                         "text=1,source=1,code=1,heap=1"], "7c0d8c48227457a2"),
 ])
@@ -83,3 +86,18 @@ def test_generate_writes_the_files_of_329e96d(tmp_path, name, args, expected):
     assert [p.name for p in files] == ([name] if name.endswith("ztrace")
                                        else [name, name + ".pages"])
     assert digest(p.read_bytes() for p in files) == expected
+
+
+def test_the_default_level_changes_the_frame_not_the_records(tmp_path):
+    """The default zstd level (-1) writes other bytes than 329e96d's level 3, which
+    decompress to the same records: the same trace, only faster to read back."""
+    for args in ([], ["--zstd-level", "3"], ["--zstd-level", "-1"]):
+        name = f"gen{''.join(args)}.ztrace"
+        assert run_zramsim("generate", name, "-q", "--pages", "1500", "--seed", "3", *args,
+                           cwd=tmp_path).returncode == 0
+    default, level3, fast = (tmp_path / n for n in ("gen.ztrace", "gen--zstd-level3.ztrace",
+                                                      "gen--zstd-level-1.ztrace"))
+    assert default.read_bytes() == fast.read_bytes() != level3.read_bytes()
+    records = [zstandard.ZstdDecompressor().stream_reader(p.read_bytes()).read()
+               for p in (default, level3)]
+    assert records[0] == records[1] and len(records[0]) > 1500 * 4096 // 2

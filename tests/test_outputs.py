@@ -43,6 +43,24 @@ def test_convert_to_standard_output_binary_and_sizes_only_text(tmp_path):
     assert text.stdout.startswith("zramsim-trace 1\npage_size 16384\n")
 
 
+def test_convert_and_capture_at_any_zstd_level_replay_alike(tmp_path):
+    """--zstd-level changes the file's size, never what it replays to."""
+    mm_stats, sizes = set(), []
+    for level in ("-7", "19"):
+        out = tmp_path / f"m{level}.ztrace"
+        assert run("convert", str(DATA / "mixed.trace"), str(out), "--zstd-level", level,
+                   "-q").exit_code == 0
+        captured = tmp_path / f"c{level}.ztrace"
+        assert run("capture", "--path", str(DATA), str(captured), "--zstd-level", level,
+                   "-q").exit_code == 0
+        sizes.append((out.stat().st_size, captured.stat().st_size))
+        for trace in (out, captured):
+            mm_stats.add((trace.name[0], run("replay", str(trace), "-q", "--format",
+                                             "mm_stat").stdout))
+    assert len(mm_stats) == 2                   # one result per trace, whatever the level
+    assert sizes[1][0] < sizes[0][0] and sizes[1][1] < sizes[0][1]
+
+
 def test_a_text_trace_with_page_bytes_cannot_go_to_standard_output():
     result = run("convert", str(DATA / "mixed.trace"), "-", "--output-format", "text")
     assert result.exit_code == 1

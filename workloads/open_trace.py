@@ -218,9 +218,9 @@ def open_trace(path: str | os.PathLike, *, allow_outside: bool = False,
 def convert(src: str | os.PathLike, dst: str | os.PathLike, *, allow_outside: bool = False,
             page_size: int | None = None, input_format: str = "auto", fmt: str | None = None,
             progress: Callable[[int], None] | None = None,
-            helper: Callable[[], bool] | None = None) -> int:
+            helper: Callable[[], bool] | None = None, level: int | None = None) -> int:
     """Copy every event of ``src`` (any format) to ``dst``; returns the event count;
-    ``helper`` as ``write_events``'s.
+    ``helper`` and ``level`` as ``write_events``'s.
 
     ``dst`` is written whole or not at all (``workloads.trace_output``); one
     that is also read -- ``src`` itself, or a side file a text ``src`` reads
@@ -236,4 +236,5 @@ def convert(src: str | os.PathLike, dst: str | os.PathLike, *, allow_outside: bo
         if hasattr(reader, "refuse_reading"):
             reader.refuse_reading(outputs)
         return write_events(dst, reader.page_size, reader, fmt=fmt, progress=progress,
-                            version=getattr(reader, "version", "1"), helper=helper)
+                            version=getattr(reader, "version", "1"), helper=helper,
+                            level=level)

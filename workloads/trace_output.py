@@ -18,8 +18,8 @@ import os
 import sys
 from typing import Callable, Iterable
 
-from workloads.binary_trace import BinaryTraceWriter
-from workloads.errors import OutputError, WorkloadError
+from workloads.binary_trace import DEFAULT_LEVEL, BinaryTraceWriter
+from workloads.errors import BadOption, OutputError, WorkloadError
 from workloads.output_file import STDOUT
 from workloads.text_trace import SIDE_SUFFIX, TextTraceWriter
 
@@ -57,10 +57,12 @@ def output_paths(path: str | os.PathLike, fmt: str | None = None) -> list[str]:
 
 
 def writer_for(path: str | os.PathLike, page_size: int, fmt: str | None = None,
-               version: str = "1", helper: Callable[[], bool] | None = None):
+               version: str = "1", helper: Callable[[], bool] | None = None,
+               level: int | None = None):
     """A text or binary writer for ``path``, chosen by ``fmt`` or by its suffix;
     ``helper`` says whether a second core is free to compress a long binary one
-    (``workloads.zstd_frame``).
+    (``workloads.zstd_frame``); ``level`` is a binary one's zstd level (None: the
+    default). A level for a text trace is refused: it would mean nothing.
 
     Binary traces are version 1 only: a version 2 source (S and T operations)
     is refused up front rather than converted with its attribute writes lost.
@@ -73,16 +75,21 @@ def writer_for(path: str | os.PathLike, page_size: int, fmt: str | None = None,
         raise OutputError("standard output", "it is a terminal, and a binary trace is not"
                           " text: redirect it to a file or a pipe")
     if fmt == "text":
+        if level is not None:
+            raise BadOption(f"a zstd level is for binary traces (.ztrace or .zst), and "
+                                f"{os.fspath(path)!r} is written as text")
         return TextTraceWriter(path, page_size, version)
-    return BinaryTraceWriter(path, page_size, helper=helper)
+    return BinaryTraceWriter(path, page_size, helper=helper,
+                             level=DEFAULT_LEVEL if level is None else level)
 
 
 def write_events(path: str | os.PathLike, page_size: int, events: Iterable[tuple], *,
                  fmt: str | None = None, progress: Callable[[int], None] | None = None,
-                 version: str = "1", helper: Callable[[], bool] | None = None) -> int:
+                 version: str = "1", helper: Callable[[], bool] | None = None,
+                 level: int | None = None) -> int:
     """Write every event to ``path``; returns the count. All or nothing (see above)."""
     count = 0
-    with writer_for(path, page_size, fmt, version, helper) as writer:
+    with writer_for(path, page_size, fmt, version, helper, level) as writer:
         write = writer.write
         for event in events:
             write(event)

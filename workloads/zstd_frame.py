@@ -1,9 +1,10 @@
 """The zstd frame of a binary trace, compressed here or by a helper process on another core.
 
-A binary trace's records go through one zstd stream (level 3, with a
-checksum). zstd at level 3 takes ~10 us a 4 KiB page on this machine: as long
-as making a generated page or reading one from a file, so a command writing a
-trace spends about half its time compressing. zstd's streaming output depends
+A binary trace's records go through one zstd stream (level -1 by default,
+with a checksum). zstd took ~10 us a 4 KiB page at level 3 on this machine
+(about half that at -1): as long as making a generated page or reading one
+from a file, so a command writing a trace spent about half its time
+compressing. zstd's streaming output depends
 only on the bytes fed in and the parameters, not on how the input is cut into
 writes, so another process can compress the same stream to the same frame,
 byte for byte (the tests compare both ways).
