@@ -31,8 +31,8 @@ objects (28672 - 256*112 = 0 bytes of tail waste), so the first 100-byte object
 costs 7 pages and the next 255 cost nothing more.
 
 Data is optional. A pool used for sizes only (``malloc`` without ``write``)
-never allocates page frames; the first write into a zspage gives it frames as
-``bytearray`` pages on first use.
+never allocates page frames; the first write into a zspage gives it frames
+(``allocator.page_frames``) on first use.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from typing import Iterator
 
 from allocator.errors import InvalidHandle, InvariantError, ObjectOverflow, ObjectSizeError
 from allocator.geometry import HANDLE_SIZE, Geometry, SizeClass, class_index
+from allocator.page_frames import PageFrames
 from allocator.stats import NO_FRAGMENTATION, ClassStats, Fragmentation, freeable_pages
 
 EMPTY, FULL = 0, 11
@@ -53,7 +54,6 @@ SRC_SCAN = tuple(range(1, 11))            # compaction source: emptiest first
 _SLOT_BITS = 16                           # a location packs (zspage id << 16) | slot
 _SLOT_MASK = (1 << _SLOT_BITS) - 1
 _HEADER = struct.Struct("<Q")             # an allocated object's first word: handle << 1 | 1
-SPARE_FRAMES = 256                        # released frames kept for reuse (1 MiB at 4 KiB)
 
 
 def fullness_group(inuse: int, objs: int) -> int:
@@ -137,7 +137,7 @@ class _Zspage:
         self.inuse = 0
         self.freeobj = 0
         self.slots = cls.fresh_slots[:]
-        self.frames: list[bytearray] | None = None             # given on first write
+        self.frames: list[memoryview] | None = None            # given on first write
 
 
 class Pool:
@@ -161,7 +161,7 @@ class Pool:
         # Request size -> class state, with the 8-byte header already accounted.
         self._class_for = [None] + [by_index[class_index(n + HANDLE_SIZE, self.page_size)]
                                     for n in range(1, self.page_size + 1)]
-        self._spare_frames: list[bytearray] = []         # frames of released zspages
+        self._frames = PageFrames(self.page_size)        # new and released page frames
         self._zspages: list[_Zspage | None] = [None]    # zspage id 0 is never used
         self._free_zids: list[int] = []
         self._loc = array("q", [0])                      # handle -> location, 0 = not live
@@ -241,20 +241,18 @@ class Pool:
         self.total_pages -= cls.pages
         self._zspages[zspage.zid] = None
         self._free_zids.append(zspage.zid)
-        if zspage.frames is not None and len(self._spare_frames) < SPARE_FRAMES:
-            self._spare_frames.extend(zspage.frames)
+        if zspage.frames is not None:
+            self._frames.give_back(zspage.frames)
         zspage.frames = None
 
-    def _frames_for(self, zspage: _Zspage) -> list[bytearray]:
+    def _frames_for(self, zspage: _Zspage) -> list[memoryview]:
         """A zspage's page frames, given on first use: recycled ones first, then new.
 
         A recycled frame keeps its old bytes, like a page fresh from the kernel's
         allocator; every object is written before it is read.
         """
         if zspage.frames is None:
-            spare = self._spare_frames
-            zspage.frames = [spare.pop() if spare else bytearray(self.page_size)
-                             for _ in range(zspage.cls.pages)]
+            zspage.frames = self._frames.take(zspage.cls.pages)
         return zspage.frames
 
     def _locate(self, handle: int) -> tuple[_Zspage, int]:
@@ -498,7 +496,7 @@ class Pool:
         return live
 
 
-def _copy_object(src: list[bytearray], src_at: int, dst: list[bytearray], dst_at: int,
+def _copy_object(src: list[memoryview], src_at: int, dst: list[memoryview], dst_at: int,
                  size: int, page_size: int) -> None:
     """Copy ``size`` bytes between linear chain offsets, page fragment by fragment."""
     done = 0

@@ -1,0 +1,60 @@
+"""Page frames for zspages, carved from blocks of memory faulted in at once.
+
+Why: a pool holding real bytes needs a fresh page frame for every page of every
+zspage it makes, 81,000 of them for 145,008 real pages replayed. Each frame as
+its own ``bytearray`` is a ``malloc`` and a ``memset``, and its first touch a
+page fault into the kernel, one per frame. Here frames are ``page_size`` views
+into anonymous blocks mapped with ``MAP_POPULATE``: the kernel fills a whole
+block in one call. Measured (farm-bench, ``zramsim replay`` of those pages,
+against bytearray frames): 0.970 of the wall time (9 pairs), 0.961 with
+``--workers 1`` (5 pairs); the same blocks without ``MAP_POPULATE`` gave 0.995,
+so the gain is the faulting, not the views. The peak memory is ~3% higher
+(396 against 384 MiB): a block not yet used up, and no heap to share.
+
+Blocks start small (a pool of a few pages costs a few pages) and double up to
+``MAX_BLOCK`` bytes. Worked example at 4 KiB pages: blocks of 64 KiB, 128,
+256, ... 2 MiB, then 2 MiB each: the 100th frame comes from the third block
+(16 + 32 + 64 = 112 frames by its end), and a pool never holds more than one
+block of frames it has not used.
+
+A frame given back (``give_back``) is the next one taken, its old bytes in
+it, as a page fresh from the kernel's allocator would be; frames are never
+unmapped one by one, so a pool's memory stays at its peak until the pool is
+gone, when every block goes with its last frame.
+"""
+
+from __future__ import annotations
+
+import mmap
+
+FIRST_BLOCK = 64 << 10
+MAX_BLOCK = 2 << 20
+_FLAGS = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
+
+
+class PageFrames:
+    """Where a pool's page frames come from: given-back ones first, then new ones."""
+
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self._spare: list[memoryview] = []
+        self._block = memoryview(b"")
+        self._next = 0                        # offset of the next unused frame in the block
+        self._block_size = max(FIRST_BLOCK, page_size)
+
+    def take(self, count: int) -> list[memoryview]:
+        """``count`` frames, each a writable view of ``page_size`` bytes."""
+        spare = self._spare
+        return [spare.pop() if spare else self._new() for _ in range(count)]
+
+    def give_back(self, frames: list[memoryview]) -> None:
+        self._spare.extend(frames)
+
+    def _new(self) -> memoryview:
+        at, size = self._next, self.page_size
+        if at + size > len(self._block):
+            self._block = memoryview(mmap.mmap(-1, self._block_size, flags=_FLAGS))
+            self._block_size = min(2 * self._block_size, max(MAX_BLOCK, size))
+            at = 0
+        self._next = at + size
+        return self._block[at:at + size]

@@ -1,0 +1,49 @@
+"""Page frames carved from blocks: sizes, independence, reuse (``allocator.page_frames``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from allocator.page_frames import FIRST_BLOCK, MAX_BLOCK, PageFrames
+
+
+def blocks_of(frames: list[memoryview]) -> list[int]:
+    """How many of ``frames`` (in order of taking) came from each block."""
+    counts: list[int] = []
+    last = None
+    for frame in frames:
+        block = frame.obj
+        if block is not last:
+            counts.append(0)
+            last = block
+        counts[-1] += 1
+    return counts
+
+
+def test_blocks_double_from_64_kib_to_2_mib_as_the_docstring_works_out():
+    frames = PageFrames(4096).take(16 + 32 + 64 + 128 + 256 + 512 + 512 + 3)
+    assert blocks_of(frames) == [16, 32, 64, 128, 256, 512, 512, 3]
+    assert FIRST_BLOCK == 16 * 4096 and MAX_BLOCK == 512 * 4096
+
+
+@pytest.mark.parametrize("page_size", [4096, 16384, 65536])
+def test_frames_are_zeroed_writable_and_do_not_overlap(page_size):
+    source = PageFrames(page_size)
+    frames = source.take(40)
+    assert all(len(f) == page_size and not f.readonly for f in frames)
+    assert all(f.tobytes() == bytes(page_size) for f in frames)
+    for n, frame in enumerate(frames):
+        frame[:] = bytes([n + 1]) * page_size
+    assert [f[0] for f in frames] == list(range(1, 41))
+    assert all(f.tobytes() == bytes([n + 1]) * page_size for n, f in enumerate(frames))
+
+
+def test_a_frame_given_back_is_the_next_taken_with_its_old_bytes():
+    source = PageFrames(4096)
+    first, second = source.take(2)
+    first[:5] = b"hello"
+    source.give_back([second, first])
+    again = source.take(3)
+    assert again[0] is first and again[1] is second     # last given back, first taken
+    assert bytes(again[0][:5]) == b"hello"
+    assert again[2].obj is first.obj and bytes(again[2]) == bytes(4096)   # then a new one
