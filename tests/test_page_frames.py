@@ -1,10 +1,19 @@
-"""Page frames carved from blocks: sizes, independence, reuse (``allocator.page_frames``)."""
+"""Page frames carved from blocks: sizes, independence, reuse within and across pools."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
+from allocator import page_frames
 from allocator.page_frames import FIRST_BLOCK, MAX_BLOCK, PageFrames
+
+
+@pytest.fixture(autouse=True)
+def no_blocks_kept(monkeypatch):
+    """Each test starts with no blocks left by earlier pools (fresh memory is zeroed)."""
+    monkeypatch.setattr(page_frames, "_kept", {})
 
 
 def blocks_of(frames: list[memoryview]) -> list[int]:
@@ -47,3 +56,24 @@ def test_a_frame_given_back_is_the_next_taken_with_its_old_bytes():
     assert again[0] is first and again[1] is second     # last given back, first taken
     assert bytes(again[0][:5]) == b"hello"
     assert again[2].obj is first.obj and bytes(again[2]) == bytes(4096)   # then a new one
+
+
+def test_the_blocks_of_a_pool_that_is_gone_serve_the_next_one(monkeypatch):
+    """A sweep makes one device after another: the second maps no new memory. Only
+    ``KEPT_BYTES`` are kept; the rest goes back to the system."""
+    monkeypatch.setattr(page_frames, "KEPT_BYTES", (16 + 32) * 4096)
+    first = PageFrames(4096)
+    frames = first.take(16 + 32 + 64)
+    blocks = [frames[0].obj, frames[16].obj, frames[48].obj]     # the three blocks
+    assert len({id(block) for block in blocks}) == 3
+    frames[0][:3] = b"old"
+    del frames
+    del first
+    gc.collect()
+    assert {size: len(kept) for size, kept in page_frames._kept.items()} == \
+        {16 * 4096: 1, 32 * 4096: 1}                # the 64-frame block did not fit
+    second = PageFrames(4096)
+    again = second.take(16 + 32 + 1)
+    assert [again[0].obj, again[16].obj] == blocks[:2]
+    assert bytes(again[0]) == bytes(4096)           # zeroed: nothing of the last pool
+    assert again[48].obj is not blocks[2] and page_frames._kept == {16 * 4096: [], 32 * 4096: []}
