@@ -22,7 +22,9 @@ reset again at the end); a sizes-only text trace in operations per second; ``gen
 binary and ``capture --path`` in pages per second. Commands run in turn (the
 command, then the bare loop, again and again) and the medians are kept.
 ``--before OTHER_CHECKOUT`` times that checkout's command in the same turns
-(this one, the other, the bare loop), for before/after in one run.
+(this one, the other, the bare loop), for before/after in one run; its binary
+replay reads the ``.ztrace`` its own ``convert`` wrote (each checkout's
+default zstd level).
 
     python -m benchmarks.run_all e2e            # the full sizes (~2 minutes)
     python -m benchmarks.bench_e2e --pages 145008
@@ -145,8 +147,14 @@ def jobs(paths: dict[str, str], count: int, root: str, label: str) -> list[tuple
     def cmd(*args: str) -> list[str]:
         return zramsim(*args) if root == ROOT else ["env", f"PYTHONPATH={root}",
                                                     *zramsim(*args)]
+    binary = "real.ztrace"
+    if root != ROOT:                      # the other checkout reads its own conversion
+        binary = "real.before.ztrace"
+        subprocess.run(cmd("convert", "real.trace", binary), cwd=os.path.dirname(paths[
+            "real.trace"]), env=env(os.path.dirname(paths["real.trace"])), check=True,
+            capture_output=True)
     rows = []
-    for kind, trace in (("text", "real.trace"), ("binary", "real.ztrace")):
+    for kind, trace in (("text", "real.trace"), ("binary", binary)):
         for extra in ((), ("--workers", "1")):
             rows.append((f"e2e replay {kind} lz4 {' '.join(extra) or 'default'}{label}",
                          cmd("replay", trace, "-q", "--format", "mm_stat", *extra), count,
