@@ -77,7 +77,7 @@ def writer_for(path: str | os.PathLike, page_size: int, fmt: str | None = None,
     if fmt == "text":
         if level is not None:
             raise BadOption(f"a zstd level is for binary traces (.ztrace or .zst), and "
-                                f"{os.fspath(path)!r} is written as text")
+                            f"{os.fspath(path)!r} is written as text")
         return TextTraceWriter(path, page_size, version)
     return BinaryTraceWriter(path, page_size, helper=helper,
                              level=DEFAULT_LEVEL if level is None else level)

@@ -11,8 +11,9 @@ collected, so memory stays as it was.
 At the process's end the interpreter runs one last full pass, which frees the
 device's objects one by one (its zspages, their page frames): ~50 ms after a
 145,008-page replay printed its result (strace: write of the result to
-``exit_group``), 4% of the whole command, for memory the kernel takes back at
-once anyway. ``no_collection_at_exit`` skips that pass.
+``exit_group``), for memory the kernel takes back at once anyway.
+``no_collection_at_exit`` skips that pass: farm-bench, 11 pairs, that replay
+took 0.972 of its time.
 """
 
 from __future__ import annotations
