@@ -400,7 +400,7 @@ def write_trace(out, write, unit="event", inputs=(), fmt=None) -> None:
 
 def events_to(out, page_size, events, fmt, level):
     from workloads.trace_output import write_events
-    from zramsim.read_ahead import second_core_free     # a replay's rule for a helper
+    from zramsim.helper_start import second_core_free   # a replay's rule for a helper
     return lambda shown: write_events(out, page_size, events, fmt=fmt, progress=shown,
                                       helper=second_core_free, level=level)
 
@@ -583,7 +583,7 @@ def convert(src, dst, allow_outside, out_fmt, level):
     Example: zramsim convert tests/data/traces/mixed.trace mixed.ztrace
     """
     from workloads.open_trace import convert as convert_trace
-    from zramsim.read_ahead import second_core_free
+    from zramsim.helper_start import second_core_free
     write_trace(dst, lambda shown: convert_trace(src, dst, allow_outside=allow_outside,
                                                  fmt=out_fmt, progress=shown,
                                                  helper=second_core_free, level=level),

@@ -285,8 +285,9 @@ def test_plan_keeps_one_process_for_one_worker_and_small_traces(corpus, tmp_path
         assert plan(device, reader, 1, opener) == (reader, 1)
         assert os.path.getsize(corpus["sizes.trace"]) < AUTO_BYTES["text"]
         assert plan(device, reader, None, opener) == (reader, 1)
-    monkeypatch.setattr("zramsim.read_ahead.others_running", lambda: 0)   # an idle machine
+    monkeypatch.setattr("zramsim.helper_start.others_running", lambda: 0)   # an idle machine
     monkeypatch.setattr("zramsim.read_ahead.cores_available", lambda: 2)
+    monkeypatch.setattr("zramsim.helper_start.cores_available", lambda: 2)
     with open_trace(corpus["real.ztrace"]) as reader:      # 300 pages: binary under 8 MiB
         assert AUTO_BYTES["text"] < os.path.getsize(corpus["real.ztrace"]) < AUTO_BYTES["binary"]
         assert plan(device, reader, None, partial(open_trace, corpus["real.ztrace"])) == (reader, 1)
@@ -304,7 +305,7 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatc
     path = tmp_path / "real.trace"
     with open(path, "a") as trace:          # pad past AUTO_BYTES with comments
         trace.write(("# padding " + "x" * 90 + "\n") * (AUTO_BYTES["text"] // 100 + 1))
-    monkeypatch.setattr("zramsim.read_ahead.others_running", lambda: 0)   # an idle machine
+    monkeypatch.setattr("zramsim.helper_start.others_running", lambda: 0)   # an idle machine
     docs = []
     for extra in ([], ["--workers", "1"]):
         result = CliRunner().invoke(main, ["replay", str(path), "--format", "json", "-q",
@@ -315,7 +316,7 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatc
     assert asked == [None, 1]              # as given: the same JSON for a file and a pipe
     cores = len(os.sched_getaffinity(0))
     for others, reads_ahead in ((0, cores >= 2), (cores - 1, False)):
-        monkeypatch.setattr("zramsim.read_ahead.others_running", lambda: others)
+        monkeypatch.setattr("zramsim.helper_start.others_running", lambda: others)
         with open_trace(path) as reader:   # with no option: ahead where a core is idle
             chosen, workers = plan(_device(), reader, None, partial(open_trace, path))
             assert isinstance(chosen, ReadAhead) == reads_ahead
@@ -329,35 +330,35 @@ def test_default_workers_on_a_long_trace_give_the_same_json(tmp_path, monkeypatc
 def test_a_second_core_is_free_when_no_other_task_is_ready_to_run(monkeypatch):
     """Two cores: free with no other task ready, not with one; the load average is
     asked only where the tasks ready to run are not known."""
-    import zramsim.read_ahead as read_ahead
-    monkeypatch.setattr(read_ahead, "cores_available", lambda: 2)
+    import zramsim.helper_start as helper_start
+    monkeypatch.setattr(helper_start, "cores_available", lambda: 2)
     monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 1.9, 1.9))   # our own last runs
     for others, free in ((0, True), (1, False), (2, False)):
-        monkeypatch.setattr(read_ahead, "others_running", lambda: others)
-        assert read_ahead.second_core_free() is free
-    monkeypatch.setattr(read_ahead, "others_running", lambda: None)
+        monkeypatch.setattr(helper_start, "others_running", lambda: others)
+        assert helper_start.second_core_free() is free
+    monkeypatch.setattr(helper_start, "others_running", lambda: None)
     for load, free in ((1.7, True), (1.8, False)):
         monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
-        assert read_ahead.second_core_free() is free
-    monkeypatch.setattr(read_ahead, "cores_available", lambda: 1)
-    monkeypatch.setattr(read_ahead, "others_running", lambda: 0)
-    assert read_ahead.second_core_free() is False
+        assert helper_start.second_core_free() is free
+    monkeypatch.setattr(helper_start, "cores_available", lambda: 1)
+    monkeypatch.setattr(helper_start, "others_running", lambda: 0)
+    assert helper_start.second_core_free() is False
 
 
 def test_others_running_reads_the_tasks_ready_to_run_less_this_one(monkeypatch):
     """/proc/loadavg's fourth field is running/total; the fewest of three looks."""
     import builtins
     import io
-    import zramsim.read_ahead as read_ahead
+    import zramsim.helper_start as helper_start
     looks = iter(["0.50 0.40 0.30 3/201 999\n", "0.50 0.40 0.30 2/201 999\n",
                   "0.50 0.40 0.30 4/201 999\n"])
     real_open = builtins.open
     monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.StringIO(next(looks))
                         if path == "/proc/loadavg" else real_open(path, *a, **k))
-    assert read_ahead.others_running() == 1
+    assert helper_start.others_running() == 1
     monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.StringIO("garbage")
                         if path == "/proc/loadavg" else real_open(path, *a, **k))
-    assert read_ahead.others_running() is None
+    assert helper_start.others_running() is None
 
 
 def _children(pid: int) -> list[int]:

@@ -67,7 +67,7 @@ def test_helper_writes_the_same_bytes_as_one_process(tmp_path, count):
 def test_a_helper_only_for_a_long_trace_when_the_caller_says_a_core_is_free(tmp_path,
                                                                              monkeypatch):
     """The rule for a free core is the caller's (the command line gives a replay's,
-    ``zramsim.read_ahead.second_core_free``), asked only past BUFFERED bytes."""
+    ``zramsim.helper_start.second_core_free``), asked only past BUFFERED bytes."""
     monkeypatch.delenv("ZRAMSIM_COMPRESS_HELPER", raising=False)
     spawned, asked = [], []
     real = FrameWriter._spawn
@@ -169,14 +169,14 @@ def test_ctrl_c_with_a_helper_running_leaves_no_helper_and_no_file(tmp_path):
 
 
 def test_generate_asks_the_replays_rule_for_a_free_core(tmp_path, monkeypatch):
-    """The command line hands the writer zramsim.read_ahead.second_core_free: a
+    """The command line hands the writer zramsim.helper_start.second_core_free: a
     helper with no other task ready to run, none with one."""
     from click.testing import CliRunner
 
-    import zramsim.read_ahead as read_ahead
+    import zramsim.helper_start as helper_start
     from cli import main
     monkeypatch.delenv("ZRAMSIM_COMPRESS_HELPER", raising=False)
-    monkeypatch.setattr(read_ahead, "cores_available", lambda: 2)
+    monkeypatch.setattr(helper_start, "cores_available", lambda: 2)
     spawned = []
     real = FrameWriter._spawn
 
@@ -186,7 +186,7 @@ def test_generate_asks_the_replays_rule_for_a_free_core(tmp_path, monkeypatch):
     monkeypatch.setattr(FrameWriter, "_spawn", spy)
     outputs = []
     for others in (0, 1):
-        monkeypatch.setattr(read_ahead, "others_running", lambda: others)
+        monkeypatch.setattr(helper_start, "others_running", lambda: others)
         out = tmp_path / f"gen{others}.ztrace"
         result = CliRunner().invoke(main, ["generate", str(out), "--pages", "1500", "-q"])
         assert result.exit_code == 0, result.output

@@ -41,7 +41,7 @@ def helper_wanted(core_free: Callable[[], bool] | None) -> bool:
     """Compress in a helper? ``ZRAMSIM_COMPRESS_HELPER=always`` or ``never`` in the
     environment decides (tests, or a machine where the caller's rule misleads);
     else ``core_free()``, the caller's rule for a second core being free (the
-    command line gives ``zramsim.read_ahead.second_core_free``, a replay's
+    command line gives ``zramsim.helper_start.second_core_free``, a replay's
     rule for reading ahead); without one, no helper."""
     forced = os.environ.get("ZRAMSIM_COMPRESS_HELPER")
     if forced in ("always", "never"):

@@ -37,15 +37,18 @@ second core it did not get.) Right now, not the 1-minute load average:
 replays run back to back raise that average themselves (two processes
 each), and it still counts a task that ended a minute ago. It then uses the
 cores there are; with more than two, the helper shares its compressing with
-``workers - 2`` more processes (``zramsim.parallel``). A helper costs ~0.05 s
-of CPU to start, and this process reads the first events itself meanwhile
-(``batches``). Pipes and standard input are read here, as before.
+``workers - 2`` more processes (``zramsim.parallel``). A helper needs ~30 ms
+to start; the command line starts one before its own imports when its
+arguments look like such a replay (``zramsim.reader_start``), and ``plan``
+takes it or lets it go. Until it sends its first batch this process reads
+the first events itself (``batches``). Pipes and standard input are read
+here, as before.
 
 Worked example (lz4, a text trace of 145,008 ``file:`` pages, measured): the
-two processes spend 2.47 s of CPU, 17 us a page (compressing 7.3, the
-helper's reading and passing 3.5, applying here 4.3, the two starts ~1,
-system time the rest); both are busy to the end, so each spends ~8.5 us a
-page, against ~14.5 us for one process reading, compressing and applying.
+two processes spend 2.2-2.3 s of CPU, ~15.5 us a page (compressing 7.0, the
+helper's reading and passing ~3, applying here ~3.2, the two starts ~0.7,
+system time the rest); both are busy to the end, so each spends ~7.8 us a
+page, against ~13 us for one process reading, compressing and applying.
 """
 
 from __future__ import annotations
@@ -61,60 +64,17 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from zramsim.device import ZramDevice
-from zramsim.helper_start import PACKAGE_ROOT, cores_available, ctrl_c_held
+from zramsim import reader_start
+from zramsim.helper_start import cores_available, ctrl_c_held, second_core_free
 from zramsim.page_ring import PageRing, ring_size
 from zramsim.read_ahead_helper import (FREED, LENGTH, MAX_PAGES, ORDER, PLACE, PREPARED, SHARE,
                                        SKIP, balanced_share, compress_pages, framed, plain,
                                        rebuild_exception)
 
 AUTO_BYTES = {"text": 256 << 10, "binary": 8 << 20, "raw": 24 << 20}   # by reader.format
-IDLE_NEEDED = 0.25            # idle cores (cores less the load average), where only that is known
-LOOKS = 3                     # looks at the tasks ready to run, 1 ms apart
 CHECK_SECONDS = 0.5
 OWN_CHUNK = 64                # events read here between looks for the helper's first batch
 SMOOTHING = 1 / 16            # weight of the newest batch in the running costs
-# The helper imports only the modules it needs: the packages' __init__ (the
-# device, the allocator, generators, capture...) would double its ~0.1 s start,
-# so they are stood in for by bare package objects. A compressor or reader
-# that needs them fails to load there, and this process then reads itself.
-_BOOT = ("import os, sys, types; root = sys.argv[1]; sys.path.insert(0, root)\n"
-         "for name in ('zramsim', 'workloads'):\n"
-         "    package = sys.modules[name] = types.ModuleType(name)\n"
-         "    package.__path__ = [os.path.join(root, name)]\n"
-         "from zramsim.read_ahead_helper import serve; serve()")
-
-
-def others_running() -> int | None:
-    """Tasks ready to run besides this one, right now: the fewest of ``LOOKS`` looks at
-    Linux's /proc/loadavg, 1 ms apart (a task that runs for a moment is no busy
-    core); None where the system does not tell."""
-    fewest = None
-    for look in range(LOOKS):
-        if look:
-            time.sleep(0.001)
-        try:
-            with open("/proc/loadavg") as loadavg:
-                running = int(loadavg.read().split()[3].split("/")[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        fewest = running - 1 if fewest is None else min(fewest, running - 1)
-    return fewest
-
-
-def second_core_free() -> bool:
-    """May a helper count on a core of its own? Two cores or more, and no other task
-    ready to run on the second; where that is not known, the 1-minute load average
-    at least ``IDLE_NEEDED`` below the cores."""
-    cores = cores_available()
-    others = others_running()
-    if others is not None:
-        return cores - others >= 2
-    try:
-        return cores - os.getloadavg()[0] >= IDLE_NEEDED and cores >= 2
-    except (AttributeError, OSError):
-        return cores >= 2
-
-
 def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
     """``(reader, workers)`` to replay with: a ``ReadAhead`` in place of ``reader``
     where a helper process pays (see the module docstring), else ``reader`` itself.
@@ -128,13 +88,16 @@ def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | Non
         regular = False          # version 2 (attribute writes, time): read here, in order
     if workers is None:
         big = regular and os.path.getsize(path) >= AUTO_BYTES.get(reader.format, 1 << 62)
-        workers = cores_available() if big and second_core_free() else 1
+        free = reader_start.waiting() or second_core_free()   # waiting: asked at the start
+        workers = cores_available() if big and free else 1
     if workers < 2 or not regular or not _startable():
+        reader_start.let_go()
         return reader, workers
     compressor = device.compressor
     try:
         pickle.dumps((opener, compressor))
     except Exception:
+        reader_start.let_go()
         return reader, workers
     return ReadAhead(reader, opener, device, workers), workers
 
@@ -207,19 +170,26 @@ class ReadAhead:
 
     def start(self) -> None:
         """Start the helper (``batches`` does, so that a Ctrl-C before the replay
-        finds none). Ctrl-C is held back while it starts: no helper is left unknown."""
+        finds none), or take the one the command line started before its imports
+        (``reader_start.prestart``), and send it its setup."""
         if self.process is not None:
             return
-        with ctrl_c_held():
-            self._ring, ring_fd = PageRing.create(ring_size(MAX_PAGES * self.page_size))
-            self._fd, write_end = os.pipe()
+        size = ring_size(MAX_PAGES * self.page_size)
+        with ctrl_c_held():          # the process is stored before a Ctrl-C lands
+            waiting = reader_start.take()
+            if waiting is not None:
+                self.process, self._fd, ring_fd = waiting
+            else:
+                self._ring, ring_fd = PageRing.create(size)
+                try:
+                    self.process, self._fd = reader_start.spawn(ring_fd)
+                finally:
+                    os.close(ring_fd)
+        if waiting is not None:      # its ring file is empty until the page size is known
             try:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-c", _BOOT, PACKAGE_ROOT, str(write_end)],
-                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    pass_fds=(write_end, ring_fd), start_new_session=True)   # Ctrl-C is ours
+                os.ftruncate(ring_fd, size)
+                self._ring = PageRing(ring_fd, size)
             finally:
-                os.close(write_end)
                 os.close(ring_fd)
         setup = (*self._setup, ring_fd, self._ring.size)
         try:
