@@ -37,7 +37,8 @@ import weakref
 FIRST_BLOCK = 64 << 10
 MAX_BLOCK = 2 << 20
 KEPT_BYTES = 256 << 20
-_FLAGS = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
+_FLAGS = (mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
+          if hasattr(mmap, "MAP_ANONYMOUS") else None)      # None: no such mmap (Windows)
 _kept: dict[int, list[memoryview]] = {}     # blocks of pools that are gone, by size
 _ZEROS = memoryview(bytes(MAX_BLOCK))
 
@@ -49,6 +50,13 @@ def _keep(blocks: list[memoryview]) -> None:
         if len(block) <= room:
             _kept.setdefault(len(block), []).append(block)
             room -= len(block)
+
+
+def _new_block(size: int) -> memoryview:
+    """``size`` bytes of fresh, zeroed memory, faulted in at once where the system can."""
+    if _FLAGS is None:
+        return memoryview(bytearray(size))
+    return memoryview(mmap.mmap(-1, size, flags=_FLAGS))
 
 
 class PageFrames:
@@ -79,7 +87,7 @@ class PageFrames:
                 self._block = kept.pop()
                 self._block[:] = _ZEROS[:len(self._block)]
             else:
-                self._block = memoryview(mmap.mmap(-1, self._block_size, flags=_FLAGS))
+                self._block = _new_block(self._block_size)
             self._blocks.append(self._block)
             self._block_size = min(2 * self._block_size, max(MAX_BLOCK, size))
             at = 0

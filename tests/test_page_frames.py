@@ -77,3 +77,14 @@ def test_the_blocks_of_a_pool_that_is_gone_serve_the_next_one(monkeypatch):
     assert [again[0].obj, again[16].obj] == blocks[:2]
     assert bytes(again[0]) == bytes(4096)           # zeroed: nothing of the last pool
     assert again[48].obj is not blocks[2] and page_frames._kept == {16 * 4096: [], 32 * 4096: []}
+
+
+def test_without_anonymous_mmap_blocks_are_plain_memory(monkeypatch):
+    """Where mmap has no anonymous mappings (Windows), blocks are bytearrays: the same
+    frames, zeroed, writable, apart."""
+    monkeypatch.setattr(page_frames, "_FLAGS", None)
+    frames = PageFrames(4096).take(20)
+    assert blocks_of(frames) == [16, 4]
+    assert all(isinstance(f.obj, bytearray) and f.tobytes() == bytes(4096) for f in frames)
+    frames[0][:2] = b"ab"
+    assert bytes(frames[1][:2]) == b"\0\0"

@@ -90,7 +90,7 @@ def prestart(argv: list[str]) -> None:
 
 
 def _looks_worth_it(args: list[str]) -> bool:
-    if not args or args[0] != "replay":
+    if not args or args[0] != "replay" or os.name != "posix":
         return False
     if any(arg.split("=")[0] in ("--workers", "--explain") for arg in args[1:]):
         return False
