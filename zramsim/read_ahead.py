@@ -63,18 +63,20 @@ from array import array
 from itertools import islice
 from typing import Callable, Iterator
 
-from zramsim.device import ZramDevice
 from zramsim import reader_start
+from zramsim.device import ZramDevice
 from zramsim.helper_start import cores_available, ctrl_c_held, second_core_free
 from zramsim.page_ring import PageRing, ring_size
 from zramsim.read_ahead_helper import (FREED, LENGTH, MAX_PAGES, ORDER, PLACE, PREPARED, SHARE,
                                        SKIP, balanced_share, compress_pages, framed, plain,
                                        rebuild_exception)
 
-AUTO_BYTES = {"text": 256 << 10, "binary": 8 << 20, "raw": 24 << 20}   # by reader.format
+AUTO_BYTES = reader_start.AUTO_BYTES   # by reader.format; kept where the entry point asks
 CHECK_SECONDS = 0.5
 OWN_CHUNK = 64                # events read here between looks for the helper's first batch
 SMOOTHING = 1 / 16            # weight of the newest batch in the running costs
+
+
 def plan(device: ZramDevice, reader, workers: int | None, opener: Callable | None):
     """``(reader, workers)`` to replay with: a ``ReadAhead`` in place of ``reader``
     where a helper process pays (see the module docstring), else ``reader`` itself.

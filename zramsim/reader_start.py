@@ -37,7 +37,9 @@ from zramsim.page_ring import memory_file
 if TYPE_CHECKING:
     import subprocess
 
-SMALLEST = 256 << 10          # the smallest trace a replay reads ahead (text, read_ahead)
+# The smallest trace file a replay reads ahead, by format (why: ``read_ahead``).
+AUTO_BYTES = {"text": 256 << 10, "binary": 8 << 20, "raw": 24 << 20}
+SMALLEST = min(AUTO_BYTES.values())
 # The helper imports only the modules it needs: the packages' __init__ (the
 # device, the allocator, generators, capture...) would double its ~0.1 s start,
 # so they are stood in for by bare package objects. A compressor or reader
