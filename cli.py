@@ -557,8 +557,8 @@ def config_command(paths, ram, fmt):
     emit(render_devices(devices, warnings, fmt))
 
 
-def output_format_option(func):
-    """--output-format, and the zstd level of a binary trace written."""
+def trace_output_options(func):
+    """--output-format and --zstd-level: how OUT is written."""
     func = click.option("--zstd-level", "level", type=click.IntRange(*ZSTD_LEVELS),
                         default=None, metavar="N",
                         help=f"zstd level of a binary OUT, {ZSTD_LEVELS[0]} (fastest to write "
@@ -573,7 +573,7 @@ def output_format_option(func):
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True))
 @allow_outside_option
-@output_format_option
+@trace_output_options
 def convert(src, dst, allow_outside, out_fmt, level):
     """Convert a trace between text (.trace/.txt) and binary (.ztrace/.zst).
 
@@ -602,7 +602,7 @@ def convert(src, dst, allow_outside, out_fmt, level):
 @click.option("--read-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--discard-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--compact-rate", type=click.FloatRange(0, 1), default=0.0)
-@output_format_option
+@trace_output_options
 def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, discard_rate,
              compact_rate, out_fmt, level):
     """Write a generated trace to OUT (.ztrace binary or .trace text; '-': stdout).
@@ -627,7 +627,7 @@ def generate(out, kind, pages, seed, page_size, overwrite_rate, read_rate, disca
 @click.option("--path", type=click.Path(), help="Capture a file, or every file under a folder.")
 @click.option("--include", type=click.Choice(INCLUDE_CHOICES),
               default="private", help="Which mappings of a process.")
-@output_format_option
+@trace_output_options
 def capture(out, pid, path, include, out_fmt, level):
     """Capture pages of a live process (--pid) or of files (--path) into trace OUT.
 

@@ -343,12 +343,6 @@ class BinaryTraceReader:
         """Share of the file consumed so far (0.0 to 1.0), for progress displays."""
         return fraction_read(self._file)
 
-    def _read(self, record: int) -> bytes:
-        try:
-            return self._stream.read(CHUNK)
-        except self._corrupt as exc:
-            raise TraceFormatError(self.path, record, f"corrupt compressed data: {exc}") from None
-
     def _read_into(self, view: memoryview, record: int) -> int:
         try:
             return self._stream.readinto(view)
@@ -441,7 +435,7 @@ class BinaryTraceReader:
         if count != record - 1:
             raise TraceFormatError(self.path, record,
                                    f"end record counts {count} records, found {record - 1}")
-        if rest or self._read(record):
+        if rest or self._read_into(memoryview(bytearray(1)), record):
             raise TraceFormatError(self.path, record, "data after the end record")
         size, trailer = self._source.drain()
         size += HEADER.size
